@@ -1,0 +1,3 @@
+"""khata: accounts receivable for Indian B2B sellers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,90 @@
+"""Builds the FastAPI app: both dialects' routers, error handlers and request-id middleware."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from khata import __version__
+from khata.auth.endpoints import router as auth_router
+from khata.auth.ratelimit import FailedLoginLimiter
+from khata.bulk.endpoints import router as bulk_router
+from khata.config import Settings, get_settings
+from khata.customer.endpoints import router as customer_router
+from khata.db import create_engine, create_session_factory
+from khata.delivery.endpoints import router as delivery_router
+from khata.invoice.commerce_endpoints import router as commerce_invoice_router
+from khata.invoice.endpoints import router as invoice_router
+from khata.kit.handlers import RequestContextMiddleware, install_error_handlers
+from khata.order.endpoints import router as order_router
+from khata.payment.endpoints import router as payment_router
+from khata.reminder.endpoints import router as reminder_router
+from khata.seller.endpoints import router as seller_router
+
+OPENAPI_TAGS = [
+    {"name": "auth", "description": "OAuth 2 token endpoint (RFC 6749)."},
+    {"name": "commerce", "description": "Commerce dialect: orders and invoices from orders."},
+    {"name": "customers", "description": "AR dialect (Enkash Bharat Connect 2.0): customers."},
+    {"name": "reminders", "description": "AR dialect: payment reminder rules."},
+    {"name": "invoices", "description": "AR dialect: invoices, collection, status changes."},
+    {"name": "payments", "description": "AR dialect: payments and confirmation."},
+    {"name": "bulk", "description": "AR dialect: bulk files and their reports."},
+    {"name": "deliveries", "description": "AR dialect: messages sent for invoices."},
+]
+
+
+def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    owns_engine = engine is None
+    the_engine = engine or create_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            await the_engine.dispose()
+
+    app = FastAPI(
+        title="khata",
+        version=__version__,
+        description="Accounts receivable for Indian B2B sellers: commerce and AR dialects.",
+        openapi_tags=OPENAPI_TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = the_engine
+    app.state.session_factory = create_session_factory(the_engine)
+    app.state.login_limiter = FailedLoginLimiter(
+        burst=settings.login_failure_burst, window_seconds=settings.login_failure_window_seconds
+    )
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+
+    @app.get("/healthz", tags=["auth"], summary="Liveness and database reachability")
+    async def healthz() -> JSONResponse:
+        try:
+            async with the_engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any driver error means "not healthy", never a 500
+            return JSONResponse(
+                {"status": "unavailable", "database": type(exc).__name__}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+
+    for router in (
+        auth_router,
+        seller_router,
+        order_router,
+        commerce_invoice_router,
+        customer_router,
+        reminder_router,
+        invoice_router,
+        payment_router,
+        bulk_router,
+        delivery_router,
+    ):
+        app.include_router(router)
+    return app

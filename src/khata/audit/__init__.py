@@ -1,0 +1,1 @@
+"""Audit trail of changes to customers, invoices and payments."""

@@ -1,0 +1,80 @@
+"""Recording and listing audit entries: who changed what, when, with before and after."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.auth.service import Caller
+from khata.kit.ids import new_object_id
+from khata.kit.timeutil import enkash_timestamp
+from khata.models import AuditEntry
+
+
+def record(
+    session: AsyncSession,
+    *,
+    caller: Caller | None,
+    seller_id: str,
+    entity_type: str,
+    entity_id: str,
+    action: str,
+    now: datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Add an audit entry to the current transaction (it commits or rolls back with the change)."""
+    entry = AuditEntry(
+        seller_id=seller_id,
+        id=new_object_id(now.timestamp()),
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        actor_id=caller.principal.id if caller else None,
+        actor_name=caller.principal.name if caller else None,
+        actor_type=caller.principal.type if caller else None,
+        at=now,
+        before=before,
+        after=after,
+    )
+    session.add(entry)
+    return entry
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Only what differs: {field: {"from": old, "to": new}}."""
+    return {
+        key: {"from": before.get(key), "to": after.get(key)}
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+async def history(
+    session: AsyncSession, *, seller_id: str, entity_type: str, entity_id: str
+) -> list[AuditEntry]:
+    result = await session.execute(
+        select(AuditEntry)
+        .where(
+            AuditEntry.seller_id == seller_id,
+            AuditEntry.entity_type == entity_type,
+            AuditEntry.entity_id == entity_id,
+        )
+        .order_by(AuditEntry.at, AuditEntry.id)
+    )
+    return list(result.scalars())
+
+
+def to_wire(entry: AuditEntry, time_zone: str) -> dict[str, Any]:
+    """An audit entry as the AR dialect shows it."""
+    return {
+        "id": entry.id,
+        "entityType": entry.entity_type,
+        "entityId": entry.entity_id,
+        "action": entry.action,
+        "changedBy": {"id": entry.actor_id, "name": entry.actor_name, "type": entry.actor_type},
+        "changedOn": enkash_timestamp(entry.at, time_zone),
+        "before": entry.before,
+        "after": entry.after,
+    }

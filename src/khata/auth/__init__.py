@@ -1,0 +1,1 @@
+"""Authentication: OAuth token endpoint, API keys, and the caller dependency."""

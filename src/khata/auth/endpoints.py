@@ -1,0 +1,104 @@
+"""POST /oauth/token: password and refresh_token grants with HTTP Basic client credentials."""
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+
+from khata.auth import service
+from khata.auth.errors import OAuthError, TooManyFailedLogins
+from khata.auth.ratelimit import FailedLoginLimiter
+from khata.kit.deps import AppSettings, Now, Session
+
+router = APIRouter(tags=["auth"])
+
+
+def _client_credentials(
+    request: Request, form_id: str | None, form_secret: str | None
+) -> tuple[str, str]:
+    authorization = request.headers.get("authorization", "")
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() == "basic" and encoded:
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise OAuthError("invalid_client", "Malformed Basic authorization header", 401) from exc
+        client_id, colon, client_secret = decoded.partition(":")
+        if colon:
+            return client_id, client_secret
+        raise OAuthError("invalid_client", "Malformed Basic authorization header", 401)
+    # RFC 6749 2.3.1 also allows the credentials in the form body.
+    if form_id and form_secret:
+        return form_id, form_secret
+    raise OAuthError("invalid_client", "Client authentication required (HTTP Basic)", 401)
+
+
+@router.post("/oauth/token", summary="Get an access token")
+async def token(
+    request: Request,
+    session: Session,
+    now: Now,
+    settings: AppSettings,
+    grant_type: Annotated[str | None, Form()] = None,
+    username: Annotated[str | None, Form()] = None,
+    password: Annotated[str | None, Form()] = None,
+    refresh_token: Annotated[str | None, Form()] = None,
+    scope: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+) -> JSONResponse:
+    limiter: FailedLoginLimiter = request.app.state.login_limiter
+    the_client_id, the_secret = _client_credentials(request, client_id, client_secret)
+    try:
+        seller_id = await service.authenticate_client(
+            session, client_id=the_client_id, client_secret=the_secret, now=now, limiter=limiter
+        )
+        ttl = {
+            "access_ttl": settings.access_token_ttl_seconds,
+            "refresh_ttl": settings.refresh_token_ttl_seconds,
+        }
+        if grant_type == "password":
+            if not username or not password:
+                raise OAuthError("invalid_request", "username and password are required")
+            pair = await service.password_grant(
+                session,
+                seller_id=seller_id,
+                client_id=the_client_id,
+                username=username,
+                password=password,
+                now=now,
+                limiter=limiter,
+                **ttl,
+            )
+        elif grant_type == "refresh_token":
+            if not refresh_token:
+                raise OAuthError("invalid_request", "refresh_token is required")
+            pair = await service.refresh_grant(
+                session,
+                seller_id=seller_id,
+                client_id=the_client_id,
+                refresh_token=refresh_token,
+                now=now,
+                limiter=limiter,
+                **ttl,
+            )
+        elif not grant_type:
+            raise OAuthError("invalid_request", "grant_type is required")
+        else:
+            raise OAuthError("unsupported_grant_type", f"Unsupported grant_type: {grant_type}")
+    except TooManyFailedLogins as exc:
+        return JSONResponse(
+            {"error": exc.oauth_error, "error_description": exc.message},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"},
+        )
+    body: dict[str, Any] = {
+        "access_token": pair.access_token,
+        "token_type": "bearer",
+        "refresh_token": pair.refresh_token,
+        "expires_in": pair.expires_in,
+        "scope": pair.scope,
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})

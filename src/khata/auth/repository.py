@@ -1,0 +1,54 @@
+"""Queries for principals, OAuth clients and tokens."""
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.models import AuthToken, OAuthClient, Principal, Seller
+
+
+async def get_client(session: AsyncSession, seller_id: str, client_id: str) -> OAuthClient | None:
+    return await session.get(OAuthClient, (seller_id, client_id))
+
+
+async def get_admin_by_email(session: AsyncSession, seller_id: str, email: str) -> Principal | None:
+    result = await session.execute(
+        select(Principal).where(
+            Principal.seller_id == seller_id,
+            Principal.email == email.lower(),
+            Principal.type == "admin",
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def find_token(
+    session: AsyncSession, seller_id: str, token_hash: str
+) -> tuple[AuthToken, Principal, Seller] | None:
+    result = await session.execute(
+        select(AuthToken, Principal, Seller)
+        .join(
+            Principal,
+            (Principal.seller_id == AuthToken.seller_id) & (Principal.id == AuthToken.principal_id),
+        )
+        .join(Seller, Seller.id == AuthToken.seller_id)
+        .where(AuthToken.seller_id == seller_id, AuthToken.token_hash == token_hash)
+    )
+    row = result.first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+async def revoke_tokens(
+    session: AsyncSession, seller_id: str, token_ids: list[str], now: datetime
+) -> int:
+    result = await session.execute(
+        update(AuthToken)
+        .where(
+            AuthToken.seller_id == seller_id,
+            AuthToken.id.in_(token_ids),
+            AuthToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

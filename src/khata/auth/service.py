@@ -1,0 +1,248 @@
+"""Authentication rules: grants, token issue, API keys, revocation, and checking a token."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.auth import repository
+from khata.auth.errors import InvalidToken, OAuthError, TooManyFailedLogins
+from khata.auth.ratelimit import FailedLoginLimiter
+from khata.auth.secrets import hash_token, seller_of_token, token_matches, verify_password
+from khata.kit.errors import NotFound
+from khata.kit.ids import new_object_id, new_secret
+from khata.models import AuthToken, Principal, Seller
+
+SCOPE = "read write"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the seller (tenant) and the principal acting for it."""
+
+    seller: Seller
+    principal: Principal
+
+    @property
+    def seller_id(self) -> str:
+        return self.seller.id
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    scope: str = SCOPE
+
+
+def _new_token(seller_id: str) -> str:
+    return f"{seller_id}.{new_secret(32)}"
+
+
+def _store_token(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    principal_id: str,
+    kind: str,
+    token: str,
+    now: datetime,
+    ttl_seconds: int | None,
+    client_id: str | None = None,
+    name: str | None = None,
+) -> AuthToken:
+    row = AuthToken(
+        seller_id=seller_id,
+        id=new_object_id(now.timestamp()),
+        kind=kind,
+        token_hash=hash_token(token),
+        principal_id=principal_id,
+        client_id=client_id,
+        name=name,
+        scope=SCOPE,
+        expires_at=None if ttl_seconds is None else now + timedelta(seconds=ttl_seconds),
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+async def issue_token_pair(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    client_id: str,
+    now: datetime,
+    access_ttl: int,
+    refresh_ttl: int,
+) -> TokenPair:
+    access, refresh = _new_token(principal.seller_id), _new_token(principal.seller_id)
+    for kind, token, ttl in (("access", access, access_ttl), ("refresh", refresh, refresh_ttl)):
+        _store_token(
+            session,
+            seller_id=principal.seller_id,
+            principal_id=principal.id,
+            kind=kind,
+            token=token,
+            now=now,
+            ttl_seconds=ttl,
+            client_id=client_id,
+        )
+    await session.flush()
+    return TokenPair(access_token=access, refresh_token=refresh, expires_in=access_ttl)
+
+
+async def authenticate_client(
+    session: AsyncSession,
+    *,
+    client_id: str,
+    client_secret: str,
+    now: datetime,
+    limiter: FailedLoginLimiter,
+) -> str:
+    """Check the client credentials; answers the seller id. Failures count toward the limit."""
+    retry_after = limiter.retry_after(client_id, now)
+    if retry_after is not None:
+        raise TooManyFailedLogins(retry_after)
+    seller_id = seller_of_token(client_id)
+    client = (
+        None if seller_id is None else await repository.get_client(session, seller_id, client_id)
+    )
+    if client is None or not token_matches(client_secret, client.secret_hash):
+        limiter.record_failure(client_id, now)
+        raise OAuthError("invalid_client", "Client authentication failed", status=401)
+    return client.seller_id
+
+
+async def password_grant(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    client_id: str,
+    username: str,
+    password: str,
+    now: datetime,
+    limiter: FailedLoginLimiter,
+    access_ttl: int,
+    refresh_ttl: int,
+) -> TokenPair:
+    principal = await repository.get_admin_by_email(session, seller_id, username)
+    if (
+        principal is None
+        or not principal.active
+        or principal.password_hash is None
+        or not verify_password(password, principal.password_hash)
+    ):
+        limiter.record_failure(client_id, now)
+        raise OAuthError("invalid_grant", "Invalid username or password")
+    return await issue_token_pair(
+        session,
+        principal=principal,
+        client_id=client_id,
+        now=now,
+        access_ttl=access_ttl,
+        refresh_ttl=refresh_ttl,
+    )
+
+
+async def refresh_grant(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    client_id: str,
+    refresh_token: str,
+    now: datetime,
+    limiter: FailedLoginLimiter,
+    access_ttl: int,
+    refresh_ttl: int,
+) -> TokenPair:
+    """Trade a refresh token for a new pair; the old refresh token is spent (rotation)."""
+    found = None
+    if seller_of_token(refresh_token) == seller_id:
+        found = await repository.find_token(session, seller_id, hash_token(refresh_token))
+    if (
+        found is None
+        or not _usable(found[0], now, kinds=("refresh",))
+        or found[0].client_id != client_id
+    ):
+        limiter.record_failure(client_id, now)
+        raise OAuthError("invalid_grant", "Invalid, expired or revoked refresh token")
+    token, principal, _seller = found
+    if not principal.active:
+        raise OAuthError("invalid_grant", "Invalid, expired or revoked refresh token")
+    token.revoked_at = now
+    return await issue_token_pair(
+        session,
+        principal=principal,
+        client_id=client_id,
+        now=now,
+        access_ttl=access_ttl,
+        refresh_ttl=refresh_ttl,
+    )
+
+
+def _usable(token: AuthToken, now: datetime, *, kinds: tuple[str, ...]) -> bool:
+    return (
+        token.kind in kinds
+        and token.revoked_at is None
+        and (token.expires_at is None or token.expires_at > now)
+    )
+
+
+async def authenticate(session: AsyncSession, *, token: str | None, now: datetime) -> Caller:
+    """The caller behind an access token or API key; InvalidToken for anything else."""
+    seller_id = seller_of_token(token) if token else None
+    if token is None or seller_id is None:
+        raise InvalidToken()
+    found = await repository.find_token(session, seller_id, hash_token(token))
+    if found is None:
+        raise InvalidToken()
+    row, principal, seller = found
+    if not _usable(row, now, kinds=("access", "api_key")) or not principal.active:
+        raise InvalidToken()
+    return Caller(seller=seller, principal=principal)
+
+
+async def create_api_key(
+    session: AsyncSession, *, seller_id: str, name: str, now: datetime
+) -> tuple[str, AuthToken]:
+    """A long-lived key for a new `api` principal named `name`; the key is shown only once."""
+    if await session.get(Seller, seller_id) is None:
+        raise NotFound(f"Seller not found: {seller_id}")
+    principal = Principal(
+        seller_id=seller_id,
+        id=new_object_id(now.timestamp()),
+        type="api",
+        name=name,
+        email=None,
+        password_hash=None,
+        active=True,
+        created_at=now,
+    )
+    session.add(principal)
+    await session.flush()
+    key = _new_token(seller_id)
+    row = _store_token(
+        session,
+        seller_id=seller_id,
+        principal_id=principal.id,
+        kind="api_key",
+        token=key,
+        now=now,
+        ttl_seconds=None,
+        name=name,
+    )
+    await session.flush()
+    return key, row
+
+
+async def revoke_token(session: AsyncSession, *, token: str, now: datetime) -> bool:
+    """Revoke an access token, refresh token or API key given in full."""
+    seller_id = seller_of_token(token)
+    if seller_id is None:
+        return False
+    found = await repository.find_token(session, seller_id, hash_token(token))
+    if found is None:
+        return False
+    return await repository.revoke_tokens(session, seller_id, [found[0].id], now) > 0

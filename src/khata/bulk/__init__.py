@@ -1,0 +1,1 @@
+"""Bulk files: the streaming import engine and its report files."""

@@ -1,0 +1,183 @@
+"""The `khata` command: serve, migrate, seller and token management."""
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata import migrate as migrations
+from khata.auth import service as auth_service
+from khata.config import get_settings
+from khata.db import create_engine, create_session_factory, unit_of_work
+from khata.kit.errors import KhataError
+from khata.kit.timeutil import utc_now
+from khata.seller import service as seller_service
+
+app = typer.Typer(
+    help="khata: accounts receivable for Indian B2B sellers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+seller_app = typer.Typer(help="Manage sellers (tenants).", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API keys for integrations.", no_args_is_help=True)
+app.add_typer(seller_app, name="seller")
+app.add_typer(token_app, name="token")
+
+console = Console()
+T = TypeVar("T")
+
+DEMO_GSTIN = "27AAPFU0939F1ZV"
+
+
+def run_in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one unit of work against the configured database (migrated first)."""
+    database_url = get_settings().database_url
+    migrations.upgrade(database_url)
+
+    async def runner() -> T:
+        engine = create_engine(database_url)
+        try:
+            async with unit_of_work(create_session_factory(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(runner())
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations (alembic upgrade head) and exit."""
+    migrations.upgrade(get_settings().database_url)
+    console.print("database is at the latest migration")
+
+
+def _print_seller(new: seller_service.NewSeller, base_url: str) -> None:
+    # Plain print: credentials must never be wrapped or styled, people copy them.
+    print(f"seller id:      {new.seller_id}")
+    print(f"admin login:    {new.admin_email} / {new.admin_password}")
+    print(f"OAuth client:   {new.client_id} / {new.client_secret}")
+    print("get a token:")
+    print(
+        f"  curl -s -u '{new.client_id}:{new.client_secret}' {base_url}/oauth/token "
+        f"-d grant_type=password -d 'username={new.admin_email}' "
+        f"-d 'password={new.admin_password}'"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Number of server processes.")] = 1,
+) -> None:
+    """Apply migrations, create a demo seller on an empty database, and serve HTTP."""
+    import uvicorn
+
+    async def ensure_demo(session: AsyncSession) -> seller_service.NewSeller | None:
+        if await seller_service.count_sellers(session) > 0:
+            return None
+        return await seller_service.create_seller(
+            session,
+            name="Demo Traders Pvt Ltd",
+            state="27",
+            gstin=DEMO_GSTIN,
+            admin_email="admin@demo.khata.local",
+            now=utc_now(),
+        )
+
+    demo = run_in_transaction(ensure_demo)
+    if demo is not None:
+        console.print("[green]empty database: created a demo seller[/green]")
+        _print_seller(demo, f"http://{host}:{port}")
+    uvicorn.run("khata.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@seller_app.command("create")
+def seller_create(
+    name: Annotated[str, typer.Option(help="Legal name of the seller.")],
+    state: Annotated[str, typer.Option(help="GST state code or name, e.g. 29 or Karnataka.")],
+    gstin: Annotated[str | None, typer.Option(help="The seller's GSTIN.")] = None,
+    email: Annotated[str | None, typer.Option(help="Admin login email.")] = None,
+    prefix: Annotated[str, typer.Option(help="Invoice number prefix.")] = "INV-",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Create a seller with an admin login and OAuth client credentials."""
+
+    async def work(session: AsyncSession) -> seller_service.NewSeller:
+        return await seller_service.create_seller(
+            session,
+            name=name,
+            state=state,
+            gstin=gstin,
+            admin_email=email,
+            invoice_prefix=prefix,
+            now=utc_now(),
+        )
+
+    try:
+        new = run_in_transaction(work)
+    except KhataError as exc:
+        _fail(exc.message)
+        return
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "sellerId": new.seller_id,
+                    "adminEmail": new.admin_email,
+                    "adminPassword": new.admin_password,
+                    "clientId": new.client_id,
+                    "clientSecret": new.client_secret,
+                }
+            )
+        )
+    else:
+        _print_seller(new, get_settings().public_base_url)
+
+
+@token_app.command("create")
+def token_create(
+    seller: Annotated[str, typer.Option(help="Seller id (CEK...).")],
+    name: Annotated[str, typer.Option(help="Name of the integration using the key.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Create a long-lived API key for an integration; it is printed only once."""
+
+    async def work(session: AsyncSession) -> str:
+        key, _row = await auth_service.create_api_key(
+            session, seller_id=seller, name=name, now=utc_now()
+        )
+        return key
+
+    try:
+        key = run_in_transaction(work)
+    except KhataError as exc:
+        _fail(exc.message)
+        return
+    if as_json:
+        print(json.dumps({"token": key}))
+    else:
+        console.print("API key (shown once, keep it safe):")
+        print(key)
+
+
+@token_app.command("revoke")
+def token_revoke(token: Annotated[str, typer.Argument(help="The token or API key.")]) -> None:
+    """Revoke an access token, refresh token or API key."""
+
+    async def work(session: AsyncSession) -> bool:
+        return await auth_service.revoke_token(session, token=token, now=utc_now())
+
+    if not run_in_transaction(work):
+        _fail("no such active token")
+    console.print("revoked")

@@ -1,0 +1,39 @@
+"""Settings read from the environment (prefix KHATA_), one class for the whole service."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KHATA_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./khata.db"
+    # Base URL used to build absolute links (payment links, report file URLs).
+    public_base_url: str = "http://127.0.0.1:8000"
+    access_token_ttl_seconds: int = 3600
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # Failed logins allowed per OAuth client inside the window before answering 429.
+    login_failure_burst: int = 10
+    login_failure_window_seconds: int = 60
+    default_time_zone: str = "Asia/Kolkata"
+
+    bulk_max_bytes: int = 200 * 1024 * 1024
+    bulk_max_rows: int = 1_000_000
+    report_dir: str = "./reports"
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "khata <no-reply@khata.local>"
+    sms_webhook_url: str | None = None
+    whatsapp_webhook_url: str | None = None
+    webhook_secret: str = "change-me"
+    delivery_max_attempts: int = 5
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Customers and their key contacts (AR dialect)."""

@@ -1,0 +1,5 @@
+"""HTTP endpoints of this domain (filled in by its issue)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["customers"])

@@ -1,0 +1,1 @@
+"""Deliveries: the outbox of messages, the worker that sends them, and the channels."""

@@ -1,0 +1,1 @@
+"""Shared, domain-free helpers: ids, money, GST, time, envelopes, errors."""

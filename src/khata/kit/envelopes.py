@@ -1,0 +1,51 @@
+"""The two response envelopes: commerce `{success, data, message, count}` and AR (Enkash)."""
+
+from typing import Any
+
+from khata.kit.errors import FieldError
+
+
+def commerce_ok(data: Any, message: str, count: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"success": True, "data": data, "message": message}
+    if count is not None:
+        body["count"] = count
+    return body
+
+
+def commerce_error(message: str) -> dict[str, Any]:
+    return {"success": False, "message": message}
+
+
+def ar_ok(payload: Any, message: str = "Success") -> dict[str, Any]:
+    return {
+        "errorResponse": None,
+        "payload": payload,
+        "response_code": 200,
+        "response_message": message,
+    }
+
+
+def ar_error(
+    *,
+    status: int,
+    error_type: str,
+    message: str,
+    request_id: str,
+    timestamp: str,
+    sub_errors: list[FieldError] | None = None,
+) -> dict[str, Any]:
+    return {
+        "errorResponse": {
+            "apiSubErrors": [
+                {"field": e.field, "message": e.message, "rejectedValue": e.rejected_value}
+                for e in sub_errors or []
+            ],
+            "errorMessage": message,
+            "errorType": error_type,
+            "requestId": request_id,
+            "timestamp": timestamp,
+        },
+        "payload": None,
+        "response_code": status,
+        "response_message": message,
+    }

@@ -1,0 +1,52 @@
+"""Identifiers: seller `CEK`+7, customer `KC`+14, everything else 24-hex ObjectId layout."""
+
+import os
+import secrets
+import string
+import threading
+import time
+
+_ALPHABET = string.ascii_uppercase + string.digits
+
+# ObjectId layout: 4-byte big-endian seconds, 5 random bytes fixed per process, 3-byte counter.
+# The per-process random part keeps ids unique across processes without coordination.
+_process_random = os.urandom(5)
+_process_pid = os.getpid()
+_counter = secrets.randbelow(0xFFFFFF)
+_lock = threading.Lock()
+
+
+def _random_code(length: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def new_seller_id() -> str:
+    return "CEK" + _random_code(7)
+
+
+def new_customer_id() -> str:
+    return "KC" + _random_code(14)
+
+
+def new_object_id(now: float | None = None) -> str:
+    """A 24-hex id ordered by creation second, unique across threads and processes."""
+    global _counter, _process_random, _process_pid
+    seconds = int(time.time() if now is None else now) & 0xFFFFFFFF
+    with _lock:
+        if os.getpid() != _process_pid:  # forked: take a fresh random part
+            _process_pid = os.getpid()
+            _process_random = os.urandom(5)
+        _counter = (_counter + 1) & 0xFFFFFF
+        counter = _counter
+    return (seconds.to_bytes(4, "big") + _process_random + counter.to_bytes(3, "big")).hex()
+
+
+def is_object_id(value: object) -> bool:
+    return (
+        isinstance(value, str) and len(value) == 24 and all(c in "0123456789abcdef" for c in value)
+    )
+
+
+def new_secret(nbytes: int = 32) -> str:
+    """A random URL-safe secret (tokens, client secrets, payment link keys)."""
+    return secrets.token_urlsafe(nbytes)

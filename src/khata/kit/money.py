@@ -1,0 +1,67 @@
+"""Money: Decimal in code, integer paise in the database, 2-decimal JSON numbers on the wire."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+PAISE = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+class MoneyError(ValueError):
+    """An amount that is not a finite, non-negative number."""
+
+
+def round_paise(amount: Decimal) -> Decimal:
+    return amount.quantize(PAISE, rounding=ROUND_HALF_UP)
+
+
+def to_paise(amount: Decimal) -> int:
+    return int(round_paise(amount) * 100)
+
+
+def from_paise(paise: int) -> Decimal:
+    return (Decimal(paise) / 100).quantize(PAISE)
+
+
+def parse_amount(value: object, *, allow_negative: bool = False) -> tuple[Decimal, bool]:
+    """Parse an amount from JSON or a file cell.
+
+    Answers the amount rounded half-up to paise and whether rounding changed it. A float is
+    read through its shortest repr (so 0.1 stays 0.1, not 0.1000000000000000055...).
+    """
+    if isinstance(value, bool) or value is None:
+        raise MoneyError("must be a number")
+    if isinstance(value, Decimal):
+        raw = value
+    elif isinstance(value, int):
+        raw = Decimal(value)
+    elif isinstance(value, float):
+        raw = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if not text:
+            raise MoneyError("must be a number")
+        try:
+            raw = Decimal(text)
+        except InvalidOperation as exc:
+            raise MoneyError("must be a number") from exc
+    else:
+        raise MoneyError("must be a number")
+    if not raw.is_finite():
+        raise MoneyError("must be a finite number")
+    if raw < 0 and not allow_negative:
+        raise MoneyError("must not be negative")
+    rounded = round_paise(raw)
+    return rounded, rounded != raw
+
+
+def wire(amount: Decimal) -> float:
+    """Render an amount as a JSON number with at most 2 decimals (3684.78).
+
+    The float of a 2-decimal Decimal prints back as the same 2 decimals in JSON (shortest repr),
+    so no paisa is lost on the way out.
+    """
+    return float(round_paise(amount))
+
+
+def wire_paise(paise: int) -> float:
+    return float(from_paise(paise))

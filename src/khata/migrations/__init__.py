@@ -1,0 +1,1 @@
+"""Alembic migrations; they live in the package so an installed `khata` can apply them."""

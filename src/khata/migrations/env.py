@@ -1,0 +1,59 @@
+"""Alembic environment: runs migrations over the async engine of KHATA_DATABASE_URL."""
+
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from khata.config import get_settings
+from khata.db import create_engine
+from khata.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+# Only while writing a new migration: restrict autogenerate to some tables.
+_only_tables = {t for t in os.environ.get("KHATA_AUTOGEN_TABLES", "").split(",") if t}
+
+
+def _include_object(obj: object, name: str | None, type_: str, *_: object) -> bool:
+    if _only_tables and type_ == "table":
+        return name in _only_tables
+    return True
+
+
+def _database_url() -> str:
+    return config.get_main_option("sqlalchemy.url") or get_settings().database_url
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        include_object=_include_object,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_async() -> None:
+    engine = create_engine(_database_url())
+    async with engine.connect() as connection:
+        await connection.run_sync(_run)
+        await connection.commit()
+    await engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=_database_url(), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    existing = config.attributes.get("connection")
+    if existing is not None:
+        _run(existing)
+    else:
+        asyncio.run(_run_async())

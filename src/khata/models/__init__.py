@@ -1,0 +1,41 @@
+"""SQLAlchemy tables, one module per table; importing this package registers them all."""
+
+from khata.models.audit_entry import AuditEntry
+from khata.models.auth_token import AuthToken
+from khata.models.base import Base
+from khata.models.bulk_job import BulkJob
+from khata.models.customer import Customer
+from khata.models.delivery import Delivery
+from khata.models.idempotency_key import IdempotencyKey
+from khata.models.invoice import Invoice
+from khata.models.invoice_line import InvoiceLine
+from khata.models.key_contact import KeyContact
+from khata.models.oauth_client import OAuthClient
+from khata.models.order_line import OrderLine
+from khata.models.payment import Payment
+from khata.models.payment_allocation import PaymentAllocation
+from khata.models.principal import Principal
+from khata.models.reminder_rule import ReminderRule
+from khata.models.sales_order import SalesOrder
+from khata.models.seller import Seller
+
+__all__ = [
+    "AuditEntry",
+    "AuthToken",
+    "Base",
+    "BulkJob",
+    "Customer",
+    "Delivery",
+    "IdempotencyKey",
+    "Invoice",
+    "InvoiceLine",
+    "KeyContact",
+    "OAuthClient",
+    "OrderLine",
+    "Payment",
+    "PaymentAllocation",
+    "Principal",
+    "ReminderRule",
+    "SalesOrder",
+    "Seller",
+]

@@ -1,0 +1,26 @@
+"""Audit trail: who changed which invoice, payment or customer, when, before and after."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from khata.models.base import Base, JSONType, UTCDateTime
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index(None, "seller_id", "entity_type", "entity_id", "at"),)
+
+    seller_id: Mapped[str] = mapped_column(String(10), ForeignKey("seller.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(32))  # customer | invoice | payment | ...
+    entity_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[str | None] = mapped_column(String(24))
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    actor_type: Mapped[str | None] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

@@ -1,0 +1,30 @@
+"""Bulk jobs: one file import, its counts and its two report files."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from khata.models.base import Base, UTCDateTime
+
+
+class BulkJob(Base):
+    __tablename__ = "bulk_job"
+
+    seller_id: Mapped[str] = mapped_column(String(10), ForeignKey("seller.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # INVOICE | CUSTOMER_CREATE | CUSTOMER_UPDATE
+    file_name: Mapped[str] = mapped_column(String(300))
+    file_format: Mapped[str] = mapped_column(String(4))  # csv | xlsx
+    status: Mapped[str] = mapped_column(String(12))  # RUNNING | COMPLETED | FAILED
+    total_count: Mapped[int] = mapped_column(Integer, default=0)
+    success_count: Mapped[int] = mapped_column(Integer, default=0)
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    failure_count_second_file: Mapped[int] = mapped_column(Integer, default=0)
+    warn_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_amount: Mapped[int] = mapped_column(BigInteger, default=0)  # paise
+    success_file_path: Mapped[str | None] = mapped_column(String(1000))
+    failure_file_path: Mapped[str | None] = mapped_column(String(1000))
+    created_by_id: Mapped[str | None] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,85 @@
+"""Invoices: one receivable, shared by the commerce and AR dialects."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from khata.models.base import Base, JSONType, UTCDateTime
+
+
+class Invoice(Base):
+    __tablename__ = "invoice"
+    __table_args__ = (
+        UniqueConstraint("seller_id", "entity_id"),
+        UniqueConstraint("seller_id", "invoice_number"),
+        UniqueConstraint("seller_id", "payment_link_key"),
+        ForeignKeyConstraint(["seller_id", "customer_id"], ["customer.seller_id", "customer.id"]),
+        ForeignKeyConstraint(
+            ["seller_id", "order_id"], ["sales_order.seller_id", "sales_order.id"]
+        ),
+        # Search paths at a million invoices per seller: by status and due date, by customer,
+        # by creation time, by order.
+        Index(None, "seller_id", "receivable_status", "due_date"),
+        Index(None, "seller_id", "customer_id", "created_at"),
+        Index(None, "seller_id", "created_at"),
+        Index(None, "seller_id", "due_date"),
+        Index(None, "seller_id", "order_id"),
+        Index(None, "seller_id", "external_id"),
+    )
+
+    seller_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(BigInteger)
+    invoice_number: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    customer_id: Mapped[str] = mapped_column(String(16))
+    order_id: Mapped[str | None] = mapped_column(String(24))
+    invoice_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(String(1000))
+    po_number: Mapped[str | None] = mapped_column(String(100))
+    # Amounts in paise. net = base + gst (gstExclusive) or base; receivable = net - tds;
+    # balance = receivable - total_received, kept in step by every payment write.
+    base_amount: Mapped[int] = mapped_column(BigInteger)
+    cgst: Mapped[int] = mapped_column(BigInteger, default=0)
+    sgst: Mapped[int] = mapped_column(BigInteger, default=0)
+    igst: Mapped[int] = mapped_column(BigInteger, default=0)
+    tds: Mapped[int] = mapped_column(BigInteger, default=0)
+    gst_exclusive: Mapped[bool] = mapped_column(Boolean, default=True)
+    net_amount: Mapped[int] = mapped_column(BigInteger)
+    total_received: Mapped[int] = mapped_column(BigInteger, default=0)
+    balance_amount: Mapped[int] = mapped_column(BigInteger)
+    partial_payment_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    receivable_status: Mapped[str] = mapped_column(String(20), default="CREATED")
+    # The status an invoice had before a payment put it in PAYMENT_INITIATED.
+    status_before_payment: Mapped[str | None] = mapped_column(String(20))
+    approval_status: Mapped[str] = mapped_column(String(20), default="APPROVED")
+    dispatched: Mapped[bool] = mapped_column(Boolean, default=False)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    payment_link_key: Mapped[str | None] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(12))  # API | BULK_UPLOAD | ORDER
+    email_address: Mapped[str | None] = mapped_column(String(254))
+    mobile_number: Mapped[str | None] = mapped_column(String(20))
+    meta_fields: Mapped[list[Any]] = mapped_column(JSONType)
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    bulk_job_id: Mapped[str | None] = mapped_column(String(24))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[str | None] = mapped_column(String(24))
+    created_by_name: Mapped[str | None] = mapped_column(String(200))
+    created_by_type: Mapped[str | None] = mapped_column(String(8))
+    modified_by_id: Mapped[str | None] = mapped_column(String(24))
+    modified_by_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

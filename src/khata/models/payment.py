@@ -1,0 +1,32 @@
+"""Payments reported against invoices, awaiting or past confirmation."""
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from khata.models.base import Base, UTCDateTime
+
+
+class Payment(Base):
+    __tablename__ = "payment"
+    __table_args__ = (
+        UniqueConstraint("seller_id", "payment_ref"),
+        Index(None, "seller_id", "created_at"),
+    )
+
+    seller_id: Mapped[str] = mapped_column(String(10), ForeignKey("seller.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    payment_ref: Mapped[str] = mapped_column(String(100))  # the caller's `paymentId`
+    type: Mapped[str] = mapped_column(String(12))  # ONPLATFORM | OFFPLATFORM
+    mode: Mapped[str | None] = mapped_column(String(32))
+    utr: Mapped[str | None] = mapped_column(String(64))
+    amount: Mapped[int] = mapped_column(BigInteger)  # paise
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(24))  # PENDING_CONFIRMATION|ACCEPTED|REJECTED
+    remarks: Mapped[str | None] = mapped_column(String(1000))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[str | None] = mapped_column(String(24))
+    created_by_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

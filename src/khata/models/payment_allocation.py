@@ -1,0 +1,22 @@
+"""How much of one payment goes to one invoice."""
+
+from sqlalchemy import BigInteger, ForeignKeyConstraint, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from khata.models.base import Base
+
+
+class PaymentAllocation(Base):
+    __tablename__ = "payment_allocation"
+    __table_args__ = (
+        ForeignKeyConstraint(["seller_id", "payment_id"], ["payment.seller_id", "payment.id"]),
+        ForeignKeyConstraint(["seller_id", "invoice_id"], ["invoice.seller_id", "invoice.id"]),
+        Index(None, "seller_id", "payment_id"),
+        Index(None, "seller_id", "invoice_id"),
+    )
+
+    seller_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    payment_id: Mapped[str] = mapped_column(String(24))
+    invoice_id: Mapped[str] = mapped_column(String(24))
+    amount: Mapped[int] = mapped_column(BigInteger)  # paise

@@ -1,0 +1,25 @@
+"""The seller: the tenant that owns every other row."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from khata.models.base import Base, UTCDateTime
+
+
+class Seller(Base):
+    __tablename__ = "seller"
+
+    id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    gstin: Mapped[str | None] = mapped_column(String(15))
+    state_code: Mapped[str] = mapped_column(String(2))
+    currency: Mapped[str] = mapped_column(String(3), default="INR")
+    time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Kolkata")
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
+    invoice_prefix: Mapped[str] = mapped_column(String(16), default="INV-")
+    # Last entityId handed out. Bumped with UPDATE ... RETURNING inside the invoice's own
+    # transaction, so numbers are gap-free and the row lock serialises concurrent writers.
+    invoice_counter: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,1 @@
+"""Payments: reporting, allocation to invoices, and confirmation."""

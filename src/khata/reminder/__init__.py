@@ -1,0 +1,1 @@
+"""Reminder rules per customer, and the schedule that turns them into deliveries."""

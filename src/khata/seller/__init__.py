@@ -1,0 +1,1 @@
+"""Sellers: creating a tenant with its admin login and OAuth client."""

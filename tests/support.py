@@ -1,0 +1,165 @@
+"""Test helpers: a controllable clock, a statement counter, and seller/customer factories.
+
+Factories write rows directly (not through the services under test), so each domain's tests
+can build the world they need without depending on another domain's endpoints.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from khata.auth import service as auth_service
+from khata.kit.ids import new_customer_id, new_object_id
+from khata.kit.timeutil import utc_now
+from khata.models import Customer, KeyContact
+from khata.seller import service as seller_service
+
+
+@dataclass
+class Clock:
+    """What the app believes "now" is; None means the real time."""
+
+    fixed: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.fixed or utc_now()
+
+
+@dataclass
+class Database:
+    backend: str  # "sqlite" | "postgresql"
+    url: str
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+
+
+@dataclass
+class SellerContext:
+    seller_id: str
+    token: str
+    principal_id: str
+    admin_email: str
+    admin_password: str
+    client_id: str
+    client_secret: str
+    state_code: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class StatementCounter:
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
+    """Count SQL statements sent on `engine` inside the block (transaction control excluded)."""
+    counter = StatementCounter()
+
+    def before_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+        if head not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
+            counter.statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before_execute)
+    try:
+        yield counter
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before_execute)
+
+
+async def create_seller(
+    database: Database,
+    *,
+    name: str = "Test Traders Pvt Ltd",
+    state: str = "29",
+    gstin: str | None = None,
+    invoice_prefix: str = "INV-",
+    payment_terms_days: int = 30,
+) -> SellerContext:
+    now = utc_now()
+    async with database.session_factory() as session, session.begin():
+        new = await seller_service.create_seller(
+            session,
+            name=name,
+            state=state,
+            gstin=gstin,
+            invoice_prefix=invoice_prefix,
+            payment_terms_days=payment_terms_days,
+            now=now,
+        )
+        key, row = await auth_service.create_api_key(
+            session, seller_id=new.seller_id, name="test integration", now=now
+        )
+    return SellerContext(
+        seller_id=new.seller_id,
+        token=key,
+        principal_id=row.principal_id,
+        admin_email=new.admin_email,
+        admin_password=new.admin_password,
+        client_id=new.client_id,
+        client_secret=new.client_secret,
+        state_code=state,
+        headers={"accessToken": key},
+    )
+
+
+async def create_customer(
+    database: Database,
+    seller_id: str,
+    *,
+    legal_name: str = "Buyer Industries Ltd",
+    state: str | None = "29",
+    status: str = "ACTIVE",
+    deleted: bool = False,
+    unique_ref_no: str | None = None,
+    contacts: list[dict[str, Any]] | None = None,
+) -> str:
+    """Insert a customer with key contacts (default: one with email on) and answer its id."""
+    now = utc_now()
+    customer_id = new_customer_id()
+    if contacts is None:
+        contacts = [{"name": "Asha Rao", "email": "asha@buyer.example", "mobile": "9876543210"}]
+    async with database.session_factory() as session, session.begin():
+        session.add(
+            Customer(
+                seller_id=seller_id,
+                id=customer_id,
+                legal_name=legal_name,
+                state=state,
+                status=status,
+                deleted=deleted,
+                unique_ref_no=unique_ref_no,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await session.flush()
+        for contact in contacts:
+            session.add(
+                KeyContact(
+                    seller_id=seller_id,
+                    id=new_object_id(),
+                    customer_id=customer_id,
+                    name=contact.get("name"),
+                    email=contact.get("email"),
+                    mobile=contact.get("mobile"),
+                    mail_enabled=contact.get("mail_enabled", True),
+                    sms_enabled=contact.get("sms_enabled", False),
+                    whatsapp_enabled=contact.get("whatsapp_enabled", False),
+                    deleted=False,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    return customer_id
