@@ -6,6 +6,7 @@ from khata.models.base import Base
 from khata.models.bulk_job import BulkJob
 from khata.models.customer import Customer
 from khata.models.delivery import Delivery
+from khata.models.delivery_invoice import DeliveryInvoice
 from khata.models.idempotency_key import IdempotencyKey
 from khata.models.invoice import Invoice
 from khata.models.invoice_line import InvoiceLine
@@ -26,6 +27,7 @@ __all__ = [
     "BulkJob",
     "Customer",
     "Delivery",
+    "DeliveryInvoice",
     "IdempotencyKey",
     "Invoice",
     "InvoiceLine",

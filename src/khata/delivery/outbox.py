@@ -1,0 +1,143 @@
+"""Queueing messages: outbox rows written in the caller's transaction, sent later by the worker.
+
+Every row has a dedupe key unique per seller, so queueing the same message twice (a retried
+request, two schedulers racing) leaves exactly one row.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.kit.ids import new_object_id
+from khata.models import Delivery, DeliveryInvoice, KeyContact
+
+EMAIL, SMS, WHATSAPP, WEBHOOK = "EMAIL", "SMS", "WHATSAPP", "WEBHOOK"
+DISPATCH, REMINDER = "DISPATCH", "REMINDER"
+PENDING, SENT, DEAD = "PENDING", "SENT", "DEAD"
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message to queue. Subject and bodies may be left empty: the worker renders them
+    from the templates of `kind` (and `stage`) at send time."""
+
+    kind: str
+    channel: str
+    recipient: str
+    dedupe_key: str
+    invoice_ids: Sequence[str]
+    customer_id: str | None = None
+    key_contact_id: str | None = None
+    reminder_rule_id: str | None = None
+    stage: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    html_body: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+async def queue(
+    session: AsyncSession, *, seller_id: str, messages: Sequence[OutgoingMessage], now: datetime
+) -> list[str]:
+    """Queue messages not queued before (by dedupe key); answers the ids of the new rows.
+
+    Two statements per call whatever the number of messages: one read of existing keys, one
+    batched insert (plus one for the invoice links).
+    """
+    if not messages:
+        return []
+    keys = [m.dedupe_key for m in messages]
+    existing = set(
+        (
+            await session.execute(
+                select(Delivery.dedupe_key).where(
+                    Delivery.seller_id == seller_id, Delivery.dedupe_key.in_(keys)
+                )
+            )
+        ).scalars()
+    )
+    rows: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    for message in messages:
+        if message.dedupe_key in existing:
+            continue
+        existing.add(message.dedupe_key)
+        delivery_id = new_object_id(now.timestamp())
+        rows.append(
+            {
+                "seller_id": seller_id,
+                "id": delivery_id,
+                "kind": message.kind,
+                "channel": message.channel,
+                "recipient": message.recipient,
+                "subject": message.subject,
+                "body": message.body,
+                "html_body": message.html_body,
+                "customer_id": message.customer_id,
+                "invoice_id": message.invoice_ids[0] if message.invoice_ids else None,
+                "invoice_ids": list(message.invoice_ids),
+                "key_contact_id": message.key_contact_id,
+                "reminder_rule_id": message.reminder_rule_id,
+                "stage": message.stage,
+                "context": message.context,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "sent_at": None,
+                "last_error": None,
+                "dedupe_key": message.dedupe_key,
+                "created_at": now,
+            }
+        )
+        links.extend(
+            {"seller_id": seller_id, "delivery_id": delivery_id, "invoice_id": invoice_id}
+            for invoice_id in dict.fromkeys(message.invoice_ids)
+        )
+    if rows:
+        await session.execute(insert(Delivery), rows)
+    if links:
+        await session.execute(insert(DeliveryInvoice), links)
+    return [row["id"] for row in rows]
+
+
+def channel_messages_for_contact(
+    contact: KeyContact,
+    *,
+    kind: str,
+    dedupe_prefix: str,
+    invoice_ids: Sequence[str],
+    customer_id: str,
+    reminder_rule_id: str | None = None,
+    stage: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> list[OutgoingMessage]:
+    """One message per enabled channel of a key contact that has an address for it."""
+    if contact.deleted:
+        return []
+    channels: list[tuple[str, str | None]] = []
+    if contact.mail_enabled:
+        channels.append((EMAIL, contact.email))
+    if contact.sms_enabled:
+        channels.append((SMS, contact.mobile))
+    if contact.whatsapp_enabled:
+        channels.append((WHATSAPP, contact.mobile))
+    return [
+        OutgoingMessage(
+            kind=kind,
+            channel=channel,
+            recipient=address,
+            dedupe_key=f"{dedupe_prefix}:{contact.id}:{channel}",
+            invoice_ids=invoice_ids,
+            customer_id=customer_id,
+            key_contact_id=contact.id,
+            reminder_rule_id=reminder_rule_id,
+            stage=stage,
+            context=context or {},
+        )
+        for channel, address in channels
+        if address
+    ]
