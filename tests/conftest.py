@@ -85,6 +85,19 @@ async def database(
         await _drop_postgres_database(url)
 
 
+@pytest.fixture
+async def scratch_database_url(
+    database: Database, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """An empty database of the current backend, for tests that build the schema themselves."""
+    if database.backend == "postgresql":
+        url = await _create_postgres_database()
+        yield url
+        await _drop_postgres_database(url)
+    else:
+        yield new_database_url("sqlite", tmp_path_factory.mktemp("scratch"))
+
+
 @pytest.fixture(scope="session")
 def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("reports")

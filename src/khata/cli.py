@@ -181,3 +181,7 @@ def token_revoke(token: Annotated[str, typer.Argument(help="The token or API key
     if not run_in_transaction(work):
         _fail("no such active token")
     console.print("revoked")
+
+
+if __name__ == "__main__":
+    app()
