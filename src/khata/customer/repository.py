@@ -1,0 +1,193 @@
+"""Every query of the customer domain: customers, their key contacts and the search page."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from khata.models import Customer, KeyContact, ReminderRule
+
+# Wire name -> column for orderBy; only these are allowed.
+ORDERABLE = {
+    "customerId": "id",
+    "legalName": "legal_name",
+    "panOrGstin": "pan_or_gstin",
+    "uniqueRefNo": "unique_ref_no",
+    "state": "state",
+    "status": "status",
+    "createdOn": "created_at",
+    "modifiedOn": "updated_at",
+}
+_NULLABLE_ORDER = {"pan_or_gstin", "unique_ref_no", "state"}
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    customer_ids: list[str] | None = None
+    legal_name: str | None = None
+    pan_or_gstin: str | None = None
+    unique_ref_no: str | None = None
+    state: str | None = None
+    status: str | None = None
+    deleted: bool | None = None
+
+
+@dataclass
+class CustomerRows:
+    customer: Customer
+    contacts: list[KeyContact]
+    reminders: list[ReminderRule]
+
+
+async def get_customer(session: AsyncSession, seller_id: str, customer_id: str) -> Customer | None:
+    return await session.get(Customer, (seller_id, customer_id))
+
+
+async def active_contacts(
+    session: AsyncSession, seller_id: str, customer_id: str
+) -> list[KeyContact]:
+    result = await session.execute(
+        select(KeyContact)
+        .where(
+            KeyContact.seller_id == seller_id,
+            KeyContact.customer_id == customer_id,
+            KeyContact.deleted.is_(False),
+        )
+        .order_by(KeyContact.created_at, KeyContact.id)
+    )
+    return list(result.scalars())
+
+
+async def active_reminders(
+    session: AsyncSession, seller_id: str, customer_id: str
+) -> list[ReminderRule]:
+    result = await session.execute(
+        select(ReminderRule)
+        .where(
+            ReminderRule.seller_id == seller_id,
+            ReminderRule.customer_id == customer_id,
+            ReminderRule.deleted.is_(False),
+        )
+        .order_by(ReminderRule.created_at, ReminderRule.id)
+    )
+    return list(result.scalars())
+
+
+async def customer_ids_by_unique_ref(
+    session: AsyncSession, seller_id: str, unique_ref_nos: Iterable[str]
+) -> dict[str, str]:
+    """uniqueRefNo -> customer id for those already taken (one query, for bulk imports too)."""
+    wanted = sorted(set(unique_ref_nos))
+    if not wanted:
+        return {}
+    result = await session.execute(
+        select(Customer.unique_ref_no, Customer.id).where(
+            Customer.seller_id == seller_id, Customer.unique_ref_no.in_(wanted)
+        )
+    )
+    return {ref: customer_id for ref, customer_id in result.tuples() if ref is not None}
+
+
+def _conditions(seller_id: str, where: CustomerFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Customer.seller_id == seller_id]
+    if where.customer_ids is not None:
+        conditions.append(Customer.id.in_(where.customer_ids))
+    if where.legal_name is not None:
+        conditions.append(
+            func.lower(Customer.legal_name).contains(where.legal_name.lower(), autoescape=True)
+        )
+    if where.pan_or_gstin is not None:
+        conditions.append(Customer.pan_or_gstin == where.pan_or_gstin.upper())
+    if where.unique_ref_no is not None:
+        conditions.append(Customer.unique_ref_no == where.unique_ref_no)
+    if where.state is not None:
+        conditions.append(Customer.state == where.state)
+    if where.status is not None:
+        conditions.append(Customer.status == where.status)
+    # Deleted customers stay out of a search unless asked for.
+    conditions.append(Customer.deleted.is_(bool(where.deleted)))
+    return conditions
+
+
+def _order(entity: Any, column: str, descending: bool) -> list[Any]:
+    keys = []
+    for name in (column, "id") if column != "id" else ("id",):
+        expression = getattr(entity, name)
+        expression = expression.desc() if descending else expression.asc()
+        if name in _NULLABLE_ORDER:
+            # SQLite and PostgreSQL disagree on where NULLs sort; pin it.
+            expression = expression.nulls_last()
+        keys.append(expression)
+    return keys
+
+
+async def search(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    where: CustomerFilter,
+    limit: int,
+    offset: int,
+    order_column: str,
+    descending: bool,
+) -> tuple[list[CustomerRows], int]:
+    """One page with its contacts and reminders in ONE statement, plus one count."""
+    conditions = _conditions(seller_id, where)
+    total = (
+        await session.execute(select(func.count()).select_from(Customer).where(*conditions))
+    ).scalar_one()
+    page = (
+        select(Customer)
+        .where(*conditions)
+        .order_by(*_order(Customer, order_column, descending))
+        .limit(limit)
+        .offset(offset)
+        .subquery("page")
+    )
+    customer = aliased(Customer, page)
+    # Contacts and reminders ride along by outer join; a customer has a handful of each, so
+    # the product stays small and the page needs no second round trip.
+    statement = (
+        select(customer, KeyContact, ReminderRule)
+        .outerjoin(
+            KeyContact,
+            and_(
+                KeyContact.seller_id == customer.seller_id,
+                KeyContact.customer_id == customer.id,
+                KeyContact.deleted.is_(False),
+            ),
+        )
+        .outerjoin(
+            ReminderRule,
+            and_(
+                ReminderRule.seller_id == customer.seller_id,
+                ReminderRule.customer_id == customer.id,
+                ReminderRule.deleted.is_(False),
+            ),
+        )
+        .order_by(
+            *_order(customer, order_column, descending),
+            KeyContact.created_at,
+            KeyContact.id,
+            ReminderRule.created_at,
+            ReminderRule.id,
+        )
+    )
+    pages: dict[str, CustomerRows] = {}
+    seen: set[tuple[str, str]] = set()
+    for row_customer, contact, reminder in (await session.execute(statement)).tuples():
+        rows = pages.setdefault(row_customer.id, CustomerRows(row_customer, [], []))
+        if contact is not None and ("c", contact.id) not in seen:
+            seen.add(("c", contact.id))
+            rows.contacts.append(contact)
+        if reminder is not None and ("r", reminder.id) not in seen:
+            seen.add(("r", reminder.id))
+            rows.reminders.append(reminder)
+    return list(pages.values()), int(total)
+
+
+def add_all(session: AsyncSession, rows: Sequence[object]) -> None:
+    session.add_all(rows)

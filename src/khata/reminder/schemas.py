@@ -1,0 +1,83 @@
+"""Wire models of reminder rules: what a client may send, checked field by field."""
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from khata.kit.timeutil import enkash_timestamp
+from khata.models import ReminderRule as ReminderRuleLike
+
+REMINDER_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+ReminderType = Literal["ONCE", "RECURRING"]
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+class _WireModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        str_strip_whitespace=True,
+        extra="ignore",
+    )
+
+
+class ReminderIn(_WireModel):
+    """A new reminder rule (inline in a customer create, or POST .../reminder)."""
+
+    due_date_difference: StrictInt = Field(ge=-365, le=365)
+    reminder_type: ReminderType
+    reminder_interval: StrictInt | None = Field(default=None, ge=1, le=365)
+    reminder_time: str
+    stage: str | None = Field(default=None, max_length=64)
+
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _stage_blank(cls, value: Any) -> Any:
+        return _blank_to_none(value)
+
+    @field_validator("reminder_time")
+    @classmethod
+    def _time_format(cls, value: str) -> str:
+        if not REMINDER_TIME_RE.match(value):
+            raise PydanticCustomError("reminder_time", "must be a time of day as HH:mm (24 h)")
+        return value
+
+
+class ReminderUpdate(_WireModel):
+    """A PATCH of a reminder rule: an absent field is unchanged, `null` clears it."""
+
+    due_date_difference: StrictInt | None = Field(default=None, ge=-365, le=365)
+    reminder_type: ReminderType | None = None
+    reminder_interval: StrictInt | None = Field(default=None, ge=1, le=365)
+    reminder_time: str | None = None
+    stage: str | None = Field(default=None, max_length=64)
+
+    @field_validator("reminder_time")
+    @classmethod
+    def _time_format(cls, value: str | None) -> str | None:
+        if value is not None and not REMINDER_TIME_RE.match(value):
+            raise PydanticCustomError("reminder_time", "must be a time of day as HH:mm (24 h)")
+        return value
+
+
+def reminder_to_wire(rule: ReminderRuleLike, time_zone: str) -> dict[str, Any]:
+    """A reminder rule as the AR dialect shows it."""
+    return {
+        "customerReminderId": rule.id,
+        "customerId": rule.customer_id,
+        "dueDateDifference": rule.due_date_difference,
+        "reminderType": rule.reminder_type,
+        "reminderInterval": rule.reminder_interval,
+        "reminderTime": rule.reminder_time,
+        "stage": rule.stage,
+        "createdOn": enkash_timestamp(rule.created_at, time_zone),
+        "modifiedOn": enkash_timestamp(rule.updated_at, time_zone),
+    }
