@@ -225,3 +225,36 @@ async def test_failed_logins_are_limited_per_client_then_recover(
     assert 1 <= int(limited.headers["retry-after"]) <= 61
     clock.fixed = clock.fixed + timedelta(seconds=61)
     assert (await password_login(client, seller)).status_code == 200
+
+
+async def test_revoke_endpoint_revokes_access_and_refresh_tokens(
+    client: httpx.AsyncClient, seller: SellerContext
+) -> None:
+    tokens = (await password_login(client, seller)).json()
+    auth = basic(seller.client_id, seller.client_secret)
+    response = await client.post(
+        "/oauth/revoke", data={"token": tokens["access_token"]}, headers=auth
+    )
+    assert response.status_code == 200
+    me = await client.get("/api/v0/seller", headers={"accessToken": tokens["access_token"]})
+    assert me.status_code == 401
+    await client.post("/oauth/revoke", data={"token": tokens["refresh_token"]}, headers=auth)
+    refreshed = await client.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        headers=auth,
+    )
+    assert refreshed.json()["error"] == "invalid_grant"
+
+
+async def test_revoke_cannot_touch_another_sellers_token(
+    client: httpx.AsyncClient, seller: SellerContext, other_seller: SellerContext
+) -> None:
+    response = await client.post(
+        "/oauth/revoke",
+        data={"token": other_seller.token},
+        headers=basic(seller.client_id, seller.client_secret),
+    )
+    assert response.status_code == 200  # RFC 7009: no hint whether the token exists
+    still = await client.get("/api/v0/seller", headers=other_seller.headers)
+    assert still.status_code == 200

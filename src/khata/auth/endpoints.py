@@ -1,4 +1,4 @@
-"""POST /oauth/token: password and refresh_token grants with HTTP Basic client credentials."""
+"""OAuth endpoints: /oauth/token (password and refresh_token grants) and /oauth/revoke."""
 
 import base64
 import binascii
@@ -102,3 +102,28 @@ async def token(
         "scope": pair.scope,
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+@router.post("/oauth/revoke", summary="Revoke a token (RFC 7009)")
+async def revoke(
+    request: Request,
+    session: Session,
+    now: Now,
+    token: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+) -> JSONResponse:
+    """Revoke an access or refresh token of the calling client's seller.
+
+    As RFC 7009 asks, an unknown or already revoked token still answers 200, so the endpoint
+    tells nothing about which tokens exist.
+    """
+    limiter: FailedLoginLimiter = request.app.state.login_limiter
+    the_client_id, the_secret = _client_credentials(request, client_id, client_secret)
+    seller_id = await service.authenticate_client(
+        session, client_id=the_client_id, client_secret=the_secret, now=now, limiter=limiter
+    )
+    if not token:
+        raise OAuthError("invalid_request", "token is required")
+    await service.revoke_token(session, token=token, now=now, seller_id=seller_id)
+    return JSONResponse({}, headers={"Cache-Control": "no-store"})

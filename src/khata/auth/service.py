@@ -237,11 +237,17 @@ async def create_api_key(
     return key, row
 
 
-async def revoke_token(session: AsyncSession, *, token: str, now: datetime) -> bool:
-    """Revoke an access token, refresh token or API key given in full."""
-    seller_id = seller_of_token(token)
-    if seller_id is None:
+async def revoke_token(
+    session: AsyncSession, *, token: str, now: datetime, seller_id: str | None = None
+) -> bool:
+    """Revoke an access token, refresh token or API key given in full.
+
+    With `seller_id`, only a token of that seller is revoked (a client revoking over HTTP).
+    """
+    token_seller = seller_of_token(token)
+    if token_seller is None or (seller_id is not None and token_seller != seller_id):
         return False
+    seller_id = token_seller
     found = await repository.find_token(session, seller_id, hash_token(token))
     if found is None:
         return False
