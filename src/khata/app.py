@@ -16,6 +16,7 @@ from khata.config import Settings, get_settings
 from khata.customer.endpoints import router as customer_router
 from khata.db import create_engine, create_session_factory
 from khata.delivery.endpoints import router as delivery_router
+from khata.delivery.worker import embedded_worker
 from khata.invoice.commerce_endpoints import router as commerce_invoice_router
 from khata.invoice.endpoints import router as invoice_router
 from khata.kit.handlers import RequestContextMiddleware, install_error_handlers
@@ -43,7 +44,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with embedded_worker(app.state.session_factory, settings):
+            yield
         if owns_engine:
             await the_engine.dispose()
 

@@ -13,6 +13,7 @@ from khata import migrate as migrations
 from khata.auth import service as auth_service
 from khata.config import get_settings
 from khata.db import create_engine, create_session_factory, unit_of_work
+from khata.delivery import cli as delivery_cli
 from khata.kit.errors import KhataError
 from khata.kit.timeutil import utc_now
 from khata.seller import service as seller_service
@@ -26,6 +27,7 @@ seller_app = typer.Typer(help="Manage sellers (tenants).", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API keys for integrations.", no_args_is_help=True)
 app.add_typer(seller_app, name="seller")
 app.add_typer(token_app, name="token")
+app.command("worker")(delivery_cli.worker_command)
 
 console = Console()
 T = TypeVar("T")
@@ -79,9 +81,19 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
     workers: Annotated[int, typer.Option(help="Number of server processes.")] = 1,
+    worker: Annotated[
+        bool, typer.Option(help="On SQLite, also send messages and reminders in-process.")
+    ] = True,
 ) -> None:
     """Apply migrations, create a demo seller on an empty database, and serve HTTP."""
+    import os
+
     import uvicorn
+
+    from khata.delivery.worker import EMBEDDED_WORKER_ENV
+
+    # Read by the app's lifespan in the uvicorn process (the app is built there, by factory).
+    os.environ[EMBEDDED_WORKER_ENV] = "1" if worker else "0"
 
     async def ensure_demo(session: AsyncSession) -> seller_service.NewSeller | None:
         if await seller_service.count_sellers(session) > 0:

@@ -9,15 +9,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from khata.kit.ids import new_object_id
 from khata.models import Delivery, DeliveryInvoice, KeyContact
 
 EMAIL, SMS, WHATSAPP, WEBHOOK = "EMAIL", "SMS", "WHATSAPP", "WEBHOOK"
 DISPATCH, REMINDER = "DISPATCH", "REMINDER"
-PENDING, SENT, DEAD = "PENDING", "SENT", "DEAD"
+PENDING, SENT, DEAD, CANCELLED = "PENDING", "SENT", "DEAD", "CANCELLED"
 
 
 @dataclass(frozen=True)
@@ -45,27 +48,18 @@ async def queue(
 ) -> list[str]:
     """Queue messages not queued before (by dedupe key); answers the ids of the new rows.
 
-    Two statements per call whatever the number of messages: one read of existing keys, one
-    batched insert (plus one for the invoice links).
+    Two statements per call whatever the number of messages: one batched insert that skips
+    existing keys, one for the invoice links.
     """
     if not messages:
         return []
-    keys = [m.dedupe_key for m in messages]
-    existing = set(
-        (
-            await session.execute(
-                select(Delivery.dedupe_key).where(
-                    Delivery.seller_id == seller_id, Delivery.dedupe_key.in_(keys)
-                )
-            )
-        ).scalars()
-    )
     rows: list[dict[str, Any]] = []
-    links: list[dict[str, Any]] = []
+    links: dict[str, list[str]] = {}
+    seen: set[str] = set()
     for message in messages:
-        if message.dedupe_key in existing:
+        if message.dedupe_key in seen:
             continue
-        existing.add(message.dedupe_key)
+        seen.add(message.dedupe_key)
         delivery_id = new_object_id(now.timestamp())
         rows.append(
             {
@@ -93,15 +87,35 @@ async def queue(
                 "created_at": now,
             }
         )
-        links.extend(
-            {"seller_id": seller_id, "delivery_id": delivery_id, "invoice_id": invoice_id}
-            for invoice_id in dict.fromkeys(message.invoice_ids)
+        links[delivery_id] = list(dict.fromkeys(message.invoice_ids))
+    # ON CONFLICT DO NOTHING instead of read-then-insert: two workers' schedulers queueing the
+    # same reminder at once must not fail each other's transaction; RETURNING names the rows
+    # that are really new, so only they get invoice links.
+    inserted = list((await session.execute(_insert_new(session), rows)).scalars())
+    link_rows = [
+        {"seller_id": seller_id, "delivery_id": delivery_id, "invoice_id": invoice_id}
+        for delivery_id in inserted
+        for invoice_id in links[delivery_id]
+    ]
+    if link_rows:
+        await session.execute(insert(DeliveryInvoice), link_rows)
+    new_ids = set(inserted)
+    return [row["id"] for row in rows if row["id"] in new_ids]
+
+
+def _insert_new(session: AsyncSession) -> ReturningInsert[str]:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return (
+            postgresql_insert(Delivery)
+            .on_conflict_do_nothing(index_elements=["seller_id", "dedupe_key"])
+            .returning(Delivery.id)
         )
-    if rows:
-        await session.execute(insert(Delivery), rows)
-    if links:
-        await session.execute(insert(DeliveryInvoice), links)
-    return [row["id"] for row in rows]
+    return (
+        sqlite_insert(Delivery)
+        .on_conflict_do_nothing(index_elements=["seller_id", "dedupe_key"])
+        .returning(Delivery.id)
+    )
 
 
 def channel_messages_for_contact(

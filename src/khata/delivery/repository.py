@@ -1,0 +1,205 @@
+"""Every query of the delivery domain: claiming due messages, recording outcomes, listings."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.invoice.status import FINAL_STATUSES
+from khata.models import (
+    Customer,
+    Delivery,
+    DeliveryInvoice,
+    Invoice,
+    KeyContact,
+    ReminderRule,
+    Seller,
+)
+
+PENDING = "PENDING"
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
+) -> list[Delivery]:
+    """Take up to `limit` due PENDING rows and lease them (attempts + 1, next attempt pushed to
+    `lease_until`) in the caller's transaction, so no other worker sees them as due.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED: concurrent workers each get different
+    rows instead of waiting. On SQLite the transaction already holds the write lock.
+    """
+    query = (
+        select(Delivery)
+        .where(Delivery.status == PENDING, Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at)
+        .limit(limit)
+        # SQLite renders no FOR UPDATE: its BEGIN IMMEDIATE transaction holds the write lock.
+        .with_for_update(skip_locked=True)
+    )
+    rows = list((await session.execute(query)).scalars())
+    if not rows:
+        return []
+    # The unit of work batches these into one executemany UPDATE.
+    for row in rows:
+        row.attempts += 1
+        row.next_attempt_at = lease_until
+    await session.flush()
+    return rows
+
+
+async def record_outcomes(session: AsyncSession, changes: Sequence[dict[str, Any]]) -> None:
+    """Write the outcome of each sent (or failed) message: one batched UPDATE by primary key."""
+    if changes:
+        await session.execute(update(Delivery), list(changes))
+
+
+@dataclass(frozen=True)
+class InvoiceFacts:
+    """What a message says about one invoice, and whether it is still worth reminding of."""
+
+    seller_id: str
+    invoice_id: str
+    invoice_number: str
+    customer_id: str
+    customer_name: str
+    balance_paise: int
+    due_date: date
+    payment_link_key: str | None
+    still_due: bool  # unpaid, dispatched, not deleted, customer active and not deleted
+
+
+async def invoice_facts(
+    session: AsyncSession, deliveries: Sequence[Delivery]
+) -> dict[tuple[str, str], list[InvoiceFacts]]:
+    """The invoices each delivery speaks of, keyed by (seller_id, delivery_id): one query."""
+    keys = [(d.seller_id, d.id) for d in deliveries]
+    if not keys:
+        return {}
+    query = (
+        select(DeliveryInvoice.seller_id, DeliveryInvoice.delivery_id, Invoice, Customer)
+        .join(
+            Invoice,
+            and_(
+                Invoice.seller_id == DeliveryInvoice.seller_id,
+                Invoice.id == DeliveryInvoice.invoice_id,
+            ),
+        )
+        .join(
+            Customer,
+            and_(Customer.seller_id == Invoice.seller_id, Customer.id == Invoice.customer_id),
+        )
+        .where(tuple_(DeliveryInvoice.seller_id, DeliveryInvoice.delivery_id).in_(keys))
+        .order_by(Invoice.due_date, Invoice.invoice_number)
+    )
+    facts: dict[tuple[str, str], list[InvoiceFacts]] = {}
+    for seller_id, delivery_id, invoice, customer in await session.execute(query):
+        facts.setdefault((seller_id, delivery_id), []).append(
+            InvoiceFacts(
+                seller_id=seller_id,
+                invoice_id=invoice.id,
+                invoice_number=invoice.invoice_number,
+                customer_id=customer.id,
+                customer_name=customer.legal_name,
+                balance_paise=invoice.balance_amount,
+                due_date=invoice.due_date,
+                payment_link_key=invoice.payment_link_key,
+                still_due=is_still_due(invoice, customer),
+            )
+        )
+    return facts
+
+
+def is_still_due(invoice: Invoice, customer: Customer) -> bool:
+    return (
+        invoice.balance_amount > 0
+        and invoice.receivable_status not in FINAL_STATUSES
+        and invoice.dispatched
+        and not invoice.deleted
+        and customer.status == "ACTIVE"
+        and not customer.deleted
+    )
+
+
+async def deleted_rules(session: AsyncSession, rule_keys: Sequence[tuple[str, str]]) -> set[str]:
+    """Ids of the given reminder rules that were deleted since their message was queued."""
+    if not rule_keys:
+        return set()
+    query = select(ReminderRule.id).where(
+        tuple_(ReminderRule.seller_id, ReminderRule.id).in_(list(rule_keys)),
+        ReminderRule.deleted.is_(True),
+    )
+    return set((await session.execute(query)).scalars())
+
+
+async def sellers_by_id(session: AsyncSession, seller_ids: Sequence[str]) -> dict[str, Seller]:
+    if not seller_ids:
+        return {}
+    query = select(Seller).where(Seller.id.in_(list(set(seller_ids))))
+    return {seller.id: seller for seller in (await session.execute(query)).scalars()}
+
+
+async def contact_names(
+    session: AsyncSession, contact_keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], str | None]:
+    if not contact_keys:
+        return {}
+    query = select(KeyContact.seller_id, KeyContact.id, KeyContact.name).where(
+        tuple_(KeyContact.seller_id, KeyContact.id).in_(list(set(contact_keys)))
+    )
+    return {(s, i): name for s, i, name in await session.execute(query)}
+
+
+async def invoice_exists(session: AsyncSession, *, seller_id: str, invoice_id: str) -> bool:
+    return await session.get(Invoice, (seller_id, invoice_id)) is not None
+
+
+async def deliveries_of_invoice(
+    session: AsyncSession, *, seller_id: str, invoice_id: str
+) -> list[Delivery]:
+    """Every message that speaks of the invoice (grouped reminders included), oldest first."""
+    query = (
+        select(Delivery)
+        .join(
+            DeliveryInvoice,
+            and_(
+                DeliveryInvoice.seller_id == Delivery.seller_id,
+                DeliveryInvoice.delivery_id == Delivery.id,
+            ),
+        )
+        .where(DeliveryInvoice.seller_id == seller_id, DeliveryInvoice.invoice_id == invoice_id)
+        .order_by(Delivery.created_at, Delivery.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def sent_emails(
+    session: AsyncSession, *, seller_id: str, invoice_ids: Sequence[str]
+) -> dict[str, list[tuple[str, datetime]]]:
+    """(recipient, sent_at) of every SENT email per invoice, oldest first: one query."""
+    if not invoice_ids:
+        return {}
+    query = (
+        select(DeliveryInvoice.invoice_id, Delivery.recipient, Delivery.sent_at)
+        .join(
+            Delivery,
+            and_(
+                Delivery.seller_id == DeliveryInvoice.seller_id,
+                Delivery.id == DeliveryInvoice.delivery_id,
+            ),
+        )
+        .where(
+            DeliveryInvoice.seller_id == seller_id,
+            DeliveryInvoice.invoice_id.in_(list(invoice_ids)),
+            Delivery.channel == "EMAIL",
+            Delivery.status == "SENT",
+        )
+        .order_by(Delivery.sent_at, Delivery.id)
+    )
+    sent: dict[str, list[tuple[str, datetime]]] = {}
+    for invoice_id, recipient, sent_at in await session.execute(query):
+        if sent_at is not None:
+            sent.setdefault(invoice_id, []).append((recipient, sent_at))
+    return sent

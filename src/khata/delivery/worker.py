@@ -1,0 +1,289 @@
+"""The delivery worker: schedules reminders, claims due messages, sends them, records outcomes.
+
+Exactly-once within the limits of the outside world: a message is claimed (leased) inside a
+transaction that bumps its attempts and pushes its next attempt past the lease, so no other
+worker sees it as due while it is being sent; on PostgreSQL the claim uses
+`FOR UPDATE SKIP LOCKED`, so any number of workers split the due rows between them. Sending
+happens outside any transaction. Only a crash between "the server accepted it" and "we recorded
+SENT" can repeat a message, after the lease runs out; every message carries its delivery id
+(`X-Khata-Delivery-Id`) so a receiver can drop such a repeat.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from khata.config import Settings
+from khata.db import is_sqlite, unit_of_work
+from khata.delivery import repository
+from khata.delivery.channels import Channels, Envelope, SendFailed
+from khata.delivery.outbox import CANCELLED, DEAD, REMINDER, SENT
+from khata.delivery.render import InvoiceLine, render, rupees, wire_date
+from khata.kit.timeutil import utc_now
+from khata.models import Delivery
+from khata.reminder.scheduler import schedule_reminders
+
+log = logging.getLogger("khata.worker")
+
+# How long a claimed message stays invisible to other workers while it is being sent. Far
+# longer than any SMTP or gateway timeout (30 s), so a live worker never loses its lease.
+LEASE = timedelta(minutes=10)
+BACKOFF_BASE = timedelta(seconds=60)
+BATCH_SIZE = 100
+CONCURRENCY = 8
+# `khata serve` sets this when it wants the app to run the worker in-process.
+EMBEDDED_WORKER_ENV = "KHATA_EMBEDDED_WORKER"
+
+
+@dataclass
+class PassResult:
+    reminders_queued: int = 0
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0  # will be retried
+    dead: int = 0
+    cancelled: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Prepared:
+    delivery: Delivery
+    envelope: Envelope | None
+    cancel_reason: str | None = None
+
+
+def _variables(
+    delivery: Delivery,
+    invoices: list[repository.InvoiceFacts],
+    *,
+    seller_name: str,
+    contact_name: str | None,
+    settings: Settings,
+) -> dict[str, Any]:
+    lines = [
+        InvoiceLine(
+            invoice_number=invoice.invoice_number,
+            amount_due=rupees(invoice.balance_paise),
+            due_date=wire_date(invoice.due_date),
+            payment_link=(
+                f"{settings.public_base_url}/pay/{invoice.payment_link_key}"
+                if invoice.payment_link_key
+                else None
+            ),
+        )
+        for invoice in invoices
+    ]
+    variables: dict[str, Any] = dict(delivery.context or {})
+    variables.update(
+        seller_name=seller_name,
+        customer_name=invoices[0].customer_name if invoices else "",
+        contact_name=contact_name,
+        kind=delivery.kind,
+        stage=delivery.stage,
+        invoices=lines,
+        total_due=rupees(sum(invoice.balance_paise for invoice in invoices)),
+    )
+    return variables
+
+
+async def _claim_and_prepare(
+    session: AsyncSession, *, now: datetime, settings: Settings, batch_size: int
+) -> list[_Prepared]:
+    """Claim a batch and render each message from what the database says right now."""
+    claimed = await repository.claim_due(
+        session, now=now, lease_until=now + LEASE, limit=batch_size
+    )
+    if not claimed:
+        return []
+    facts = await repository.invoice_facts(session, claimed)
+    sellers = await repository.sellers_by_id(session, [d.seller_id for d in claimed])
+    names = await repository.contact_names(
+        session, [(d.seller_id, d.key_contact_id) for d in claimed if d.key_contact_id]
+    )
+    gone_rules = await repository.deleted_rules(
+        session, [(d.seller_id, d.reminder_rule_id) for d in claimed if d.reminder_rule_id]
+    )
+    prepared: list[_Prepared] = []
+    for delivery in claimed:
+        invoices = facts.get((delivery.seller_id, delivery.id), [])
+        if delivery.kind == REMINDER:
+            # The send-time check: a reminder queued before a payment (or a cancellation,
+            # deactivation, deletion) must not go out, and a grouped one lists only what is due.
+            if delivery.reminder_rule_id in gone_rules:
+                prepared.append(_Prepared(delivery, None, "reminder rule was deleted"))
+                continue
+            invoices = [invoice for invoice in invoices if invoice.still_due]
+            if not invoices:
+                prepared.append(
+                    _Prepared(delivery, None, "invoices no longer due (paid, closed or removed)")
+                )
+                continue
+        seller = sellers.get(delivery.seller_id)
+        if delivery.body:
+            subject, text, html = delivery.subject, delivery.body, delivery.html_body
+        else:
+            rendered = render(
+                channel=delivery.channel,
+                kind=delivery.kind,
+                stage=delivery.stage,
+                variables=_variables(
+                    delivery,
+                    invoices,
+                    seller_name=seller.legal_name if seller else "",
+                    contact_name=names.get((delivery.seller_id, delivery.key_contact_id or "")),
+                    settings=settings,
+                ),
+            )
+            subject, text, html = rendered.subject, rendered.text, rendered.html
+        envelope = Envelope(
+            delivery_id=delivery.id,
+            seller_id=delivery.seller_id,
+            channel=delivery.channel,
+            kind=delivery.kind,
+            stage=delivery.stage,
+            recipient=delivery.recipient,
+            subject=subject,
+            text=text,
+            html=html,
+            invoice_ids=[invoice.invoice_id for invoice in invoices] or list(delivery.invoice_ids),
+            invoice_numbers=[invoice.invoice_number for invoice in invoices],
+        )
+        prepared.append(_Prepared(delivery, envelope))
+    return prepared
+
+
+async def run_pass(
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    now: datetime,
+    *,
+    batch_size: int = BATCH_SIZE,
+    concurrency: int = CONCURRENCY,
+    backoff_base: timedelta = BACKOFF_BASE,
+    schedule: bool = True,
+) -> PassResult:
+    """One pass at `now`: queue due reminders, then send every message due at `now`.
+
+    Messages that fail are given a next attempt after `now`, so a pass always ends. Times
+    written (sentAt, next attempt) are `now` plus the time the pass has been running, so a
+    pass at a fixed `now` (tests, `--now`) stays reproducible and a live one stays accurate.
+    """
+    started = time.monotonic()
+
+    def current() -> datetime:
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    result = PassResult()
+    if schedule:
+        async with unit_of_work(session_factory) as session:
+            result.reminders_queued = await schedule_reminders(session, now=now)
+    gate = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        channels = Channels(settings, http)
+
+        async def send(item: _Prepared) -> dict[str, Any]:
+            delivery = item.delivery
+            change: dict[str, Any] = {"seller_id": delivery.seller_id, "id": delivery.id}
+            if item.envelope is None:
+                result.cancelled += 1
+                change.update(status=CANCELLED, last_error=item.cancel_reason)
+                return change
+            async with gate:
+                try:
+                    await channels.send(item.envelope)
+                except SendFailed as exc:
+                    error = str(exc)[:2000]
+                except Exception as exc:  # a bug in one message must not stop the others
+                    log.exception("delivery %s failed unexpectedly", delivery.id)
+                    error = f"{type(exc).__name__}: {exc}"[:2000]
+                else:
+                    result.sent += 1
+                    change.update(
+                        status=SENT,
+                        sent_at=current(),
+                        last_error=None,
+                        subject=item.envelope.subject,
+                        body=item.envelope.text,
+                        html_body=item.envelope.html,
+                    )
+                    return change
+            result.errors.append(f"{delivery.id}: {error}")
+            change["last_error"] = error
+            if delivery.attempts >= settings.delivery_max_attempts:
+                result.dead += 1
+                change["status"] = DEAD
+            else:
+                result.failed += 1
+                change["next_attempt_at"] = current() + backoff_base * (2**delivery.attempts)
+            return change
+
+        while True:
+            async with unit_of_work(session_factory) as session:
+                batch = await _claim_and_prepare(
+                    session, now=now, settings=settings, batch_size=batch_size
+                )
+            if not batch:
+                break
+            result.claimed += len(batch)
+            changes = await asyncio.gather(*(send(item) for item in batch))
+            # Subject and bodies differ by presence between rows; group so each UPDATE
+            # executemany shares one column set.
+            by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for change in changes:
+                by_columns.setdefault(tuple(sorted(change)), []).append(change)
+            async with unit_of_work(session_factory) as session:
+                for group in by_columns.values():
+                    await repository.record_outcomes(session, group)
+    return result
+
+
+async def run_forever(
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    interval: float = 30.0,
+    clock: Callable[[], datetime] = utc_now,
+) -> None:
+    """Passes every `interval` seconds until cancelled; a failing pass is logged, not fatal."""
+    while True:
+        try:
+            result = await run_pass(session_factory, settings, clock())
+            if result.claimed or result.reminders_queued:
+                log.info(
+                    "worker pass: %d reminders queued, %d sent, %d retrying, %d dead, %d cancelled",
+                    result.reminders_queued,
+                    result.sent,
+                    result.failed,
+                    result.dead,
+                    result.cancelled,
+                )
+        except Exception:
+            log.exception("worker pass failed; trying again in %s s", interval)
+        await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def embedded_worker(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> AsyncIterator[None]:
+    """Runs the worker beside the web app when `khata serve` asked for it (SQLite default)."""
+    if os.environ.get(EMBEDDED_WORKER_ENV) != "1" or not is_sqlite(settings.database_url):
+        yield
+        return
+    task = asyncio.create_task(run_forever(session_factory, settings), name="khata-worker")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,198 @@
+"""The reminder scheduler: turns reminder rules into queued messages, once per occurrence.
+
+Run by the worker on every pass. For each invoice that is still worth chasing (unpaid,
+dispatched, not deleted, customer active and not deleted) every non-deleted rule of its
+customer yields occurrences: ONCE at due date + dueDateDifference, RECURRING from there every
+reminderInterval days, each at reminderTime in the seller's time zone.
+
+Per invoice only the latest occurrence that is not in the future counts. In normal running
+that is the one that just came due; after downtime it is the latest missed one, so a worker
+that was off for ten days sends one message, never the backlog. Invoices of one customer whose
+chosen occurrence is the same (same rule, same moment) share one message that lists them all,
+and the dedupe key (customer + rule + occurrence date + contact + channel) makes every later
+pass a no-op for that occurrence. Paid, cancelled, closed or deleted invoices and inactive
+customers simply stop qualifying, so their next reminder is never queued.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.delivery import outbox
+from khata.invoice.status import FINAL_STATUSES
+from khata.models import Customer, Invoice, KeyContact, ReminderRule, Seller
+
+
+@dataclass(frozen=True)
+class Candidate:
+    seller_id: str
+    time_zone: str
+    invoice_id: str
+    customer_id: str
+    due_date: date
+    rule_id: str
+    due_date_difference: int
+    reminder_type: str
+    reminder_interval: int | None
+    reminder_time: str
+    stage: str | None
+
+
+def _at(day: date, reminder_time: str, zone: ZoneInfo) -> datetime:
+    hours, _, minutes = reminder_time.partition(":")
+    try:
+        moment = time(int(hours), int(minutes or 0))
+    except ValueError:  # a malformed time must not stop every other reminder
+        moment = time(9, 0)
+    return datetime.combine(day, moment, tzinfo=zone)
+
+
+def latest_occurrence(
+    *,
+    due_date: date,
+    due_date_difference: int,
+    reminder_type: str,
+    reminder_interval: int | None,
+    reminder_time: str,
+    time_zone: str,
+    now: datetime,
+) -> tuple[date, datetime] | None:
+    """The latest occurrence of a rule for one due date that is not after `now`:
+    (its local date, its instant), or None when the first one is still ahead."""
+    zone = ZoneInfo(time_zone)
+    first_day = due_date + timedelta(days=due_date_difference)
+    if _at(first_day, reminder_time, zone) > now:
+        return None
+    if reminder_type != "RECURRING" or not reminder_interval or reminder_interval <= 0:
+        return first_day, _at(first_day, reminder_time, zone)
+    local_today = now.astimezone(zone).date()
+    steps = (local_today - first_day).days // reminder_interval
+    day = first_day + timedelta(days=steps * reminder_interval)
+    if _at(day, reminder_time, zone) > now:
+        day -= timedelta(days=reminder_interval)
+    return day, _at(day, reminder_time, zone)
+
+
+async def _candidates(session: AsyncSession) -> list[Candidate]:
+    """Every (invoice, rule) pair that may remind: one query across all sellers."""
+    query = (
+        select(
+            Invoice.seller_id,
+            Seller.time_zone,
+            Invoice.id,
+            Invoice.customer_id,
+            Invoice.due_date,
+            ReminderRule.id,
+            ReminderRule.due_date_difference,
+            ReminderRule.reminder_type,
+            ReminderRule.reminder_interval,
+            ReminderRule.reminder_time,
+            ReminderRule.stage,
+        )
+        .join(Seller, Seller.id == Invoice.seller_id)
+        .join(
+            Customer,
+            and_(Customer.seller_id == Invoice.seller_id, Customer.id == Invoice.customer_id),
+        )
+        .join(
+            ReminderRule,
+            and_(
+                ReminderRule.seller_id == Invoice.seller_id,
+                ReminderRule.customer_id == Invoice.customer_id,
+            ),
+        )
+        .where(
+            Invoice.balance_amount > 0,
+            Invoice.receivable_status.not_in(sorted(FINAL_STATUSES)),
+            Invoice.dispatched.is_(True),
+            Invoice.deleted.is_(False),
+            Customer.status == "ACTIVE",
+            Customer.deleted.is_(False),
+            ReminderRule.deleted.is_(False),
+        )
+    )
+    return [Candidate(*row) for row in await session.execute(query)]
+
+
+async def _contacts(
+    session: AsyncSession, customer_keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], list[KeyContact]]:
+    if not customer_keys:
+        return {}
+    query = (
+        select(KeyContact)
+        .where(
+            tuple_(KeyContact.seller_id, KeyContact.customer_id).in_(list(customer_keys)),
+            KeyContact.deleted.is_(False),
+        )
+        .order_by(KeyContact.created_at, KeyContact.id)
+    )
+    contacts: dict[tuple[str, str], list[KeyContact]] = defaultdict(list)
+    for contact in (await session.execute(query)).scalars():
+        contacts[(contact.seller_id, contact.customer_id)].append(contact)
+    return contacts
+
+
+async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
+    """Queue the reminders that are due at `now` and not queued before; answers how many
+    messages were queued. A constant number of statements per seller with reminders due."""
+    chosen: dict[tuple[str, str], tuple[datetime, list[Candidate], date]] = {}
+    for candidate in await _candidates(session):
+        occurrence = latest_occurrence(
+            due_date=candidate.due_date,
+            due_date_difference=candidate.due_date_difference,
+            reminder_type=candidate.reminder_type,
+            reminder_interval=candidate.reminder_interval,
+            reminder_time=candidate.reminder_time,
+            time_zone=candidate.time_zone,
+            now=now,
+        )
+        if occurrence is None:
+            continue
+        day, instant = occurrence
+        key = (candidate.seller_id, candidate.invoice_id)
+        best = chosen.get(key)
+        # Several rules of one customer: only the newest occurrence speaks for the invoice, so
+        # catching up never fires every rule at once. Ties (same instant) keep each rule.
+        if best is None or instant > best[0]:
+            chosen[key] = (instant, [candidate], day)
+        elif instant == best[0]:
+            best[1].append(candidate)
+
+    # One message per customer, rule and occurrence, listing every invoice it covers.
+    groups: dict[tuple[str, str, str, date], list[Candidate]] = defaultdict(list)
+    for _instant, candidates, day in chosen.values():
+        for candidate in candidates:
+            groups[(candidate.seller_id, candidate.customer_id, candidate.rule_id, day)].append(
+                candidate
+            )
+    if not groups:
+        return 0
+    contacts = await _contacts(session, sorted({(s, c) for s, c, _r, _d in groups}))
+
+    by_seller: dict[str, list[outbox.OutgoingMessage]] = defaultdict(list)
+    for (seller_id, customer_id, rule_id, day), members in sorted(groups.items()):
+        members.sort(key=lambda m: (m.due_date, m.invoice_id))
+        invoice_ids = [m.invoice_id for m in members]
+        for contact in contacts.get((seller_id, customer_id), []):
+            by_seller[seller_id].extend(
+                outbox.channel_messages_for_contact(
+                    contact,
+                    kind=outbox.REMINDER,
+                    dedupe_prefix=f"reminder:{customer_id}:{rule_id}:{day.isoformat()}",
+                    invoice_ids=invoice_ids,
+                    customer_id=customer_id,
+                    reminder_rule_id=rule_id,
+                    stage=members[0].stage,
+                    context={"occurrenceDate": day.isoformat()},
+                )
+            )
+    queued = 0
+    for seller_id, messages in by_seller.items():
+        queued += len(await outbox.queue(session, seller_id=seller_id, messages=messages, now=now))
+    return queued
