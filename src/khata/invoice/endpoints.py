@@ -1,5 +1,168 @@
-"""HTTP endpoints of this domain (filled in by its issue)."""
+"""AR dialect invoice endpoints: create, read, update, search, collection, status, history."""
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from khata.audit import service as audit
+from khata.invoice import search as invoice_search
+from khata.invoice import service
+from khata.invoice.schemas import (
+    BulkDelete,
+    BulkDispatch,
+    InvoiceCreate,
+    InvoiceSearch,
+    InvoiceUpdate,
+    StatusChange,
+)
+from khata.invoice.service import BatchResult
+from khata.invoice.views import one_invoice_payload, payment_link
+from khata.kit.deps import AppSettings, Caller, Now, Session
+from khata.kit.envelopes import ar_ok
+from khata.kit.timeutil import enkash_timestamp
 
 router = APIRouter(tags=["invoices"])
+
+
+async def _payload(
+    session: Session, caller: Caller, invoice: Any, now: Now, settings: AppSettings
+) -> dict[str, Any]:
+    return await one_invoice_payload(
+        session,
+        invoice,
+        time_zone=caller.seller.time_zone,
+        now=now,
+        public_base_url=settings.public_base_url,
+    )
+
+
+@router.post("/api/v0/invoice", summary="createInvoice")
+async def create_invoice(
+    body: InvoiceCreate, session: Session, caller: Caller, now: Now, settings: AppSettings
+) -> dict[str, Any]:
+    invoice = await service.create_invoice(
+        session, caller=caller, data=body, now=now, settings=settings
+    )
+    return ar_ok(await _payload(session, caller, invoice, now, settings))
+
+
+@router.post("/api/v0/invoice/search", summary="searchCollectionInvoices")
+async def search_invoices(
+    session: Session,
+    caller: Caller,
+    now: Now,
+    settings: AppSettings,
+    body: InvoiceSearch | None = None,
+    limit: int | None = Query(default=None),
+    offset: int | None = Query(default=None),
+    orderBy: str | None = Query(default=None),
+    direction: str | None = Query(default=None),
+) -> dict[str, Any]:
+    page = invoice_search.page_of(limit, offset, orderBy, direction)
+    invoices, total = await invoice_search.search_invoices(
+        session,
+        seller_id=caller.seller_id,
+        time_zone=caller.seller.time_zone,
+        filters=body or InvoiceSearch(),
+        page=page,
+        now=now,
+        public_base_url=settings.public_base_url,
+    )
+    return ar_ok(
+        {"invoices": invoices, "totalCount": total, "limit": page.limit, "offset": page.offset}
+    )
+
+
+def _batch_wire(
+    results: list[BatchResult], caller: Caller, settings: AppSettings
+) -> dict[str, Any]:
+    entries = []
+    for result in results:
+        entry: dict[str, Any] = {
+            "invoiceId": result.invoice_id,
+            "success": result.ok,
+            "message": result.message,
+        }
+        if result.ok and result.invoice is not None:
+            invoice = result.invoice
+            entry["receivableStatus"] = invoice.receivable_status
+            entry["version"] = invoice.version
+            if invoice.dispatched_at is not None and not invoice.deleted:
+                entry["dispatchedOn"] = enkash_timestamp(
+                    invoice.dispatched_at, caller.seller.time_zone
+                )
+                entry["paymentLink"] = payment_link(
+                    settings.public_base_url, invoice.payment_link_key
+                )
+        entries.append(entry)
+    succeeded = sum(1 for result in results if result.ok)
+    return {
+        "results": entries,
+        "successCount": succeeded,
+        "failureCount": len(results) - succeeded,
+    }
+
+
+@router.post("/api/v0/invoice/bulk/dispatch", summary="Dispatch Invoice Collection")
+async def dispatch_invoices(
+    body: BulkDispatch, session: Session, caller: Caller, now: Now, settings: AppSettings
+) -> dict[str, Any]:
+    results = await service.dispatch_invoices(
+        session,
+        caller=caller,
+        invoice_ids=body.invoiceIds,
+        partial_payment_allowed=body.partialPaymentAllowed,
+        now=now,
+        settings=settings,
+    )
+    return ar_ok(_batch_wire(results, caller, settings))
+
+
+@router.post("/api/v0/invoice/bulk/delete", summary="Delete Invoice Collection")
+async def delete_invoices(
+    body: BulkDelete, session: Session, caller: Caller, now: Now, settings: AppSettings
+) -> dict[str, Any]:
+    results = await service.delete_invoices(
+        session, caller=caller, invoice_ids=body.invoiceIds, now=now
+    )
+    return ar_ok(_batch_wire(results, caller, settings))
+
+
+@router.post("/api/v0/invoice/status-change", summary="Change Invoice Status Request")
+async def change_status(
+    body: StatusChange, session: Session, caller: Caller, now: Now, settings: AppSettings
+) -> dict[str, Any]:
+    invoice = await service.change_status(session, caller=caller, data=body, now=now)
+    return ar_ok(await _payload(session, caller, invoice, now, settings))
+
+
+@router.get("/api/v0/invoice/{invoiceId}", summary="getInvoice")
+async def get_invoice(
+    invoiceId: str, session: Session, caller: Caller, now: Now, settings: AppSettings
+) -> dict[str, Any]:
+    invoice = await service.load_invoice(session, caller, invoiceId)
+    return ar_ok(await _payload(session, caller, invoice, now, settings))
+
+
+@router.patch("/api/v0/invoice/{invoiceId}", summary="updateInvoice")
+async def update_invoice(
+    invoiceId: str,
+    body: InvoiceUpdate,
+    session: Session,
+    caller: Caller,
+    now: Now,
+    settings: AppSettings,
+) -> dict[str, Any]:
+    invoice = await service.update_invoice(
+        session, caller=caller, invoice_id=invoiceId, data=body, now=now
+    )
+    return ar_ok(await _payload(session, caller, invoice, now, settings))
+
+
+@router.get("/api/v0/invoice/{invoiceId}/history", summary="Audit history of an invoice")
+async def invoice_history(invoiceId: str, session: Session, caller: Caller) -> dict[str, Any]:
+    invoice = await service.load_invoice(session, caller, invoiceId)
+    entries = await audit.history(
+        session, seller_id=caller.seller_id, entity_type=service.ENTITY, entity_id=invoice.id
+    )
+    return ar_ok([audit.to_wire(entry, caller.seller.time_zone) for entry in entries])

@@ -1,0 +1,42 @@
+"""Errors of the AR invoice rules; the handlers render them in the caller's dialect."""
+
+from khata.kit.errors import NotFound, RuleViolation
+
+
+class InvoiceNotFound(NotFound):
+    def __init__(self, invoice_id: str) -> None:
+        super().__init__(f"Invoice not found: {invoice_id}")
+
+
+class CustomerNotFound(NotFound):
+    def __init__(self, customer_id: str) -> None:
+        super().__init__(f"Customer not found: {customer_id}")
+
+
+class CustomerNotActive(RuleViolation):
+    def __init__(self, customer_id: str) -> None:
+        super().__init__(f"Customer {customer_id} is inactive and cannot be invoiced")
+
+
+class DuplicateInvoiceNumber(RuleViolation):
+    def __init__(self, invoice_number: str) -> None:
+        super().__init__(f"Invoice number already exists: {invoice_number}")
+
+
+class AmountsLocked(RuleViolation):
+    def __init__(self) -> None:
+        super().__init__("Amounts cannot change once a payment is received or pending")
+
+
+class InvoiceFinal(RuleViolation):
+    def __init__(self, status: str) -> None:
+        super().__init__(f"Invoice is {status} and can no longer be changed")
+
+
+class StaleInvoice(RuleViolation):
+    """The caller's view of the invoice (status or version) is out of date."""
+
+
+class TransitionNotAllowed(RuleViolation):
+    def __init__(self, current: str, new: str) -> None:
+        super().__init__(f"Status change from {current} to {new} is not allowed")

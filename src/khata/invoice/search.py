@@ -1,0 +1,227 @@
+"""Invoice search: one query for the page (names and line items included) and one count."""
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, func, literal, not_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.invoice.schemas import InvoiceSearch
+from khata.invoice.status import ReceivableStatus
+from khata.invoice.validation import amount_paise
+from khata.invoice.views import NOT_OVERDUE_STATUSES, invoice_payload
+from khata.kit.errors import FieldError, ValidationFailed
+from khata.kit.timeutil import local_date
+from khata.models import Customer, Invoice, InvoiceLine
+
+MAX_LIMIT = 5000
+DEFAULT_LIMIT = 100
+ORDER_COLUMNS: dict[str, Any] = {
+    "createdOn": Invoice.created_at,
+    "dueDate": Invoice.due_date,
+    "invoiceDate": Invoice.invoice_date,
+    "baseAmount": Invoice.base_amount,
+    "balanceAmount": Invoice.balance_amount,
+    "netAmount": Invoice.net_amount,
+    "invoiceNumber": Invoice.invoice_number,
+    "entityId": Invoice.entity_id,
+    "dispatchedOn": Invoice.dispatched_at,
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+    order_by: str
+    descending: bool
+
+
+def page_of(
+    limit: int | None, offset: int | None, order_by: str | None, direction: str | None
+) -> Page:
+    errors: list[FieldError] = []
+    limit = DEFAULT_LIMIT if limit is None else limit
+    offset = 0 if offset is None else offset
+    if not 1 <= limit <= MAX_LIMIT:
+        errors.append(FieldError("limit", f"must be between 1 and {MAX_LIMIT}", limit))
+    if offset < 0:
+        errors.append(FieldError("offset", "must not be negative", offset))
+    order_by = order_by or "createdOn"
+    if order_by not in ORDER_COLUMNS:
+        allowed = ", ".join(ORDER_COLUMNS)
+        errors.append(FieldError("orderBy", f"must be one of {allowed}", order_by))
+    direction = (direction or "DESC").upper()
+    if direction not in ("ASC", "DESC"):
+        errors.append(FieldError("direction", "must be ASC or DESC", direction))
+    if errors:
+        raise ValidationFailed(errors)
+    return Page(limit=limit, offset=offset, order_by=order_by, descending=direction == "DESC")
+
+
+def _start_of(day: date, time_zone: str) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(time_zone))
+
+
+def _conditions(
+    filters: InvoiceSearch, *, seller_id: str, time_zone: str, now: datetime
+) -> list[ColumnElement[bool]]:
+    errors: list[FieldError] = []
+    conditions: list[ColumnElement[bool]] = [
+        Invoice.seller_id == seller_id,
+        Invoice.deleted.is_(False),
+    ]
+    if filters.receivableStatuses:
+        unknown = [s for s in filters.receivableStatuses if s not in set(ReceivableStatus)]
+        if unknown:
+            errors.append(FieldError("receivableStatuses", "has unknown statuses", unknown))
+        conditions.append(Invoice.receivable_status.in_(filters.receivableStatuses))
+    if filters.customerIds:
+        conditions.append(Invoice.customer_id.in_(filters.customerIds))
+    if filters.customerLegalName:
+        pattern = "%" + filters.customerLegalName.strip().lower() + "%"
+        conditions.append(func.lower(Customer.legal_name).like(pattern))
+    for field, column, upper in (
+        ("baseAmountFrom", Invoice.base_amount, False),
+        ("baseAmountTo", Invoice.base_amount, True),
+        ("balanceAmountFrom", Invoice.balance_amount, False),
+        ("balanceAmountTo", Invoice.balance_amount, True),
+    ):
+        paise = amount_paise(field, getattr(filters, field), errors)
+        if paise is not None:
+            conditions.append(column <= paise if upper else column >= paise)
+    stamps: tuple[tuple[date | None, date | None, Any], ...] = (
+        (filters.createdOnFrom, filters.createdOnTo, Invoice.created_at),
+        (filters.dispatchedOnFrom, filters.dispatchedOnTo, Invoice.dispatched_at),
+    )
+    for start, end, stamp in stamps:
+        # Dates are the seller's calendar days, inclusive at both ends.
+        if start is not None:
+            conditions.append(stamp >= _start_of(start, time_zone))
+        if end is not None:
+            conditions.append(stamp < _start_of(end + timedelta(days=1), time_zone))
+    if filters.dueDateFrom is not None:
+        conditions.append(Invoice.due_date >= filters.dueDateFrom)
+    if filters.dueDateTo is not None:
+        conditions.append(Invoice.due_date <= filters.dueDateTo)
+    if filters.dispatched is not None:
+        conditions.append(Invoice.dispatched.is_(filters.dispatched))
+    if filters.overdue is not None:
+        overdue = and_(
+            Invoice.due_date < local_date(now, time_zone),
+            Invoice.balance_amount > 0,
+            Invoice.receivable_status.not_in(NOT_OVERDUE_STATUSES),
+        )
+        conditions.append(overdue if filters.overdue else not_(overdue))
+    if filters.customerDeleted is not None:
+        conditions.append(Customer.deleted.is_(filters.customerDeleted))
+    if filters.createdVia:
+        conditions.append(Invoice.via.in_(filters.createdVia))
+    if errors:
+        raise ValidationFailed(errors)
+    return conditions
+
+
+def _lines_column(dialect: str) -> Any:
+    """Line items of the row's invoice as one JSON array, so the page needs no second query."""
+    fields = (
+        ("id", InvoiceLine.id),
+        ("lineItemId", InvoiceLine.order_line_id),
+        ("position", InvoiceLine.position),
+        ("sku", InvoiceLine.sku),
+        ("name", InvoiceLine.name),
+        ("description", InvoiceLine.description),
+        ("hsnCode", InvoiceLine.hsn_code),
+        ("quantity", InvoiceLine.quantity),
+        ("unitPrice", InvoiceLine.unit_price),
+        ("taxRateBp", InvoiceLine.tax_rate_bp),
+        ("amount", InvoiceLine.amount),
+        ("tax", InvoiceLine.tax),
+    )
+    pairs: list[Any] = []
+    for name, column in fields:
+        pairs.extend((literal(name), column))
+    if dialect == "postgresql":
+        aggregate = func.json_agg(
+            aggregate_order_by(func.json_build_object(*pairs), InvoiceLine.position)
+        )
+    else:
+        aggregate = func.json_group_array(func.json_object(*pairs))
+    return (
+        select(aggregate)
+        .where(InvoiceLine.seller_id == Invoice.seller_id, InvoiceLine.invoice_id == Invoice.id)
+        .correlate(Invoice)
+        .scalar_subquery()
+    )
+
+
+def _line_wire(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": raw["id"],
+        "lineItemId": raw["lineItemId"],
+        "position": raw["position"],
+        "sku": raw["sku"],
+        "name": raw["name"],
+        "description": raw["description"],
+        "hsnCode": raw["hsnCode"],
+        "quantity": raw["quantity"],
+        "unitPrice": int(raw["unitPrice"]) / 100,
+        "taxRate": int(raw["taxRateBp"]) / 100,
+        "amount": int(raw["amount"]) / 100,
+        "tax": int(raw["tax"]) / 100,
+    }
+
+
+def _decode_lines(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    items = json.loads(value) if isinstance(value, str) else value
+    return [_line_wire(item) for item in items if item and item.get("id") is not None]
+
+
+async def search_invoices(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    time_zone: str,
+    filters: InvoiceSearch,
+    page: Page,
+    now: datetime,
+    public_base_url: str,
+) -> tuple[list[dict[str, Any]], int]:
+    """The page of invoice payloads and the total count: exactly two statements."""
+    conditions = _conditions(filters, seller_id=seller_id, time_zone=time_zone, now=now)
+    join = and_(Customer.seller_id == Invoice.seller_id, Customer.id == Invoice.customer_id)
+    column = ORDER_COLUMNS[page.order_by]
+    order = (column.desc(), Invoice.id.desc()) if page.descending else (column, Invoice.id)
+    dialect = session.get_bind().dialect.name
+    statement: Select[Any] = (
+        select(Invoice, Customer.legal_name, _lines_column(dialect))
+        .join(Customer, join)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    rows = (await session.execute(statement)).all()
+    count = (
+        await session.execute(
+            select(func.count()).select_from(Invoice).join(Customer, join).where(*conditions)
+        )
+    ).scalar_one()
+    payloads = [
+        invoice_payload(
+            invoice,
+            customer_legal_name=legal_name,
+            line_items=_decode_lines(lines),
+            time_zone=time_zone,
+            now=now,
+            public_base_url=public_base_url,
+        )
+        for invoice, legal_name, lines in rows
+    ]
+    return payloads, int(count)

@@ -1,0 +1,508 @@
+"""AR invoice rules: create, update, dispatch for collection, delete, and status changes."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.audit import service as audit
+from khata.auth.service import Caller
+from khata.config import Settings
+from khata.delivery import outbox
+from khata.invoice import repository
+from khata.invoice.errors import (
+    AmountsLocked,
+    CustomerNotActive,
+    CustomerNotFound,
+    DuplicateInvoiceNumber,
+    InvoiceFinal,
+    InvoiceNotFound,
+    StaleInvoice,
+    TransitionNotAllowed,
+)
+from khata.invoice.numbering import allocate_entity_ids
+from khata.invoice.schemas import InvoiceCreate, InvoiceUpdate, StatusChange
+from khata.invoice.status import FINAL_STATUSES, REQUESTABLE_TRANSITIONS, ReceivableStatus
+from khata.invoice.validation import InvoiceAmounts, amount_paise, check_amounts, check_dates
+from khata.invoice.views import payment_link
+from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
+from khata.kit.ids import new_object_id, new_secret
+from khata.kit.money import wire_paise
+from khata.models import Invoice
+
+ENTITY = "invoice"
+AMOUNT_FIELDS = ("baseAmount", "cgst", "sgst", "igst", "tds")
+DISPATCHABLE = frozenset({ReceivableStatus.CREATED, ReceivableStatus.SENT_TO_BUYER})
+
+
+def snapshot(invoice: Invoice) -> dict[str, Any]:
+    """What the audit trail keeps of an invoice: wire names, amounts in rupees."""
+    return {
+        "invoiceNumber": invoice.invoice_number,
+        "invoiceDate": invoice.invoice_date.isoformat(),
+        "dueDate": invoice.due_date.isoformat(),
+        "description": invoice.description,
+        "poNumber": invoice.po_number,
+        "externalId": invoice.external_id,
+        "emailAddress": invoice.email_address,
+        "mobileNumber": invoice.mobile_number,
+        "baseAmount": wire_paise(invoice.base_amount),
+        "cgst": wire_paise(invoice.cgst),
+        "sgst": wire_paise(invoice.sgst),
+        "igst": wire_paise(invoice.igst),
+        "tds": wire_paise(invoice.tds),
+        "gstExclusive": invoice.gst_exclusive,
+        "netAmount": wire_paise(invoice.net_amount),
+        "totalReceived": wire_paise(invoice.total_received),
+        "balanceAmount": wire_paise(invoice.balance_amount),
+        "partialPaymentAllowed": invoice.partial_payment_allowed,
+        "receivableStatus": invoice.receivable_status,
+        "dispatched": invoice.dispatched,
+        "deleted": invoice.deleted,
+        "version": invoice.version,
+    }
+
+
+def _touch(invoice: Invoice, caller: Caller, now: datetime) -> None:
+    invoice.version += 1
+    invoice.modified_by_id = caller.principal.id
+    invoice.modified_by_name = caller.principal.name
+    invoice.updated_at = now
+
+
+async def load_invoice(session: AsyncSession, caller: Caller, invoice_id: str) -> Invoice:
+    invoice = await repository.get_invoice(session, caller.seller_id, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    return invoice
+
+
+async def create_invoice(
+    session: AsyncSession, *, caller: Caller, data: InvoiceCreate, now: datetime, settings: Settings
+) -> Invoice:
+    errors: list[FieldError] = []
+    paise = {
+        field: amount_paise(field, getattr(data, field), errors, required=field == "baseAmount")
+        for field in AMOUNT_FIELDS
+    }
+    check_dates(data.invoiceDate, data.dueDate, errors)
+    if not errors:
+        values = InvoiceAmounts(
+            base=paise["baseAmount"] or 0,
+            cgst=paise["cgst"] or 0,
+            sgst=paise["sgst"] or 0,
+            igst=paise["igst"] or 0,
+            tds=paise["tds"] or 0,
+            gst_exclusive=data.gstExclusive,
+        )
+        check_amounts(values, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    seller_id = caller.seller_id
+    customer = await repository.get_customer(session, seller_id, data.customerId)
+    if customer is None or customer.deleted:
+        raise CustomerNotFound(data.customerId)
+    if customer.status != "ACTIVE":
+        raise CustomerNotActive(data.customerId)
+    # The entityId first: on PostgreSQL it locks the seller row, so the number check below
+    # sees every invoice committed by a concurrent create of this seller.
+    (entity_id,) = await allocate_entity_ids(session, seller_id=seller_id, count=1)
+    invoice_number = data.invoiceNumber.strip()
+    if await repository.invoice_number_taken(session, seller_id, invoice_number):
+        raise DuplicateInvoiceNumber(invoice_number)
+    invoice = Invoice(
+        seller_id=seller_id,
+        id=new_object_id(now.timestamp()),
+        entity_id=entity_id,
+        invoice_number=invoice_number,
+        external_id=data.externalId,
+        customer_id=customer.id,
+        order_id=None,
+        invoice_date=data.invoiceDate,
+        due_date=data.dueDate,
+        description=data.description,
+        po_number=data.poNumber,
+        base_amount=values.base,
+        cgst=values.cgst,
+        sgst=values.sgst,
+        igst=values.igst,
+        tds=values.tds,
+        gst_exclusive=values.gst_exclusive,
+        net_amount=values.net,
+        total_received=0,
+        balance_amount=values.receivable,
+        partial_payment_allowed=data.partialPaymentAllowed,
+        receivable_status=ReceivableStatus.CREATED.value,
+        status_before_payment=None,
+        approval_status="APPROVED",
+        dispatched=False,
+        dispatched_at=None,
+        payment_link_key=None,
+        via="API",
+        email_address=data.emailAddress,
+        mobile_number=data.mobileNumber,
+        meta_fields=[],
+        extra=None,
+        bulk_job_id=None,
+        deleted=False,
+        version=1,
+        created_by_id=caller.principal.id,
+        created_by_name=caller.principal.name,
+        created_by_type=caller.principal.type,
+        modified_by_id=caller.principal.id,
+        modified_by_name=caller.principal.name,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(invoice)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent create took the number after our check
+        raise DuplicateInvoiceNumber(invoice_number) from exc
+    audit.record(
+        session,
+        caller=caller,
+        seller_id=seller_id,
+        entity_type=ENTITY,
+        entity_id=invoice.id,
+        action="created",
+        now=now,
+        after=snapshot(invoice),
+    )
+    if data.dispatchNow:
+        (result,) = await dispatch_invoices(
+            session,
+            caller=caller,
+            invoice_ids=[invoice.id],
+            partial_payment_allowed=None,
+            now=now,
+            settings=settings,
+        )
+        if not result.ok:
+            raise RuleViolation(result.message)
+    return invoice
+
+
+_NOT_NULL = ("invoiceNumber", "invoiceDate", "dueDate", "baseAmount", "gstExclusive")
+
+
+async def update_invoice(
+    session: AsyncSession,
+    *,
+    caller: Caller,
+    invoice_id: str,
+    data: InvoiceUpdate,
+    now: datetime,
+) -> Invoice:
+    given = data.model_fields_set
+    errors = [
+        FieldError(field, "must not be null", None)
+        for field in _NOT_NULL
+        if field in given and getattr(data, field) is None
+    ]
+    paise = {
+        field: amount_paise(field, getattr(data, field), errors)
+        for field in AMOUNT_FIELDS
+        if field in given
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    invoice = await repository.get_invoice(session, caller.seller_id, invoice_id, for_update=True)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    if invoice.receivable_status in FINAL_STATUSES:
+        raise InvoiceFinal(invoice.receivable_status)
+    before = snapshot(invoice)
+    values = InvoiceAmounts(
+        base=_given(paise, "baseAmount", invoice.base_amount),
+        cgst=_given(paise, "cgst", invoice.cgst),
+        sgst=_given(paise, "sgst", invoice.sgst),
+        igst=_given(paise, "igst", invoice.igst),
+        tds=_given(paise, "tds", invoice.tds),
+        gst_exclusive=invoice.gst_exclusive if data.gstExclusive is None else data.gstExclusive,
+    )
+    amounts_change = (
+        values.base,
+        values.cgst,
+        values.sgst,
+        values.igst,
+        values.tds,
+        values.gst_exclusive,
+    ) != (
+        invoice.base_amount,
+        invoice.cgst,
+        invoice.sgst,
+        invoice.igst,
+        invoice.tds,
+        invoice.gst_exclusive,
+    )
+    invoice_date = data.invoiceDate or invoice.invoice_date
+    due_date = data.dueDate or invoice.due_date
+    check_dates(invoice_date, due_date, errors)
+    if amounts_change:
+        check_amounts(values, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if amounts_change:
+        if invoice.via == "ORDER":
+            raise RuleViolation("Amounts of an invoice made from an order follow its line items")
+        if invoice.total_received > 0 or invoice.receivable_status == "PAYMENT_INITIATED":
+            raise AmountsLocked()
+        invoice.base_amount, invoice.cgst, invoice.sgst = values.base, values.cgst, values.sgst
+        invoice.igst, invoice.tds = values.igst, values.tds
+        invoice.gst_exclusive = values.gst_exclusive
+        invoice.net_amount = values.net
+        invoice.balance_amount = values.receivable - invoice.total_received
+    if data.invoiceNumber is not None:
+        number = data.invoiceNumber.strip()
+        if number != invoice.invoice_number:
+            if await repository.invoice_number_taken(
+                session, caller.seller_id, number, except_id=invoice.id
+            ):
+                raise DuplicateInvoiceNumber(number)
+            invoice.invoice_number = number
+    invoice.invoice_date, invoice.due_date = invoice_date, due_date
+    for field, attribute in (
+        ("description", "description"),
+        ("poNumber", "po_number"),
+        ("externalId", "external_id"),
+        ("emailAddress", "email_address"),
+        ("mobileNumber", "mobile_number"),
+    ):
+        if field in given:
+            setattr(invoice, attribute, getattr(data, field))
+    if data.partialPaymentAllowed is not None:
+        invoice.partial_payment_allowed = data.partialPaymentAllowed
+    after = snapshot(invoice)
+    changes = audit.changed_fields(before, after)
+    if changes:
+        _touch(invoice, caller, now)
+        try:
+            await session.flush()
+        except IntegrityError as exc:
+            raise DuplicateInvoiceNumber(invoice.invoice_number) from exc
+        audit.record(
+            session,
+            caller=caller,
+            seller_id=caller.seller_id,
+            entity_type=ENTITY,
+            entity_id=invoice.id,
+            action="updated",
+            now=now,
+            before={k: v["from"] for k, v in changes.items()},
+            after={k: v["to"] for k, v in changes.items()},
+        )
+    return invoice
+
+
+def _given(paise: dict[str, int | None], field: str, current: int) -> int:
+    if field not in paise:
+        return current
+    value = paise[field]
+    return 0 if value is None else value
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The answer for one invoice of a bulk request."""
+
+    invoice_id: str
+    ok: bool
+    message: str
+    invoice: Invoice | None = None
+
+
+async def dispatch_invoices(
+    session: AsyncSession,
+    *,
+    caller: Caller,
+    invoice_ids: list[str],
+    partial_payment_allowed: bool | None,
+    now: datetime,
+    settings: Settings,
+) -> list[BatchResult]:
+    """Present invoices to their buyers: SENT_TO_BUYER, a payment link, and one queued message
+    per enabled channel of each key contact (plus the invoice's own email and mobile), all in
+    the caller's transaction. One bad id never fails the others."""
+    seller_id = caller.seller_id
+    wanted = repository.ids_in_order(invoice_ids)
+    invoices = await repository.get_invoices(session, seller_id, wanted, for_update=True)
+    customers = await repository.get_customers(
+        session, seller_id, {i.customer_id for i in invoices.values()}
+    )
+    contacts = await repository.key_contacts(session, seller_id, list(customers))
+    results: dict[str, BatchResult] = {}
+    messages: list[outbox.OutgoingMessage] = []
+    for invoice_id in wanted:
+        invoice = invoices.get(invoice_id)
+        if invoice is None:
+            results[invoice_id] = BatchResult(invoice_id, False, f"Invoice not found: {invoice_id}")
+            continue
+        customer = customers.get(invoice.customer_id)
+        if invoice.receivable_status not in DISPATCHABLE:
+            reason = f"Invoice in status {invoice.receivable_status} cannot be dispatched"
+            results[invoice_id] = BatchResult(invoice_id, False, reason)
+            continue
+        if customer is None or customer.deleted or customer.status != "ACTIVE":
+            reason = f"Customer {invoice.customer_id} is inactive or deleted"
+            results[invoice_id] = BatchResult(invoice_id, False, reason)
+            continue
+        before = snapshot(invoice)
+        invoice.receivable_status = ReceivableStatus.SENT_TO_BUYER.value
+        invoice.dispatched = True
+        invoice.dispatched_at = now
+        # A re-dispatch keeps the link: the buyer may already hold the first message.
+        invoice.payment_link_key = invoice.payment_link_key or new_secret(24)
+        if partial_payment_allowed is not None:
+            invoice.partial_payment_allowed = partial_payment_allowed
+        _touch(invoice, caller, now)
+        prefix = f"dispatch:{invoice.id}:{invoice.version}"
+        context = {
+            "invoiceId": invoice.id,
+            "invoiceNumber": invoice.invoice_number,
+            "customerLegalName": customer.legal_name,
+            "sellerName": caller.seller.legal_name,
+            "balanceAmount": wire_paise(invoice.balance_amount),
+            "dueDate": invoice.due_date.isoformat(),
+            "paymentLink": payment_link(settings.public_base_url, invoice.payment_link_key),
+        }
+        for contact in contacts.get(customer.id, []):
+            messages.extend(
+                outbox.channel_messages_for_contact(
+                    contact,
+                    kind=outbox.DISPATCH,
+                    dedupe_prefix=prefix,
+                    invoice_ids=[invoice.id],
+                    customer_id=customer.id,
+                    context=context,
+                )
+            )
+        for channel, address in (
+            (outbox.EMAIL, invoice.email_address),
+            (outbox.SMS, invoice.mobile_number),
+        ):
+            if address:
+                messages.append(
+                    outbox.OutgoingMessage(
+                        kind=outbox.DISPATCH,
+                        channel=channel,
+                        recipient=address,
+                        dedupe_key=f"{prefix}:invoice:{channel}",
+                        invoice_ids=[invoice.id],
+                        customer_id=customer.id,
+                        context=context,
+                    )
+                )
+        audit.record(
+            session,
+            caller=caller,
+            seller_id=seller_id,
+            entity_type=ENTITY,
+            entity_id=invoice.id,
+            action="dispatched",
+            now=now,
+            before=before,
+            after=snapshot(invoice),
+        )
+        results[invoice_id] = BatchResult(invoice_id, True, "Invoice dispatched", invoice)
+    await session.flush()
+    await outbox.queue(session, seller_id=seller_id, messages=messages, now=now)
+    return [results[invoice_id] for invoice_id in wanted]
+
+
+async def delete_invoices(
+    session: AsyncSession, *, caller: Caller, invoice_ids: list[str], now: datetime
+) -> list[BatchResult]:
+    """Soft delete of invoices that have nothing received (or pending); per-invoice answers."""
+    wanted = repository.ids_in_order(invoice_ids)
+    invoices = await repository.get_invoices(session, caller.seller_id, wanted, for_update=True)
+    results: list[BatchResult] = []
+    for invoice_id in wanted:
+        invoice = invoices.get(invoice_id)
+        if invoice is None:
+            results.append(BatchResult(invoice_id, False, f"Invoice not found: {invoice_id}"))
+            continue
+        if invoice.total_received > 0 or invoice.receivable_status == "PAYMENT_INITIATED":
+            reason = "Invoice has a payment received or pending and cannot be deleted"
+            results.append(BatchResult(invoice_id, False, reason))
+            continue
+        before = snapshot(invoice)
+        invoice.deleted = True
+        _touch(invoice, caller, now)
+        audit.record(
+            session,
+            caller=caller,
+            seller_id=caller.seller_id,
+            entity_type=ENTITY,
+            entity_id=invoice.id,
+            action="deleted",
+            now=now,
+            before=before,
+            after=snapshot(invoice),
+        )
+        results.append(BatchResult(invoice_id, True, "Invoice deleted", invoice))
+    await session.flush()
+    return results
+
+
+async def change_status(
+    session: AsyncSession, *, caller: Caller, data: StatusChange, now: datetime
+) -> Invoice:
+    """An optimistic status change: it applies only to the status and version the caller saw."""
+    current = data.statusTransition.currentStatus
+    new = data.statusTransition.newStatus
+    version = data.objectVersion.currentVersion
+    known = set(ReceivableStatus)
+    errors = [
+        FieldError(f"statusTransition.{field}", "is not a receivable status", value)
+        for field, value in (("currentStatus", current), ("newStatus", new))
+        if value not in known
+    ]
+    remarks = (data.remarks or "").strip() or None
+    if new == ReceivableStatus.CLOSED and remarks is None:
+        errors.append(FieldError("remarks", "is required to close an invoice", data.remarks))
+    if errors:
+        raise ValidationFailed(errors)
+    invoice = await load_invoice(session, caller, data.invoiceId)
+    if invoice.receivable_status != current or invoice.version != version:
+        raise StaleInvoice(
+            f"Invoice has changed: it is {invoice.receivable_status} at version "
+            f"{invoice.version}, not {current} at version {version}"
+        )
+    if new not in REQUESTABLE_TRANSITIONS.get(current, frozenset()):
+        raise TransitionNotAllowed(current, new)
+    if new == ReceivableStatus.CANCELLED and invoice.total_received > 0:
+        raise RuleViolation("An invoice with payments received cannot be cancelled")
+    before = snapshot(invoice)
+    changed = await repository.change_status_if_current(
+        session,
+        seller_id=caller.seller_id,
+        invoice_id=invoice.id,
+        current_status=current,
+        current_version=version,
+        values={
+            "receivable_status": new,
+            "modified_by_id": caller.principal.id,
+            "modified_by_name": caller.principal.name,
+            "updated_at": now,
+        },
+    )
+    if not changed:
+        raise StaleInvoice("Invoice was changed by another request; reload it and try again")
+    await session.refresh(invoice)
+    after = snapshot(invoice)
+    after["remarks"] = remarks
+    audit.record(
+        session,
+        caller=caller,
+        seller_id=caller.seller_id,
+        entity_type=ENTITY,
+        entity_id=invoice.id,
+        action="status_changed",
+        now=now,
+        before=before,
+        after=after,
+    )
+    return invoice

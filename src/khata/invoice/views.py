@@ -1,0 +1,158 @@
+"""The AR invoice payload: one builder, reused by the AR endpoints, bulk import and delivery."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.invoice.status import APPROVAL_LABELS, status_wire
+from khata.kit.money import wire_paise
+from khata.kit.timeutil import enkash_timestamp, local_date
+from khata.models import Customer, Invoice, InvoiceLine
+
+# Cancelled and closed invoices are not chased, whatever their balance says.
+NOT_OVERDUE_STATUSES = frozenset({"CANCELLED", "CLOSED"})
+
+
+def payment_link(public_base_url: str, key: str | None) -> str | None:
+    return None if key is None else f"{public_base_url.rstrip('/')}/pay/{key}"
+
+
+def is_overdue(invoice: Invoice, today: date) -> bool:
+    """Due date passed (in the seller's time zone) with something still to collect."""
+    return (
+        invoice.due_date < today
+        and invoice.balance_amount > 0
+        and invoice.receivable_status not in NOT_OVERDUE_STATUSES
+    )
+
+
+def line_wire(line: InvoiceLine) -> dict[str, Any]:
+    return {
+        "id": line.id,
+        "lineItemId": line.order_line_id,
+        "position": line.position,
+        "sku": line.sku,
+        "name": line.name,
+        "description": line.description,
+        "hsnCode": line.hsn_code,
+        "quantity": line.quantity,
+        "unitPrice": wire_paise(line.unit_price),
+        "taxRate": line.tax_rate_bp / 100,
+        "amount": wire_paise(line.amount),
+        "tax": wire_paise(line.tax),
+    }
+
+
+def invoice_payload(
+    invoice: Invoice,
+    *,
+    customer_legal_name: str | None,
+    line_items: Sequence[dict[str, Any]],
+    time_zone: str,
+    now: datetime,
+    public_base_url: str,
+) -> dict[str, Any]:
+    """DESIGN's AR invoice payload. `line_items` are `line_wire` dicts in position order."""
+
+    def stamp(value: datetime | None) -> str | None:
+        return None if value is None else enkash_timestamp(value, time_zone)
+
+    return {
+        "invoiceId": invoice.id,
+        "invoiceNumber": invoice.invoice_number,
+        "externalId": invoice.external_id,
+        "sellerId": invoice.seller_id,
+        "entityId": str(invoice.entity_id),
+        "customerId": invoice.customer_id,
+        "customerLegalName": customer_legal_name,
+        "invoiceDate": invoice.invoice_date.isoformat(),
+        "dueDate": invoice.due_date.isoformat(),
+        "description": invoice.description,
+        "poNumber": invoice.po_number,
+        "baseAmount": wire_paise(invoice.base_amount),
+        "cgst": wire_paise(invoice.cgst),
+        "sgst": wire_paise(invoice.sgst),
+        "igst": wire_paise(invoice.igst),
+        "tds": wire_paise(invoice.tds),
+        "netAmount": wire_paise(invoice.net_amount),
+        "totalReceived": wire_paise(invoice.total_received),
+        "balanceAmount": wire_paise(invoice.balance_amount),
+        "gstExclusive": invoice.gst_exclusive,
+        "partialPaymentAllowed": invoice.partial_payment_allowed,
+        "receivableStatus": status_wire(invoice.receivable_status),
+        "approvalStatus": {
+            "name": invoice.approval_status,
+            "label": APPROVAL_LABELS.get(invoice.approval_status, invoice.approval_status),
+        },
+        "overdue": is_overdue(invoice, local_date(now, time_zone)),
+        "dispatched": invoice.dispatched,
+        "dispatchedOn": stamp(invoice.dispatched_at),
+        "paymentLink": payment_link(public_base_url, invoice.payment_link_key),
+        "via": invoice.via,
+        "lineItems": sorted(line_items, key=lambda item: int(item.get("position") or 0)),
+        "version": invoice.version,
+        "createdBy": invoice.created_by_id,
+        "createdByName": invoice.created_by_name,
+        "createdOn": stamp(invoice.created_at),
+        "modifiedBy": invoice.modified_by_id,
+        "modifiedByName": invoice.modified_by_name,
+        "modifiedOn": stamp(invoice.updated_at),
+    }
+
+
+async def invoice_payloads(
+    session: AsyncSession,
+    *,
+    invoices: Sequence[Invoice],
+    time_zone: str,
+    now: datetime,
+    public_base_url: str,
+) -> list[dict[str, Any]]:
+    """Payloads of invoices of one seller, in the given order: two queries whatever the count
+    (customer names, line items)."""
+    if not invoices:
+        return []
+    seller_id = invoices[0].seller_id
+    customer_ids = {invoice.customer_id for invoice in invoices}
+    name_rows = await session.execute(
+        select(Customer.id, Customer.legal_name).where(
+            Customer.seller_id == seller_id, Customer.id.in_(customer_ids)
+        )
+    )
+    names = {customer_id: legal_name for customer_id, legal_name in name_rows}
+    lines: dict[str, list[dict[str, Any]]] = {invoice.id: [] for invoice in invoices}
+    result = await session.execute(
+        select(InvoiceLine)
+        .where(InvoiceLine.seller_id == seller_id, InvoiceLine.invoice_id.in_(list(lines)))
+        .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
+    )
+    for line in result.scalars():
+        lines[line.invoice_id].append(line_wire(line))
+    return [
+        invoice_payload(
+            invoice,
+            customer_legal_name=names.get(invoice.customer_id),
+            line_items=lines[invoice.id],
+            time_zone=time_zone,
+            now=now,
+            public_base_url=public_base_url,
+        )
+        for invoice in invoices
+    ]
+
+
+async def one_invoice_payload(
+    session: AsyncSession,
+    invoice: Invoice,
+    *,
+    time_zone: str,
+    now: datetime,
+    public_base_url: str,
+) -> dict[str, Any]:
+    (payload,) = await invoice_payloads(
+        session, invoices=[invoice], time_zone=time_zone, now=now, public_base_url=public_base_url
+    )
+    return payload
