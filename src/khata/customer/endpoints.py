@@ -1,5 +1,129 @@
-"""HTTP endpoints of this domain (filled in by its issue)."""
+"""AR dialect customer endpoints: create, read, PATCH, (de)activate, delete, search, history."""
 
-from fastapi import APIRouter
+from typing import Any, Literal
+
+from fastapi import APIRouter, Body, Query
+
+from khata.audit import service as audit
+from khata.customer import service
+from khata.customer.repository import CustomerFilter
+from khata.customer.schemas import CustomerCreate, CustomerSearch, CustomerUpdate
+from khata.customer.wire import contact_to_wire, customer_to_wire
+from khata.kit.deps import Caller, Now, Session
+from khata.kit.envelopes import ar_ok
 
 router = APIRouter(tags=["customers"])
+
+MAX_PAGE = 5000
+
+
+@router.post("/api/v0/customer", summary="Create a customer with its key contacts")
+async def create_customer(
+    body: CustomerCreate, session: Session, caller: Caller, now: Now
+) -> dict[str, Any]:
+    view = await service.create_customer(session, caller=caller, data=body, now=now)
+    return ar_ok(customer_to_wire(view, caller.seller.time_zone))
+
+
+@router.post("/api/v0/customer/search", summary="Search customers, one page at a time")
+async def search_customers(
+    session: Session,
+    caller: Caller,
+    body: CustomerSearch | None = Body(default=None),
+    limit: int = Query(default=100, ge=1, le=MAX_PAGE),
+    offset: int = Query(default=0, ge=0),
+    order_by: str = Query(default="createdOn", alias="orderBy"),
+    direction: Literal["ASC", "DESC", "asc", "desc"] = Query(default="DESC"),
+) -> dict[str, Any]:
+    filters = body or CustomerSearch()
+    views, total = await service.search_customers(
+        session,
+        caller=caller,
+        where=CustomerFilter(
+            customer_ids=filters.customer_ids,
+            legal_name=filters.legal_name,
+            pan_or_gstin=filters.pan_or_gstin,
+            unique_ref_no=filters.unique_ref_no,
+            state=filters.state,
+            status=filters.status,
+            deleted=filters.deleted,
+        ),
+        limit=limit,
+        offset=offset,
+        order_by=order_by,
+        descending=direction.upper() == "DESC",
+    )
+    time_zone = caller.seller.time_zone
+    return ar_ok(
+        {
+            "customers": [customer_to_wire(v, time_zone) for v in views],
+            "totalCount": total,
+            "limit": limit,
+            "offset": offset,
+        }
+    )
+
+
+@router.get("/api/v0/customer/{customerId}", summary="One customer")
+async def get_customer(customerId: str, session: Session, caller: Caller) -> dict[str, Any]:
+    view = await service.get_customer(session, caller=caller, customer_id=customerId)
+    return ar_ok(customer_to_wire(view, caller.seller.time_zone))
+
+
+@router.patch("/api/v0/customer/{customerId}", summary="Change a customer (absent = unchanged)")
+async def update_customer(
+    customerId: str,
+    body: CustomerUpdate,
+    session: Session,
+    caller: Caller,
+    now: Now,
+) -> dict[str, Any]:
+    view = await service.update_customer(
+        session, caller=caller, customer_id=customerId, changes=body, now=now
+    )
+    return ar_ok(customer_to_wire(view, caller.seller.time_zone))
+
+
+@router.put("/api/v0/customer/activate/{customerId}", summary="Activate a customer")
+async def activate_customer(
+    customerId: str,
+    session: Session,
+    caller: Caller,
+    now: Now,
+) -> dict[str, Any]:
+    view = await service.activate(session, caller=caller, customer_id=customerId, now=now)
+    return ar_ok(customer_to_wire(view, caller.seller.time_zone))
+
+
+@router.put("/api/v0/customer/deactivate/{customerId}", summary="Deactivate a customer")
+async def deactivate_customer(
+    customerId: str,
+    session: Session,
+    caller: Caller,
+    now: Now,
+) -> dict[str, Any]:
+    view = await service.deactivate(session, caller=caller, customer_id=customerId, now=now)
+    return ar_ok(customer_to_wire(view, caller.seller.time_zone))
+
+
+@router.delete("/api/v0/customer/{customerId}", summary="Delete a customer (soft)")
+async def delete_customer(
+    customerId: str,
+    session: Session,
+    caller: Caller,
+    now: Now,
+) -> dict[str, Any]:
+    view = await service.delete_customer(session, caller=caller, customer_id=customerId, now=now)
+    return ar_ok(customer_to_wire(view, caller.seller.time_zone))
+
+
+@router.get("/api/v0/customer/{customerId}/contacts", summary="A customer's key contacts")
+async def get_contacts(customerId: str, session: Session, caller: Caller) -> dict[str, Any]:
+    contacts = await service.list_contacts(session, caller=caller, customer_id=customerId)
+    return ar_ok([contact_to_wire(c) for c in contacts])
+
+
+@router.get("/api/v0/customer/{customerId}/history", summary="Audit trail of a customer")
+async def get_history(customerId: str, session: Session, caller: Caller) -> dict[str, Any]:
+    entries = await service.history(session, caller=caller, customer_id=customerId)
+    return ar_ok([audit.to_wire(e, caller.seller.time_zone) for e in entries])

@@ -88,7 +88,7 @@ async def customer_ids_by_unique_ref(
             Customer.seller_id == seller_id, Customer.unique_ref_no.in_(wanted)
         )
     )
-    return {ref: customer_id for ref, customer_id in result.tuples() if ref is not None}
+    return {ref: customer_id for ref, customer_id in result.all() if ref is not None}
 
 
 def _conditions(seller_id: str, where: CustomerFilter) -> list[ColumnElement[bool]]:
@@ -178,7 +178,7 @@ async def search(
     )
     pages: dict[str, CustomerRows] = {}
     seen: set[tuple[str, str]] = set()
-    for row_customer, contact, reminder in (await session.execute(statement)).tuples():
+    for row_customer, contact, reminder in (await session.execute(statement)).all():
         rows = pages.setdefault(row_customer.id, CustomerRows(row_customer, [], []))
         if contact is not None and ("c", contact.id) not in seen:
             seen.add(("c", contact.id))

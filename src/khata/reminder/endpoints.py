@@ -1,5 +1,69 @@
-"""HTTP endpoints of this domain (filled in by its issue)."""
+"""AR dialect reminder-rule endpoints ("Payment Reminders" of the Enkash seed)."""
+
+from typing import Any
 
 from fastapi import APIRouter
 
+from khata.kit.deps import Caller, Now, Session
+from khata.kit.envelopes import ar_ok
+from khata.reminder import service
+from khata.reminder.schemas import ReminderIn, ReminderUpdate, reminder_to_wire
+
 router = APIRouter(tags=["reminders"])
+
+
+@router.post("/api/v0/customer/{customerId}/reminder", summary="Add a reminder rule")
+async def create_reminder(
+    customerId: str,
+    body: ReminderIn,
+    session: Session,
+    caller: Caller,
+    now: Now,
+) -> dict[str, Any]:
+    rule = await service.create_reminder(
+        session, caller=caller, customer_id=customerId, data=body, now=now
+    )
+    return ar_ok(reminder_to_wire(rule, caller.seller.time_zone))
+
+
+@router.get("/api/v0/customer/{customerId}/reminders", summary="A customer's reminder rules")
+async def list_reminders(customerId: str, session: Session, caller: Caller) -> dict[str, Any]:
+    rules = await service.list_reminders(session, caller=caller, customer_id=customerId)
+    return ar_ok([reminder_to_wire(r, caller.seller.time_zone) for r in rules])
+
+
+@router.get("/api/v0/customer/reminder/{customerReminderId}", summary="One reminder rule")
+async def get_reminder(
+    customerReminderId: str,
+    session: Session,
+    caller: Caller,
+) -> dict[str, Any]:
+    rule = await service.get_reminder(session, caller=caller, reminder_id=customerReminderId)
+    return ar_ok(reminder_to_wire(rule, caller.seller.time_zone))
+
+
+@router.patch("/api/v0/customer/reminder/{customerReminderId}", summary="Change a reminder rule")
+async def update_reminder(
+    customerReminderId: str,
+    body: ReminderUpdate,
+    session: Session,
+    caller: Caller,
+    now: Now,
+) -> dict[str, Any]:
+    rule = await service.update_reminder(
+        session, caller=caller, reminder_id=customerReminderId, changes=body, now=now
+    )
+    return ar_ok(reminder_to_wire(rule, caller.seller.time_zone))
+
+
+@router.delete("/api/v0/customer/reminder/{customerReminderId}", summary="Remove a reminder rule")
+async def delete_reminder(
+    customerReminderId: str,
+    session: Session,
+    caller: Caller,
+    now: Now,
+) -> dict[str, Any]:
+    rule = await service.delete_reminder(
+        session, caller=caller, reminder_id=customerReminderId, now=now
+    )
+    return ar_ok(reminder_to_wire(rule, caller.seller.time_zone))

@@ -1,0 +1,55 @@
+"""Customers and key contacts as the AR dialect shows them (camelCase, Enkash timestamps)."""
+
+from typing import Any
+
+from khata.customer.service import CustomerView
+from khata.kit.timeutil import enkash_timestamp
+from khata.models import KeyContact
+from khata.reminder.schemas import reminder_to_wire
+
+
+def contact_to_wire(contact: KeyContact) -> dict[str, Any]:
+    return {
+        "keyContactPersonId": contact.id,
+        "name": contact.name,
+        "legalName": contact.legal_name,
+        "designation": contact.designation,
+        "email": contact.email,
+        "mobile": contact.mobile,
+        # DESIGN spells the channel flags in snake_case; clients match on these exact names.
+        "mail_enabled": contact.mail_enabled,
+        "sms_enabled": contact.sms_enabled,
+        "whatsapp_enabled": contact.whatsapp_enabled,
+        "deleted": contact.deleted,
+    }
+
+
+def customer_to_wire(view: CustomerView, time_zone: str) -> dict[str, Any]:
+    customer = view.customer
+    return {
+        "customerId": customer.id,
+        "sellerId": customer.seller_id,
+        "legalName": customer.legal_name,
+        "panOrGstin": customer.pan_or_gstin,
+        "contactNumber": customer.contact_number,
+        "email": customer.email,
+        "address": customer.address,
+        "state": customer.state,
+        "pinCode": customer.pin_code,
+        "accountNumber": customer.account_number,
+        "ifsc": customer.ifsc,
+        "branchCodes": customer.branch_codes,
+        "uniqueRefNo": customer.unique_ref_no,
+        "assignedAgent": customer.assigned_agent,
+        "status": customer.status,
+        "deleted": customer.deleted,
+        "customerKeyContacts": [contact_to_wire(c) for c in view.contacts if not c.deleted],
+        "customerReminders": [reminder_to_wire(r, time_zone) for r in view.reminders],
+        "createdBy": customer.created_by_id,
+        "createdByName": customer.created_by_name,
+        "createdOn": enkash_timestamp(customer.created_at, time_zone),
+        "modifiedBy": customer.modified_by_id,
+        "modifiedByName": customer.modified_by_name,
+        "modifiedOn": enkash_timestamp(customer.updated_at, time_zone),
+        "version": customer.version,
+    }
