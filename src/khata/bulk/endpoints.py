@@ -1,5 +1,138 @@
-"""HTTP endpoints of this domain (filled in by its issue)."""
+"""HTTP endpoints of bulk files: invoice and customer uploads, reports, templates, jobs."""
 
-from fastapi import APIRouter
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import FileResponse, Response
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from khata.bulk import repository
+from khata.bulk.files import BadFile, Limits, StagedFile, discard, stage_upload, too_large_message
+from khata.bulk.invoice_rows import INVOICE_FIELDS, ITEM_FIELDS
+from khata.bulk.service import (
+    Actor,
+    BatchScope,
+    InvoiceImport,
+    committing_scope,
+    request_scope,
+)
+from khata.bulk.wire import CONTENT_TYPES, bulk_response, summary_of_job, template
+from khata.config import Settings
+from khata.kit.deps import AppSettings, Caller, Now, Session
+from khata.kit.envelopes import ar_ok
+from khata.kit.errors import NotFound
 
 router = APIRouter(tags=["bulk"])
+
+UploadField = Annotated[UploadFile | None, File(description="The CSV or XLSX file.")]
+# Multipart framing around the file part: a body a little over the limit may still hold a
+# file under it.
+_MULTIPART_SLACK = 64 * 1024
+
+
+def limits_of(settings: Settings) -> Limits:
+    return Limits(max_bytes=settings.bulk_max_bytes, max_rows=settings.bulk_max_rows)
+
+
+def batch_scope_for(request: Request, session: Any) -> BatchScope:
+    # SQLite has one writer and the request's transaction already holds it: batches go in
+    # that transaction. PostgreSQL commits each batch on its own, so a crash keeps whole ones.
+    if session.get_bind().dialect.name == "sqlite":
+        return request_scope(session)
+    return committing_scope(request.app.state.session_factory)
+
+
+async def _stage(request: Request, file: UploadFile | None, settings: Settings) -> StagedFile:
+    limits = limits_of(settings)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limits.max_bytes + _MULTIPART_SLACK:
+        raise BadFile(too_large_message(limits.max_bytes))
+    if not isinstance(file, StarletteUpload):
+        raise BadFile("Multipart form field 'file' with a CSV or XLSX file is required")
+    return await stage_upload(file, file_name=file.filename or "", limits=limits)
+
+
+def _actor(caller: Caller) -> Actor:
+    principal = caller.principal
+    return Actor(id=principal.id, name=principal.name, type=principal.type)
+
+
+@router.post("/api/v0/invoice/bulk/create", summary="Create invoices from a CSV or XLSX file")
+async def bulk_create_invoices(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    now: Now,
+    settings: AppSettings,
+    file: UploadField = None,
+    sellerId: Annotated[str | None, Query()] = None,
+) -> dict[str, Any]:
+    staged = await _stage(request, file, settings)
+    try:
+        summary = await InvoiceImport(
+            staged=staged,
+            seller=caller.seller,
+            actor=_actor(caller),
+            now=now,
+            report_dir=settings.report_dir,
+            limits=limits_of(settings),
+            batch_scope=batch_scope_for(request, session),
+        ).run()
+    finally:
+        discard(staged.path)
+    return ar_ok(bulk_response(summary, settings.public_base_url))
+
+
+@router.get("/api/v0/invoice/bulk/template", summary="An empty invoice file to fill in")
+async def invoice_template(
+    caller: Caller, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv"
+) -> Response:
+    body = template(format, list(INVOICE_FIELDS), list(ITEM_FIELDS))
+    return _download(body, format, f"invoices_template.{format}")
+
+
+@router.get("/api/v0/bulk/{jobId}", summary="A past bulk job's summary")
+async def get_job(
+    jobId: str,
+    session: Session,
+    caller: Caller,
+    settings: AppSettings,
+) -> dict[str, Any]:
+    job = await repository.get_job(session, seller_id=caller.seller_id, job_id=jobId)
+    if job is None:
+        raise NotFound(f"Bulk job not found: {jobId}")
+    return ar_ok(bulk_response(summary_of_job(job), settings.public_base_url))
+
+
+@router.get("/api/v0/bulk/{jobId}/files/{kind}", summary="Download a job's success or failure file")
+async def download_report(
+    jobId: str,
+    kind: str,
+    session: Session,
+    caller: Caller,
+) -> FileResponse:
+    job = await repository.get_job(session, seller_id=caller.seller_id, job_id=jobId)
+    if job is None or kind not in ("success", "failure"):
+        raise NotFound(f"Bulk file not found: {jobId}/{kind}")
+    path = job.success_file_path if kind == "success" else job.failure_file_path
+    if not path or not _exists(path):
+        raise NotFound(f"Bulk file not found: {jobId}/{kind}")
+    stem = Path(job.file_name).stem or "bulk"
+    return FileResponse(
+        path,
+        media_type=CONTENT_TYPES[job.file_format],
+        filename=f"{stem}_{kind}.{job.file_format}",
+    )
+
+
+def _exists(path: str) -> bool:
+    return Path(path).exists()
+
+
+def _download(body: bytes, file_format: str, name: str) -> Response:
+    return Response(
+        body,
+        media_type=CONTENT_TYPES[file_format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,300 @@
+"""Checking one invoice row (and one items-sheet row) of a bulk file on its own."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from khata.bulk.files import cell_text
+from khata.kit.money import MoneyError, parse_amount, to_paise
+
+INVOICE_FIELDS = (
+    "invoiceNumber",
+    "customerId",
+    "invoiceDate",
+    "dueDate",
+    "baseAmount",
+    "cgst",
+    "sgst",
+    "igst",
+    "tds",
+    "gstExclusive",
+    "partialPaymentAllowed",
+    "description",
+    "poNumber",
+    "externalId",
+    "emailAddress",
+    "mobileNumber",
+    "dispatchNow",
+)
+INVOICE_REQUIRED = ("invoiceNumber", "customerId", "invoiceDate", "dueDate", "baseAmount")
+ITEM_FIELDS = ("invoiceNumber", "description", "hsnCode", "quantity", "unitPrice", "gstRate")
+ITEM_REQUIRED = ("invoiceNumber", "quantity", "unitPrice")
+
+MIN_BASE_PAISE = 10  # baseAmount >= 0.1
+_TEXT_LIMITS = {
+    "invoiceNumber": 64,
+    "customerId": 16,
+    "description": 1000,
+    "poNumber": 100,
+    "externalId": 100,
+    "emailAddress": 254,
+}
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MOBILE_RE = re.compile(r"^((\+|00)(\d{1,3})[\s-]?)?(\d{10})$")
+_HSN_RE = re.compile(r"^\d{4,8}$")
+_TRUE = frozenset({"true", "yes", "1", "y"})
+_FALSE = frozenset({"false", "no", "0", "n"})
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+@dataclass
+class InvoiceRow:
+    """A row that passed its own checks; customer and uniqueness are checked per batch."""
+
+    invoice_number: str
+    customer_id: str
+    invoice_date: date
+    due_date: date
+    base_amount: int
+    cgst: int
+    sgst: int
+    igst: int
+    tds: int
+    gst_exclusive: bool
+    partial_payment_allowed: bool
+    description: str | None
+    po_number: str | None
+    external_id: str | None
+    email_address: str | None
+    mobile_number: str | None
+    dispatch_now: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ItemRow:
+    invoice_number: str
+    description: str | None
+    hsn_code: str | None
+    quantity: int
+    unit_price: int
+    tax_rate_bp: int
+
+
+def parse_date(value: Any) -> date:
+    """yyyy-MM-dd, dd-MM-yyyy, dd/MM/yyyy, or a spreadsheet date (cell or serial number)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2_958_466:
+            return _EXCEL_EPOCH + timedelta(days=int(value))
+        raise ValueError
+    text = str(value).strip()
+    if len(text) == 10:
+        if text[4] == "-" and text[7] == "-":
+            return date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+        if text[2] in "-/" and text[5] == text[2]:
+            return date(int(text[6:10]), int(text[3:5]), int(text[0:2]))
+    # A datetime cell echoed as text by some spreadsheets: "2025-01-31 00:00:00".
+    if len(text) == 19 and text[4] == "-" and text[10] == " ":
+        return date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+    raise ValueError
+
+
+def parse_bool(value: Any, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = cell_text(value).lower()
+    if not text:
+        return default
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class RowChecker:
+    """Collects every problem and warning of one row instead of stopping at the first."""
+
+    def __init__(self, cells: list[Any], columns: dict[str, int]) -> None:
+        self.cells = cells
+        self.columns = columns
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+
+    def raw(self, name: str) -> Any:
+        index = self.columns.get(name)
+        if index is None or index >= len(self.cells):
+            return None
+        return self.cells[index]
+
+    def text(self, name: str, *, required: bool = False) -> str | None:
+        value = self.raw(name)
+        if _is_empty(value):
+            if required:
+                self.errors.append(f"{name}: is required")
+            return None
+        text = cell_text(value)
+        limit = _TEXT_LIMITS.get(name)
+        if limit is not None and len(text) > limit:
+            self.errors.append(f"{name}: must be at most {limit} characters")
+            return None
+        return text
+
+    def amount(self, name: str, *, required: bool = False) -> int | None:
+        value = self.raw(name)
+        if _is_empty(value):
+            if required:
+                self.errors.append(f"{name}: is required")
+                return None
+            return 0
+        try:
+            amount, rounded = parse_amount(value)
+        except MoneyError as exc:
+            self.errors.append(f"{name}: {exc} (got '{cell_text(value)}')")
+            return None
+        if rounded:
+            self.warnings.append(f"{name}: {cell_text(value)} rounded to {amount}")
+        return to_paise(amount)
+
+    def day(self, name: str) -> date | None:
+        value = self.raw(name)
+        if _is_empty(value):
+            self.errors.append(f"{name}: is required")
+            return None
+        try:
+            return parse_date(value)
+        except ValueError:
+            self.errors.append(
+                f"{name}: must be a date as yyyy-MM-dd, dd-MM-yyyy or dd/MM/yyyy "
+                f"(got '{cell_text(value)}')"
+            )
+            return None
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.raw(name)
+        try:
+            return parse_bool(value, default)
+        except ValueError:
+            self.errors.append(
+                f"{name}: must be true/false, yes/no or 1/0 (got '{cell_text(value)}')"
+            )
+            return default
+
+
+def check_invoice_row(cells: list[Any], columns: dict[str, int]) -> InvoiceRow | list[str]:
+    """The row as an InvoiceRow, or every problem found in it."""
+    check = RowChecker(cells, columns)
+    number = check.text("invoiceNumber", required=True)
+    customer_id = check.text("customerId", required=True)
+    invoice_date = check.day("invoiceDate")
+    due_date = check.day("dueDate")
+    base = check.amount("baseAmount", required=True)
+    cgst = check.amount("cgst")
+    sgst = check.amount("sgst")
+    igst = check.amount("igst")
+    tds = check.amount("tds")
+    gst_exclusive = check.flag("gstExclusive", True)
+    partial = check.flag("partialPaymentAllowed", True)
+    dispatch_now = check.flag("dispatchNow", False)
+    description = check.text("description")
+    po_number = check.text("poNumber")
+    external_id = check.text("externalId")
+    email = check.text("emailAddress")
+    mobile = check.text("mobileNumber")
+    if invoice_date and due_date and due_date < invoice_date:
+        check.errors.append("dueDate: must be on or after invoiceDate")
+    if base is not None and base < MIN_BASE_PAISE:
+        check.errors.append("baseAmount: must be at least 0.1")
+    if igst and (cgst or sgst):
+        check.errors.append("igst: cannot be combined with cgst/sgst")
+    elif cgst is not None and sgst is not None and cgst != sgst:
+        check.errors.append("cgst: must equal sgst")
+    if email is not None and not _EMAIL_RE.match(email):
+        check.errors.append(f"emailAddress: is not a valid email address (got '{email}')")
+    if mobile is not None and not _MOBILE_RE.match(mobile):
+        check.errors.append(f"mobileNumber: is not a valid mobile number (got '{mobile}')")
+    if check.errors:
+        return check.errors
+    assert number and customer_id and invoice_date and due_date and base is not None
+    assert cgst is not None and sgst is not None and igst is not None and tds is not None
+    if tds > base + cgst + sgst + igst:
+        return ["tds: must not exceed the invoice's net amount"]
+    return InvoiceRow(
+        invoice_number=number,
+        customer_id=customer_id,
+        invoice_date=invoice_date,
+        due_date=due_date,
+        base_amount=base,
+        cgst=cgst,
+        sgst=sgst,
+        igst=igst,
+        tds=tds,
+        gst_exclusive=gst_exclusive,
+        partial_payment_allowed=partial,
+        description=description,
+        po_number=po_number,
+        external_id=external_id,
+        email_address=email,
+        mobile_number=mobile,
+        dispatch_now=dispatch_now,
+        warnings=check.warnings,
+    )
+
+
+def check_item_row(cells: list[Any], columns: dict[str, int]) -> ItemRow | list[str]:
+    check = RowChecker(cells, columns)
+    number = check.text("invoiceNumber", required=True)
+    description = check.text("description")
+    hsn = check.text("hsnCode")
+    if hsn is not None and not _HSN_RE.match(hsn):
+        check.errors.append(f"hsnCode: must be 4 to 8 digits (got '{hsn}')")
+    quantity: int | None = None
+    raw_quantity = check.raw("quantity")
+    if _is_empty(raw_quantity):
+        check.errors.append("quantity: is required")
+    else:
+        try:
+            parsed = Decimal(cell_text(raw_quantity))
+            if not parsed.is_finite() or parsed <= 0 or parsed != parsed.to_integral_value():
+                raise ValueError
+            quantity = int(parsed)
+        except (ArithmeticError, ValueError):
+            check.errors.append(
+                f"quantity: must be a whole number above 0 (got '{cell_text(raw_quantity)}')"
+            )
+    unit_price = check.amount("unitPrice", required=True)
+    rate = check.raw("gstRate")
+    tax_rate_bp = 0
+    if not _is_empty(rate):
+        try:
+            parsed_rate, _ = parse_amount(rate)
+            if parsed_rate > 100:
+                raise MoneyError("must be between 0 and 100")
+            tax_rate_bp = to_paise(parsed_rate)
+        except MoneyError:
+            check.errors.append(
+                f"gstRate: must be a percentage between 0 and 100 (got '{cell_text(rate)}')"
+            )
+    if check.errors:
+        return check.errors
+    assert number is not None and quantity is not None and unit_price is not None
+    return ItemRow(
+        invoice_number=number,
+        description=description,
+        hsn_code=hsn,
+        quantity=quantity,
+        unit_price=unit_price,
+        tax_rate_bp=tax_rate_bp,
+    )

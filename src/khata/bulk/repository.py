@@ -1,0 +1,144 @@
+"""Every query of the bulk domain: batch look-ups and batch writes (COPY on PostgreSQL)."""
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.models import BulkJob, Customer, Invoice, InvoiceLine, KeyContact
+
+INVOICE_COLUMNS = tuple(column.name for column in Invoice.__table__.columns)
+LINE_COLUMNS = tuple(column.name for column in InvoiceLine.__table__.columns)
+_JSON_COLUMNS = frozenset({"meta_fields", "extra"})
+
+
+async def customers_by_id(
+    session: AsyncSession, *, seller_id: str, customer_ids: Sequence[str]
+) -> dict[str, tuple[str, bool, str | None]]:
+    """customerId -> (status, deleted, state) for the ids of one batch, in one query."""
+    if not customer_ids:
+        return {}
+    result = await session.execute(
+        select(Customer.id, Customer.status, Customer.deleted, Customer.state).where(
+            Customer.seller_id == seller_id, Customer.id.in_(set(customer_ids))
+        )
+    )
+    return {row.id: (row.status, row.deleted, row.state) for row in result}
+
+
+async def customers_with_channel(
+    session: AsyncSession, *, seller_id: str, customer_ids: Sequence[str]
+) -> set[str]:
+    """The customers (of the given ids) with a key contact that has an enabled channel."""
+    if not customer_ids:
+        return set()
+    result = await session.execute(
+        select(
+            KeyContact.customer_id,
+            KeyContact.email,
+            KeyContact.mobile,
+            KeyContact.mail_enabled,
+            KeyContact.sms_enabled,
+            KeyContact.whatsapp_enabled,
+        ).where(
+            KeyContact.seller_id == seller_id,
+            KeyContact.customer_id.in_(set(customer_ids)),
+            KeyContact.deleted.is_(False),
+        )
+    )
+    reachable: set[str] = set()
+    for row in result:
+        if (
+            (row.mail_enabled and row.email)
+            or (row.sms_enabled and row.mobile)
+            or (row.whatsapp_enabled and row.mobile)
+        ):
+            reachable.add(row.customer_id)
+    return reachable
+
+
+async def key_contacts_of(
+    session: AsyncSession, *, seller_id: str, customer_ids: Sequence[str]
+) -> list[KeyContact]:
+    if not customer_ids:
+        return []
+    result = await session.execute(
+        select(KeyContact).where(
+            KeyContact.seller_id == seller_id,
+            KeyContact.customer_id.in_(set(customer_ids)),
+            KeyContact.deleted.is_(False),
+        )
+    )
+    return list(result.scalars())
+
+
+async def invoices_by_number(
+    session: AsyncSession, *, seller_id: str, numbers: Sequence[str]
+) -> dict[str, Any]:
+    """invoiceNumber -> the stored row's comparable fields, for the numbers of one batch."""
+    if not numbers:
+        return {}
+    result = await session.execute(
+        select(
+            Invoice.id,
+            Invoice.invoice_number,
+            Invoice.customer_id,
+            Invoice.invoice_date,
+            Invoice.due_date,
+            Invoice.base_amount,
+            Invoice.cgst,
+            Invoice.sgst,
+            Invoice.igst,
+            Invoice.tds,
+            Invoice.gst_exclusive,
+            Invoice.partial_payment_allowed,
+            Invoice.description,
+            Invoice.po_number,
+            Invoice.external_id,
+        ).where(Invoice.seller_id == seller_id, Invoice.invoice_number.in_(set(numbers)))
+    )
+    return {row.invoice_number: row for row in result}
+
+
+async def insert_rows(
+    session: AsyncSession,
+    *,
+    table: Any,
+    columns: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """Batch insert: COPY on PostgreSQL, executemany on SQLite; inside the session's
+    transaction either way."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        records = [
+            tuple(
+                json.dumps(row[name])
+                if name in _JSON_COLUMNS and row[name] is not None
+                else row[name]
+                for name in columns
+            )
+            for row in rows
+        ]
+        await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
+        return
+    await session.execute(insert(table), list(rows))
+
+
+async def insert_invoices(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    await insert_rows(session, table=Invoice.__table__, columns=INVOICE_COLUMNS, rows=rows)
+
+
+async def insert_lines(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    await insert_rows(session, table=InvoiceLine.__table__, columns=LINE_COLUMNS, rows=rows)
+
+
+async def get_job(session: AsyncSession, *, seller_id: str, job_id: str) -> BulkJob | None:
+    return await session.get(BulkJob, (seller_id, job_id))

@@ -1,0 +1,586 @@
+"""The bulk engine: stream a file's rows, check each, save good ones in batches, report all."""
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from khata.bulk import repository
+from khata.bulk.files import (
+    CSV,
+    ITEMS_SHEET,
+    BadFile,
+    Limits,
+    StagedFile,
+    Table,
+    Workbook,
+    cell_text,
+    map_headers,
+    open_csv,
+)
+from khata.bulk.invoice_rows import (
+    INVOICE_FIELDS,
+    INVOICE_REQUIRED,
+    ITEM_FIELDS,
+    ITEM_REQUIRED,
+    InvoiceRow,
+    ItemRow,
+    check_invoice_row,
+    check_item_row,
+)
+from khata.bulk.reports import ReportWriter
+from khata.delivery import outbox
+from khata.invoice import amounts
+from khata.invoice.numbering import allocate_entity_ids
+from khata.invoice.status import ReceivableStatus
+from khata.kit.ids import new_object_id, new_secret
+from khata.kit.money import from_paise
+from khata.models import BulkJob, Seller
+
+INVOICE, CUSTOMER_CREATE, CUSTOMER_UPDATE = "INVOICE", "CUSTOMER_CREATE", "CUSTOMER_UPDATE"
+RUNNING, COMPLETED, FAILED = "RUNNING", "COMPLETED", "FAILED"
+BATCH_SIZE = 5_000
+SAMPLE_SIZE = 100  # successRequests / failureRequests carry the first 100 rows each
+ALREADY_IMPORTED = "already imported"
+
+BatchScope = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+Progress = Callable[[int, int], None]  # (rows done, rows in total)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who started the job (stamped on the invoices it creates)."""
+
+    id: str | None
+    name: str | None
+    type: str | None
+
+
+@dataclass
+class JobSummary:
+    job_id: str
+    file_format: str
+    total_count: int = 0
+    success_count: int = 0
+    failure_count: int = 0
+    failure_count_second_file: int = 0
+    warn_count: int = 0
+    total_amount: int = 0  # paise
+    success_file_name: str = ""
+    failure_file_name: str = ""
+    success_requests: list[dict[str, Any]] = field(default_factory=list)
+    failure_requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+def request_scope(session: AsyncSession) -> BatchScope:
+    """Every batch in the request's own transaction (SQLite: one writer, one transaction)."""
+    return lambda: nullcontext(session)
+
+
+def committing_scope(factory: async_sessionmaker[AsyncSession]) -> BatchScope:
+    """Each batch in its own committed transaction (PostgreSQL, the CLI)."""
+
+    @asynccontextmanager
+    async def scope() -> AsyncIterator[AsyncSession]:
+        async with factory() as session, session.begin():
+            yield session
+
+    return scope
+
+
+def report_names(file_name: str, file_format: str) -> tuple[str, str]:
+    stem = Path(file_name).stem or "bulk"
+    return f"{stem}_success.{file_format}", f"{stem}_failure.{file_format}"
+
+
+def report_paths(
+    report_dir: str, seller_id: str, job_id: str, file_format: str
+) -> tuple[Path, Path]:
+    base = Path(report_dir) / seller_id / job_id
+    return base / f"success.{file_format}", base / f"failure.{file_format}"
+
+
+def display_headers(headers: list[str], known: tuple[str, ...]) -> list[str]:
+    """Known columns under their canonical names; extra columns as the file spelled them."""
+    by_lower = {name.lower(): name for name in known}
+    return [by_lower.get(h.strip().lower(), h.strip()) for h in headers]
+
+
+def _batches(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
+    batch: list[list[Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass
+class _Outcome:
+    cells: list[Any]
+    invoice_id: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Items:
+    """The items sheet, loaded up front so each invoice row finds its lines."""
+
+    by_number: dict[str, list[ItemRow]] = field(default_factory=dict)
+    errors_by_number: dict[str, list[str]] = field(default_factory=dict)
+    bad_rows: list[list[Any]] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    unmatched: dict[str, list[list[Any]]] = field(default_factory=dict)
+
+
+def _load_items(table: Table) -> _Items:
+    columns = map_headers(
+        table.headers, known=ITEM_FIELDS, required=ITEM_REQUIRED, what="items sheet"
+    )
+    items = _Items(headers=display_headers(table.headers, ITEM_FIELDS))
+    for line, cells in enumerate(table.rows, start=2):
+        checked = check_item_row(cells, columns)
+        number_index = columns["invoiceNumber"]
+        number = cell_text(cells[number_index]) if number_index < len(cells) else ""
+        if isinstance(checked, ItemRow):
+            items.by_number.setdefault(checked.invoice_number, []).append(checked)
+            items.unmatched.setdefault(checked.invoice_number, []).append(cells)
+            continue
+        message = f"items row {line}: " + "; ".join(checked)
+        items.errors_by_number.setdefault(number, []).append(message)
+        items.bad_rows.append([*_pad(cells, len(table.headers)), "; ".join(checked)])
+    return items
+
+
+def _pad(cells: list[Any], width: int) -> list[Any]:
+    return cells + [None] * (width - len(cells)) if len(cells) < width else cells
+
+
+def _same_content(row: InvoiceRow, stored: Any) -> bool:
+    return bool(
+        stored.customer_id == row.customer_id
+        and stored.invoice_date == row.invoice_date
+        and stored.due_date == row.due_date
+        and stored.base_amount == row.base_amount
+        and stored.cgst == row.cgst
+        and stored.sgst == row.sgst
+        and stored.igst == row.igst
+        and stored.tds == row.tds
+        and bool(stored.gst_exclusive) == row.gst_exclusive
+        and bool(stored.partial_payment_allowed) == row.partial_payment_allowed
+        and (stored.description or None) == row.description
+        and (stored.po_number or None) == row.po_number
+        and (stored.external_id or None) == row.external_id
+    )
+
+
+class InvoiceImport:
+    """One invoice file import. `run()` answers the summary; report files are on disk."""
+
+    def __init__(
+        self,
+        *,
+        staged: StagedFile,
+        seller: Seller,
+        actor: Actor,
+        now: datetime,
+        report_dir: str,
+        limits: Limits,
+        batch_scope: BatchScope,
+        batch_size: int = BATCH_SIZE,
+        progress: Progress | None = None,
+        job_id: str | None = None,
+    ) -> None:
+        self.staged = staged
+        self.seller_id = seller.id
+        self.seller_state = seller.state_code
+        self.actor = actor
+        self.now = now
+        self.report_dir = report_dir
+        self.limits = limits
+        self.batch_scope = batch_scope
+        self.batch_size = batch_size
+        self.progress = progress
+        self.job_id = job_id or new_object_id(now.timestamp())
+        self._seen_numbers: set[str] = set()
+
+    def _open(self) -> tuple[Table, _Items | None, Workbook | None]:
+        """Every whole-file check happens here, before anything is written."""
+        if self.staged.file_format == CSV:
+            return open_csv(self.staged.path, self.limits), None, None
+        book = Workbook(self.staged.path, self.limits)
+        try:
+            names = book.sheet_names
+            main = next((n for n in names if n.strip().lower() != ITEMS_SHEET), None)
+            if main is None:
+                raise_no_sheet()
+            table = book.table(main, what="invoices sheet")
+            items_name = next((n for n in names if n.strip().lower() == ITEMS_SHEET), None)
+            items = None
+            if items_name is not None:
+                items = _load_items(book.table(items_name, what="items sheet"))
+        except BaseException:
+            book.close()
+            raise
+        return table, items, book
+
+    async def run(self) -> JobSummary:
+        table, items, book = self._open()
+        try:
+            columns = map_headers(
+                table.headers, known=INVOICE_FIELDS, required=INVOICE_REQUIRED, what="invoices"
+            )
+            return await self._run(table, columns, items)
+        finally:
+            if book is not None:
+                book.close()
+
+    async def _run(self, table: Table, columns: dict[str, int], items: _Items | None) -> JobSummary:
+        file_format = self.staged.file_format
+        summary = JobSummary(job_id=self.job_id, file_format=file_format)
+        summary.success_file_name, summary.failure_file_name = report_names(
+            self.staged.file_name, file_format
+        )
+        success_path, failure_path = report_paths(
+            self.report_dir, self.seller_id, self.job_id, file_format
+        )
+        headers = display_headers(table.headers, INVOICE_FIELDS)
+        width = len(headers)
+        success = ReportWriter(success_path, file_format, [*headers, "invoiceId", "warnings"])
+        failure = ReportWriter(failure_path, file_format, [*headers, "error"])
+        extra_columns = [(index, name) for index, name in enumerate(headers) if name not in columns]
+        async with self.batch_scope() as session:
+            session.add(
+                BulkJob(
+                    seller_id=self.seller_id,
+                    id=self.job_id,
+                    kind=INVOICE,
+                    file_name=self.staged.file_name[:300],
+                    file_format=file_format,
+                    status=RUNNING,
+                    total_count=0,
+                    success_count=0,
+                    failure_count=0,
+                    failure_count_second_file=0,
+                    warn_count=0,
+                    total_amount=0,
+                    success_file_path=str(success_path),
+                    failure_file_path=str(failure_path),
+                    created_by_id=self.actor.id,
+                    created_at=self.now,
+                )
+            )
+            await session.flush()
+        try:
+            for batch in _batches(table.rows, self.batch_size):
+                async with self.batch_scope() as session:
+                    outcomes, saved_amount = await self._save_batch(
+                        session, batch, columns, extra_columns, items
+                    )
+                summary.total_amount += saved_amount
+                for outcome in outcomes:
+                    cells = _pad(outcome.cells, width)[:width]
+                    summary.total_count += 1
+                    if outcome.errors:
+                        summary.failure_count += 1
+                        error = "; ".join(outcome.errors)
+                        failure.write([*cells, error])
+                        if len(summary.failure_requests) < SAMPLE_SIZE:
+                            summary.failure_requests.append(
+                                {**_as_object(headers, cells), "error": error}
+                            )
+                        continue
+                    summary.success_count += 1
+                    warnings = "; ".join(outcome.warnings)
+                    if outcome.warnings:
+                        summary.warn_count += 1
+                    success.write([*cells, outcome.invoice_id, warnings])
+                    if len(summary.success_requests) < SAMPLE_SIZE:
+                        summary.success_requests.append(
+                            {
+                                **_as_object(headers, cells),
+                                "invoiceId": outcome.invoice_id,
+                                "warnings": warnings,
+                            }
+                        )
+                if self.progress is not None:
+                    self.progress(summary.total_count, table.row_count)
+            if items is not None:
+                self._report_items(items, failure, summary)
+        except BaseException:
+            success.close()
+            failure.close()
+            await self._finish(summary, status=FAILED)
+            raise
+        success.close()
+        failure.close()
+        await self._finish(summary, status=COMPLETED)
+        return summary
+
+    def _report_items(self, items: _Items, failure: ReportWriter, summary: JobSummary) -> None:
+        """Bad item rows, and item rows naming no invoice of the file, fail on their own."""
+        bad = list(items.bad_rows)
+        for number, rows in items.unmatched.items():
+            if number in self._seen_numbers:
+                continue
+            for cells in rows:
+                bad.append(
+                    [
+                        *_pad(cells, len(items.headers)),
+                        f"invoiceNumber: no invoice row '{number}' in this file",
+                    ]
+                )
+        summary.failure_count_second_file = len(bad)
+        failure.write_sheet(ITEMS_SHEET, [*items.headers, "error"], bad)
+
+    async def _finish(self, summary: JobSummary, *, status: str) -> None:
+        try:
+            async with self.batch_scope() as session:
+                job = await repository.get_job(
+                    session, seller_id=self.seller_id, job_id=self.job_id
+                )
+                if job is None:
+                    return
+                job.status = status
+                job.total_count = summary.total_count
+                job.success_count = summary.success_count
+                job.failure_count = summary.failure_count
+                job.failure_count_second_file = summary.failure_count_second_file
+                job.warn_count = summary.warn_count
+                job.total_amount = summary.total_amount
+                job.finished_at = self.now
+                await session.flush()
+        except Exception:
+            if status == COMPLETED:
+                raise
+
+    async def _save_batch(
+        self,
+        session: AsyncSession,
+        batch: list[list[Any]],
+        columns: dict[str, int],
+        extra_columns: list[tuple[int, str]],
+        items: _Items | None,
+    ) -> tuple[list[_Outcome], int]:
+        outcomes: list[_Outcome] = []
+        candidates: list[tuple[_Outcome, InvoiceRow]] = []
+        for cells in batch:
+            outcome = _Outcome(cells=cells)
+            outcomes.append(outcome)
+            checked = check_invoice_row(cells, columns)
+            if not isinstance(checked, InvoiceRow):
+                outcome.errors = checked
+                continue
+            if checked.invoice_number in self._seen_numbers:
+                outcome.errors = ["invoiceNumber: appears more than once in this file"]
+                continue
+            self._seen_numbers.add(checked.invoice_number)
+            if items is not None and checked.invoice_number in items.errors_by_number:
+                outcome.errors = items.errors_by_number[checked.invoice_number]
+                continue
+            outcome.warnings = checked.warnings
+            candidates.append((outcome, checked))
+        if not candidates:
+            return outcomes, 0
+        customers = await repository.customers_by_id(
+            session, seller_id=self.seller_id, customer_ids=[r.customer_id for _, r in candidates]
+        )
+        existing = await repository.invoices_by_number(
+            session, seller_id=self.seller_id, numbers=[r.invoice_number for _, r in candidates]
+        )
+        dispatch_ids = [r.customer_id for _, r in candidates if r.dispatch_now]
+        reachable = await repository.customers_with_channel(
+            session, seller_id=self.seller_id, customer_ids=dispatch_ids
+        )
+        new: list[tuple[_Outcome, InvoiceRow]] = []
+        for outcome, row in candidates:
+            customer = customers.get(row.customer_id)
+            if customer is None:
+                outcome.errors = [f"customerId: customer '{row.customer_id}' not found"]
+                continue
+            status, deleted, state = customer
+            if deleted:
+                outcome.errors = [f"customerId: customer '{row.customer_id}' is deleted"]
+                continue
+            if status != "ACTIVE":
+                outcome.errors = [f"customerId: customer '{row.customer_id}' is not ACTIVE"]
+                continue
+            stored = existing.get(row.invoice_number)
+            if stored is not None:
+                if _same_content(row, stored):
+                    outcome.invoice_id = stored.id
+                    outcome.warnings = [*outcome.warnings, ALREADY_IMPORTED]
+                else:
+                    outcome.errors = ["invoiceNumber already exists with different content"]
+                continue
+            intra = amounts.is_intra_state(self.seller_state, state)
+            if intra and row.igst:
+                outcome.warnings.append(
+                    "igst: customer is in the seller's state (intra-state): expected cgst+sgst"
+                )
+            elif not intra and (row.cgst or row.sgst):
+                outcome.warnings.append(
+                    "cgst/sgst: customer is in another state (inter-state): expected igst"
+                )
+            if row.dispatch_now and row.customer_id not in reachable:
+                outcome.warnings.append(
+                    "dispatchNow: customer has no key contact with an enabled channel; "
+                    "not dispatched"
+                )
+                row.dispatch_now = False
+            lines = items.by_number.get(row.invoice_number, []) if items else []
+            if lines:
+                items_total = sum(line.quantity * line.unit_price for line in lines)
+                if items_total != row.base_amount:
+                    outcome.warnings.append(
+                        f"items: amounts add up to {from_paise(items_total)} but baseAmount is "
+                        f"{from_paise(row.base_amount)}"
+                    )
+            new.append((outcome, row))
+        if not new:
+            return outcomes, 0
+        entity_ids = await allocate_entity_ids(session, seller_id=self.seller_id, count=len(new))
+        invoice_rows: list[dict[str, Any]] = []
+        line_rows: list[dict[str, Any]] = []
+        dispatched: list[tuple[str, str]] = []
+        saved_amount = 0
+        stamp = self.now.timestamp()
+        for (outcome, row), entity_id in zip(new, entity_ids, strict=True):
+            invoice_id = new_object_id(stamp)
+            outcome.invoice_id = invoice_id
+            net = amounts.net_amount(
+                base=row.base_amount,
+                cgst=row.cgst,
+                sgst=row.sgst,
+                igst=row.igst,
+                gst_exclusive=row.gst_exclusive,
+            )
+            saved_amount += net
+            extra = (
+                {
+                    name: cell_text(outcome.cells[i])
+                    for i, name in extra_columns
+                    if i < len(outcome.cells)
+                }
+                if extra_columns
+                else None
+            )
+            if row.dispatch_now:
+                dispatched.append((invoice_id, row.customer_id))
+            invoice_rows.append(
+                {
+                    "seller_id": self.seller_id,
+                    "id": invoice_id,
+                    "entity_id": entity_id,
+                    "invoice_number": row.invoice_number,
+                    "external_id": row.external_id,
+                    "customer_id": row.customer_id,
+                    "order_id": None,
+                    "invoice_date": row.invoice_date,
+                    "due_date": row.due_date,
+                    "description": row.description,
+                    "po_number": row.po_number,
+                    "base_amount": row.base_amount,
+                    "cgst": row.cgst,
+                    "sgst": row.sgst,
+                    "igst": row.igst,
+                    "tds": row.tds,
+                    "gst_exclusive": row.gst_exclusive,
+                    "net_amount": net,
+                    "total_received": 0,
+                    "balance_amount": amounts.balance(net=net, tds=row.tds, total_received=0),
+                    "partial_payment_allowed": row.partial_payment_allowed,
+                    "receivable_status": (
+                        ReceivableStatus.SENT_TO_BUYER.value
+                        if row.dispatch_now
+                        else ReceivableStatus.CREATED.value
+                    ),
+                    "status_before_payment": None,
+                    "approval_status": "APPROVED",
+                    "dispatched": row.dispatch_now,
+                    "dispatched_at": self.now if row.dispatch_now else None,
+                    "payment_link_key": new_secret(16) if row.dispatch_now else None,
+                    "via": "BULK_UPLOAD",
+                    "email_address": row.email_address,
+                    "mobile_number": row.mobile_number,
+                    "meta_fields": [],
+                    "extra": extra,
+                    "bulk_job_id": self.job_id,
+                    "deleted": False,
+                    "version": 1,
+                    "created_by_id": self.actor.id,
+                    "created_by_name": self.actor.name,
+                    "created_by_type": self.actor.type,
+                    "modified_by_id": self.actor.id,
+                    "modified_by_name": self.actor.name,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            )
+            lines = items.by_number.get(row.invoice_number, []) if items else []
+            for position, line in enumerate(lines, start=1):
+                line_amounts = amounts.line_amounts(
+                    quantity=line.quantity, unit_price=line.unit_price, tax_rate_bp=line.tax_rate_bp
+                )
+                line_rows.append(
+                    {
+                        "seller_id": self.seller_id,
+                        "id": new_object_id(stamp),
+                        "invoice_id": invoice_id,
+                        "position": position,
+                        "order_line_id": None,
+                        "sku": None,
+                        "name": line.description,
+                        "description": line.description,
+                        "hsn_code": line.hsn_code,
+                        "quantity": line.quantity,
+                        "unit_price": line.unit_price,
+                        "tax_rate_bp": line.tax_rate_bp,
+                        "amount": line_amounts.amount,
+                        "tax": line_amounts.tax,
+                    }
+                )
+        await repository.insert_invoices(session, invoice_rows)
+        await repository.insert_lines(session, line_rows)
+        if dispatched:
+            await self._queue_dispatch(session, dispatched)
+        return outcomes, saved_amount
+
+    async def _queue_dispatch(
+        self, session: AsyncSession, dispatched: list[tuple[str, str]]
+    ) -> None:
+        """dispatchNow: one message per enabled channel of each key contact, as a dispatch."""
+        contacts = await repository.key_contacts_of(
+            session, seller_id=self.seller_id, customer_ids=[c for _, c in dispatched]
+        )
+        by_customer: dict[str, list[Any]] = {}
+        for contact in contacts:
+            by_customer.setdefault(contact.customer_id, []).append(contact)
+        messages: list[outbox.OutgoingMessage] = []
+        for invoice_id, customer_id in dispatched:
+            for contact in by_customer.get(customer_id, []):
+                messages.extend(
+                    outbox.channel_messages_for_contact(
+                        contact,
+                        kind=outbox.DISPATCH,
+                        dedupe_prefix=f"dispatch:{invoice_id}",
+                        invoice_ids=[invoice_id],
+                        customer_id=customer_id,
+                    )
+                )
+        await outbox.queue(session, seller_id=self.seller_id, messages=messages, now=self.now)
+
+
+def _as_object(headers: list[str], cells: list[Any]) -> dict[str, Any]:
+    return {name: cell_text(value) for name, value in zip(headers, cells, strict=False)}
+
+
+def raise_no_sheet() -> NoReturn:
+    raise BadFile("Workbook has no invoices sheet")
