@@ -1,0 +1,153 @@
+"""Real receiving servers for the delivery tests: an SMTP server (aiosmtpd) and an HTTP
+gateway (http.server in a thread), each counting what arrives per delivery id."""
+
+import email
+import email.policy
+import json
+import socket
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class ReceivedMail:
+    recipients: list[str]
+    message: EmailMessage
+
+    @property
+    def delivery_id(self) -> str:
+        return str(self.message["X-Khata-Delivery-Id"])
+
+    def part(self, subtype: str) -> str:
+        body = self.message.get_body(preferencelist=(subtype,))
+        assert body is not None, f"no text/{subtype} part"
+        content: str = body.get_content()
+        return content
+
+
+@dataclass
+class MailHandler:
+    """aiosmtpd handler: accepts (or, with `reply`, refuses) every message."""
+
+    reply: str | None = None
+    mails: list[ReceivedMail] = field(default_factory=list)
+    refused: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.reply:
+            with self.lock:
+                self.refused += 1
+            return self.reply
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        with self.lock:
+            self.mails.append(ReceivedMail(list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[ReceivedMail]:
+        with self.lock:
+            return [m for m in self.mails if address in m.recipients]
+
+    def count_by_delivery(self) -> Counter[str]:
+        with self.lock:
+            return Counter(m.delivery_id for m in self.mails)
+
+
+@dataclass
+class SmtpServer:
+    handler: MailHandler
+    port: int
+
+
+def start_smtp(handler: MailHandler) -> tuple[Controller, int]:
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, port
+
+
+@dataclass
+class GatewayCall:
+    path: str
+    headers: dict[str, str]
+    raw: bytes
+
+    @property
+    def json(self) -> dict[str, Any]:
+        payload: dict[str, Any] = json.loads(self.raw)
+        return payload
+
+
+@dataclass
+class Gateway:
+    url: str
+    calls: list[GatewayCall] = field(default_factory=list)
+    # Status to answer; a list is consumed one per call (then 200).
+    answers: list[int] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def to(self, number: str) -> list[GatewayCall]:
+        with self.lock:
+            return [c for c in self.calls if c.json["to"] == number]
+
+    def count_by_delivery(self) -> Counter[str]:
+        with self.lock:
+            return Counter(c.json["deliveryId"] for c in self.calls)
+
+
+def _gateway_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with gateway.lock:
+                status = gateway.answers.pop(0) if gateway.answers else 200
+                if status == 200:
+                    gateway.calls.append(GatewayCall(self.path, dict(self.headers), raw))
+            body = b'{"ok": true}' if status == 200 else b'{"error": "provider down"}'
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@contextmanager
+def running_smtp_server() -> Iterator[SmtpServer]:
+    handler = MailHandler()
+    controller, port = start_smtp(handler)
+    yield SmtpServer(handler, port)
+    controller.stop()
+
+
+@contextmanager
+def running_gateway() -> Iterator[Gateway]:
+    the_gateway = Gateway(url="")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _gateway_handler(the_gateway))
+    server.daemon_threads = True
+    the_gateway.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield the_gateway
+    server.shutdown()
+    server.server_close()
