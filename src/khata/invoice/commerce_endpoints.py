@@ -1,5 +1,81 @@
-"""HTTP endpoints of this domain (filled in by its issue)."""
+"""HTTP endpoints of invoices made from orders (commerce dialect, seed 000)."""
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from khata.invoice import commerce_service as service
+from khata.invoice.commerce_schemas import BULK_REQUEST_SCHEMA, InvoiceCreate, parse_order_ids
+from khata.invoice.commerce_views import invoice_wire
+from khata.kit.deps import Caller, Now, Session
+from khata.kit.envelopes import commerce_ok
 
 router = APIRouter(tags=["commerce"])
+
+
+@router.post(
+    "/invoices/bulk",
+    status_code=201,
+    summary="Create one invoice per order (all or nothing)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": BULK_REQUEST_SCHEMA}},
+        }
+    },
+)
+async def create_invoices_in_bulk(
+    request: Request, session: Session, caller: Caller, now: Now
+) -> dict[str, Any]:
+    order_ids = parse_order_ids(await request.body())
+    drafts = await service.create_bulk(session, caller=caller, order_ids=order_ids, now=now)
+    data = [invoice_wire(draft.invoice, draft.lines) for draft in drafts]
+    return commerce_ok(data, "Invoices created successfully", len(data))
+
+
+@router.post("/invoices", status_code=201, summary="Create one invoice from (part of) an order")
+async def create_invoice(
+    body: InvoiceCreate, session: Session, caller: Caller, now: Now
+) -> dict[str, Any]:
+    draft = await service.create_one(session, caller=caller, body=body, now=now)
+    return commerce_ok(invoice_wire(draft.invoice, draft.lines), "Invoice created successfully")
+
+
+@router.get("/invoices/{invoice_id}", summary="One invoice")
+async def get_invoice(invoice_id: str, session: Session, caller: Caller) -> dict[str, Any]:
+    invoice, lines, mails = await service.get_invoice(
+        session, seller_id=caller.seller_id, invoice_id=invoice_id
+    )
+    return commerce_ok(invoice_wire(invoice, lines, mails), "Invoice retrieved successfully")
+
+
+@router.get("/invoices", summary="Invoices, newest first; count is the number matching")
+async def list_invoices(
+    session: Session,
+    caller: Caller,
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    order_id: Annotated[str | None, Query(alias="orderId")] = None,
+    customer_id: Annotated[str | None, Query(alias="customerId")] = None,
+) -> dict[str, Any]:
+    found, total = await service.list_invoices(
+        session,
+        seller_id=caller.seller_id,
+        order_id=order_id,
+        customer_id=customer_id,
+        page=page,
+        limit=limit,
+    )
+    data = [invoice_wire(invoice, lines, mails) for invoice, lines, mails in found]
+    return commerce_ok(data, "Invoices retrieved successfully", total)
+
+
+@router.delete("/invoices/{invoice_id}", summary="Delete an invoice with nothing received")
+async def delete_invoice(
+    invoice_id: str, session: Session, caller: Caller, now: Now
+) -> dict[str, Any]:
+    deleted = await service.delete_invoice(session, caller=caller, invoice_id=invoice_id, now=now)
+    return commerce_ok(
+        {"id": deleted["id"], "entityId": str(deleted["entity_id"])},
+        "Invoice deleted successfully",
+    )

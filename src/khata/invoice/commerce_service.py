@@ -1,0 +1,274 @@
+"""Invoicing orders: in bulk (all that is left of each order), one at a time, and undoing it.
+
+Every path locks the order lines it invoices before reading what is left, so two requests over
+the same order never both invoice it: the second waits, then sees nothing left (409).
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.audit import service as audit
+from khata.auth.service import Caller
+from khata.invoice import repository_commerce as repository
+from khata.invoice.commerce_errors import (
+    InvoiceNotDeletable,
+    InvoiceNotFound,
+    InvoiceNumberTaken,
+    OrderCustomerNotActive,
+    OrderFullyInvoiced,
+    OrderLineNotFound,
+    QuantityExceedsRemaining,
+)
+from khata.invoice.commerce_schemas import InvoiceCreate
+from khata.invoice.from_orders import InvoiceDraft, Pick, build_invoice
+from khata.invoice.numbering import allocate_entity_ids
+from khata.invoice.repository_commerce import LineState, OrderHead, Row
+from khata.invoice.status import ReceivableStatus
+from khata.kit.ids import new_object_id
+from khata.order.errors import OrderNotFound
+
+# Statuses in which money is moving or the invoice is final: it can no longer be deleted.
+_UNDELETABLE = {
+    ReceivableStatus.PAYMENT_INITIATED.value: "a payment awaits confirmation",
+    ReceivableStatus.PARTIALLY_PAID.value: "it is partially paid",
+    ReceivableStatus.PAID.value: "it is paid",
+    ReceivableStatus.CANCELLED.value: "it is cancelled",
+    ReceivableStatus.CLOSED.value: "it is closed",
+}
+
+
+def _check_customer(order: OrderHead) -> None:
+    if order.customer_deleted or not order.customer_active:
+        raise OrderCustomerNotActive(order.id, deleted=order.customer_deleted)
+
+
+def _audit_row(caller: Caller, draft: InvoiceDraft, now: datetime) -> Row:
+    invoice = draft.invoice
+    return {
+        "seller_id": caller.seller_id,
+        "id": new_object_id(now.timestamp()),
+        "entity_type": "invoice",
+        "entity_id": invoice["id"],
+        "action": "CREATE",
+        "actor_id": caller.principal.id,
+        "actor_name": caller.principal.name,
+        "actor_type": caller.principal.type,
+        "at": now,
+        "before": None,
+        "after": {
+            "entityId": str(invoice["entity_id"]),
+            "invoiceNumber": invoice["invoice_number"],
+            "orderId": invoice["order_id"],
+            "netAmount": invoice["net_amount"],
+            "via": invoice["via"],
+        },
+    }
+
+
+async def _save(
+    session: AsyncSession,
+    *,
+    caller: Caller,
+    orders: Sequence[OrderHead],
+    picks: Sequence[Sequence[Pick]],
+    meta_fields: list[Any],
+    now: datetime,
+) -> list[InvoiceDraft]:
+    """Number, build and insert one invoice per order, in a fixed number of statements."""
+    entity_ids = await allocate_entity_ids(session, seller_id=caller.seller_id, count=len(orders))
+    drafts = [
+        build_invoice(
+            seller=caller.seller,
+            principal=caller.principal,
+            order=order,
+            picks=order_picks,
+            entity_id=entity_id,
+            now=now,
+            meta_fields=meta_fields,
+        )
+        for order, order_picks, entity_id in zip(orders, picks, entity_ids, strict=True)
+    ]
+    # Invoice numbers given in the AR dialect share the unique key: refuse cleanly, not with
+    # an IntegrityError (the rollback returns the entityIds, so no gap is left).
+    numbers = [draft.invoice["invoice_number"] for draft in drafts]
+    taken = await repository.taken_invoice_numbers(session, caller.seller_id, numbers)
+    if taken:
+        first_taken = next(number for number in numbers if number in set(taken))
+        raise InvoiceNumberTaken(first_taken)
+    await repository.insert_invoices(
+        session,
+        [draft.invoice for draft in drafts],
+        [line for draft in drafts for line in draft.lines],
+        [_audit_row(caller, draft, now) for draft in drafts],
+    )
+    return drafts
+
+
+async def create_bulk(
+    session: AsyncSession, *, caller: Caller, order_ids: Sequence[str], now: datetime
+) -> list[InvoiceDraft]:
+    """One invoice per order for all that is left of every line; all or nothing."""
+    seller_id = caller.seller_id
+    heads = await repository.order_heads(session, seller_id, order_ids)
+    for order_id in order_ids:
+        if order_id not in heads:
+            raise OrderNotFound(order_id)
+    lines = await repository.lock_order_lines(session, seller_id, order_ids)
+    picks: list[list[Pick]] = []
+    for order_id in order_ids:
+        _check_customer(heads[order_id])
+        left = [Pick(line, line.remaining) for line in lines[order_id] if line.remaining > 0]
+        if not left:
+            raise OrderFullyInvoiced(order_id)
+        picks.append(left)
+    drafts = await _save(
+        session,
+        caller=caller,
+        orders=[heads[order_id] for order_id in order_ids],
+        picks=picks,
+        meta_fields=[],
+        now=now,
+    )
+    await repository.mark_orders_fully_invoiced(session, seller_id, order_ids)
+    return drafts
+
+
+def _picks_asked(order_lines: list[LineState], body: InvoiceCreate) -> list[Pick]:
+    if body.lineItems is None:
+        left = [Pick(line, line.remaining) for line in order_lines if line.remaining > 0]
+        if not left:
+            raise OrderFullyInvoiced(body.orderId)
+        return left
+    by_id = {line.id: line for line in order_lines}
+    asked: dict[str, int] = {}
+    for item in body.lineItems:
+        if item.lineItemId not in by_id:
+            raise OrderLineNotFound(item.lineItemId)
+        # The same line named twice adds up, and the sum must still fit what is left.
+        asked[item.lineItemId] = asked.get(item.lineItemId, 0) + item.quantity
+    picks = []
+    for line in order_lines:  # in the order's own line order
+        quantity = asked.get(line.id)
+        if quantity is None:
+            continue
+        if quantity > line.remaining:
+            raise QuantityExceedsRemaining(line.id, line.remaining)
+        picks.append(Pick(line, quantity))
+    return picks
+
+
+async def create_one(
+    session: AsyncSession, *, caller: Caller, body: InvoiceCreate, now: datetime
+) -> InvoiceDraft:
+    """One invoice from one order, for all that is left or for the lines and quantities asked."""
+    seller_id = caller.seller_id
+    heads = await repository.order_heads(session, seller_id, [body.orderId])
+    order = heads.get(body.orderId)
+    if order is None:
+        raise OrderNotFound(body.orderId)
+    lines = await repository.lock_order_lines(session, seller_id, [order.id])
+    _check_customer(order)
+    picks = _picks_asked(lines[order.id], body)
+    (draft,) = await _save(
+        session,
+        caller=caller,
+        orders=[order],
+        picks=[picks],
+        meta_fields=body.metaFields or [],
+        now=now,
+    )
+    await repository.add_invoiced_quantities(
+        session, seller_id, {pick.line.id: pick.quantity for pick in picks}
+    )
+    return draft
+
+
+async def get_invoice(
+    session: AsyncSession, *, seller_id: str, invoice_id: str
+) -> tuple[Row, list[Row], list[tuple[str, datetime]]]:
+    invoice = await repository.get_invoice(session, seller_id, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    lines = await repository.lines_of_invoices(session, seller_id, [invoice_id])
+    mails = await repository.mails_sent(session, seller_id, [invoice_id])
+    return (
+        repository.as_row(invoice),
+        [repository.line_as_row(line) for line in lines[invoice_id]],
+        mails[invoice_id],
+    )
+
+
+async def list_invoices(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    order_id: str | None,
+    customer_id: str | None,
+    page: int,
+    limit: int,
+) -> tuple[list[tuple[Row, list[Row], list[tuple[str, datetime]]]], int]:
+    invoices, total = await repository.list_invoices(
+        session,
+        seller_id=seller_id,
+        order_id=order_id,
+        customer_id=customer_id,
+        offset=(page - 1) * limit,
+        limit=limit,
+    )
+    ids = [invoice.id for invoice in invoices]
+    lines = await repository.lines_of_invoices(session, seller_id, ids)
+    mails = await repository.mails_sent(session, seller_id, ids)
+    return [
+        (
+            repository.as_row(invoice),
+            [repository.line_as_row(line) for line in lines[invoice.id]],
+            mails[invoice.id],
+        )
+        for invoice in invoices
+    ], total
+
+
+async def delete_invoice(
+    session: AsyncSession, *, caller: Caller, invoice_id: str, now: datetime
+) -> Row:
+    """Soft-delete an invoice nothing was received on, and give its quantities back to the
+    order lines (so they can be invoiced again). The entityId is not reused."""
+    seller_id = caller.seller_id
+    invoice = await repository.get_invoice(session, seller_id, invoice_id, for_update=True)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    if invoice.total_received > 0:
+        raise InvoiceNotDeletable(invoice_id, "a payment was received")
+    reason = _UNDELETABLE.get(invoice.receivable_status)
+    if reason is not None:
+        raise InvoiceNotDeletable(invoice_id, reason)
+    lines = await repository.lines_of_invoices(session, seller_id, [invoice_id])
+    freed: dict[str, int] = {}
+    for line in lines[invoice_id]:
+        if line.order_line_id is not None:
+            freed[line.order_line_id] = freed.get(line.order_line_id, 0) - line.quantity
+    if freed:
+        await repository.lock_lines_by_id(session, seller_id, sorted(freed))
+        await repository.add_invoiced_quantities(session, seller_id, freed)
+    before = {"deleted": False, "version": invoice.version}
+    invoice.deleted = True
+    invoice.version += 1
+    invoice.updated_at = now
+    invoice.modified_by_id = caller.principal.id
+    invoice.modified_by_name = caller.principal.name
+    audit.record(
+        session,
+        caller=caller,
+        seller_id=seller_id,
+        entity_type="invoice",
+        entity_id=invoice_id,
+        action="DELETE",
+        now=now,
+        before=before,
+        after={"deleted": True, "version": invoice.version},
+    )
+    await session.flush()
+    return repository.as_row(invoice)
