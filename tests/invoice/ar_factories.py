@@ -48,3 +48,45 @@ async def dispatch(
 
 
 TODAY = date(2026, 11, 21)
+
+
+async def report_payment(
+    client: httpx.AsyncClient,
+    seller: SellerContext,
+    allocations: list[tuple[str, float]],
+    *,
+    payment_type: str = "OFFPLATFORM",
+    payment_id: str | None = None,
+) -> httpx.Response:
+    body = {
+        "paymentId": payment_id or f"PAY-{new_object_id()}",
+        "type": payment_type,
+        "mode": "NEFT",
+        "utr": "UTR123",
+        "amount": round(sum(amount for _, amount in allocations), 2),
+        "paidOn": "2026-11-20",
+        "invoices": [{"invoiceId": i, "amount": amount} for i, amount in allocations],
+    }
+    return await client.post("/api/v0/payment", json=body, headers=seller.headers)
+
+
+async def confirm(
+    client: httpx.AsyncClient,
+    seller: SellerContext,
+    payment_id: str,
+    response: str = "ACCEPT",
+    **extra: Any,
+) -> httpx.Response:
+    body = {"paymentId": payment_id, "response": response, "remarks": "checked", **extra}
+    return await client.post(
+        "/api/v0/invoice/payment-confirmation", json=body, headers=seller.headers
+    )
+
+
+async def get_invoice(
+    client: httpx.AsyncClient, seller: SellerContext, invoice_id: str
+) -> dict[str, Any]:
+    response = await client.get(f"/api/v0/invoice/{invoice_id}", headers=seller.headers)
+    assert response.status_code == 200, response.text
+    payload: dict[str, Any] = response.json()["payload"]
+    return payload

@@ -1,0 +1,312 @@
+"""Payment rules: reporting a payment against invoices, and accepting or rejecting it.
+
+Every path that moves money locks the invoice rows first (`SELECT ... FOR UPDATE`, in id
+order), then reads what other pending payments already claim, so concurrent payments can
+never allocate more than an invoice's balance.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.audit import service as audit
+from khata.auth.service import Caller
+from khata.invoice import repository as invoice_repository
+from khata.invoice.errors import InvoiceNotFound
+from khata.invoice.service import snapshot
+from khata.invoice.status import ReceivableStatus, status_wire
+from khata.invoice.validation import amount_paise
+from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
+from khata.kit.ids import is_object_id, new_object_id
+from khata.kit.money import from_paise, wire_paise
+from khata.kit.timeutil import enkash_timestamp
+from khata.models import Invoice, Payment, PaymentAllocation
+from khata.payment import repository
+from khata.payment.errors import (
+    ConfirmationConflict,
+    DuplicatePayment,
+    InvoiceNotPayable,
+    OverAllocation,
+    PartialPaymentNotAllowed,
+    PaymentNotFound,
+)
+from khata.payment.schemas import PaymentConfirmation, PaymentReport
+
+PENDING, ACCEPTED, REJECTED = "PENDING_CONFIRMATION", "ACCEPTED", "REJECTED"
+PAYABLE = frozenset(
+    {
+        ReceivableStatus.CREATED,
+        ReceivableStatus.SENT_TO_BUYER,
+        ReceivableStatus.PAYMENT_INITIATED,
+        ReceivableStatus.PARTIALLY_PAID,
+    }
+)
+ENTITY = "payment"
+
+
+def _touch(invoice: Invoice, caller: Caller, now: datetime) -> None:
+    invoice.version += 1
+    invoice.modified_by_id = caller.principal.id
+    invoice.modified_by_name = caller.principal.name
+    invoice.updated_at = now
+
+
+def _record_invoice(
+    session: AsyncSession,
+    caller: Caller,
+    invoice: Invoice,
+    action: str,
+    before: dict[str, Any],
+    now: datetime,
+    payment_ref: str,
+) -> None:
+    after = snapshot(invoice)
+    after["paymentId"] = payment_ref
+    audit.record(
+        session,
+        caller=caller,
+        seller_id=invoice.seller_id,
+        entity_type="invoice",
+        entity_id=invoice.id,
+        action=action,
+        now=now,
+        before=before,
+        after=after,
+    )
+
+
+def _payment_snapshot(payment: Payment) -> dict[str, Any]:
+    return {
+        "paymentId": payment.payment_ref,
+        "type": payment.type,
+        "amount": wire_paise(payment.amount),
+        "status": payment.status,
+        "remarks": payment.remarks,
+    }
+
+
+async def report_payment(
+    session: AsyncSession, *, caller: Caller, data: PaymentReport, now: datetime
+) -> Payment:
+    errors: list[FieldError] = []
+    total = amount_paise("amount", data.amount, errors, required=True)
+    if total == 0:
+        errors.append(FieldError("amount", "must be greater than 0", 0))
+    shares: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for index, allocation in enumerate(data.invoices):
+        field = f"invoices[{index}].amount"
+        paise = amount_paise(field, allocation.amount, errors, required=True)
+        if paise == 0:
+            errors.append(FieldError(field, "must be greater than 0", 0))
+        if allocation.invoiceId in seen:
+            errors.append(
+                FieldError(f"invoices[{index}].invoiceId", "is repeated", allocation.invoiceId)
+            )
+        seen.add(allocation.invoiceId)
+        if paise is not None:
+            shares.append((allocation.invoiceId, paise))
+    if not errors and total != sum(paise for _, paise in shares):
+        errors.append(
+            FieldError("amount", "must equal the sum of the invoice amounts", data.amount)
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    seller_id = caller.seller_id
+    invoices = await invoice_repository.get_invoices(
+        session, seller_id, [invoice_id for invoice_id, _ in shares], for_update=True
+    )
+    for invoice_id, _ in shares:
+        if invoice_id not in invoices:
+            raise InvoiceNotFound(invoice_id)
+    if await repository.get_by_ref(session, seller_id, data.paymentId) is not None:
+        raise DuplicatePayment(data.paymentId)
+    pending = await repository.pending_amounts(session, seller_id, list(invoices))
+    for invoice_id, paise in shares:
+        invoice = invoices[invoice_id]
+        if invoice.receivable_status not in PAYABLE:
+            raise InvoiceNotPayable(invoice_id, invoice.receivable_status)
+        still_open = invoice.balance_amount - pending.get(invoice_id, 0)
+        if paise > still_open:
+            raise OverAllocation(invoice_id, str(from_paise(max(still_open, 0))))
+        if paise < still_open and not invoice.partial_payment_allowed:
+            raise PartialPaymentNotAllowed(invoice_id, str(from_paise(still_open)))
+    assert total is not None
+    payment = Payment(
+        seller_id=seller_id,
+        id=new_object_id(now.timestamp()),
+        payment_ref=data.paymentId,
+        type=data.type,
+        mode=data.mode,
+        utr=data.utr,
+        amount=total,
+        paid_on=data.paidOn,
+        status=PENDING,
+        remarks=None,
+        confirmed_at=None,
+        created_by_id=caller.principal.id,
+        created_by_name=caller.principal.name,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(payment)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the same paymentId reported concurrently
+        raise DuplicatePayment(data.paymentId) from exc
+    for invoice_id, paise in shares:
+        session.add(
+            PaymentAllocation(
+                seller_id=seller_id,
+                id=new_object_id(now.timestamp()),
+                payment_id=payment.id,
+                invoice_id=invoice_id,
+                amount=paise,
+            )
+        )
+        invoice = invoices[invoice_id]
+        before = snapshot(invoice)
+        if invoice.receivable_status != ReceivableStatus.PAYMENT_INITIATED:
+            # Remembered so a rejection can put the invoice back where it was.
+            invoice.status_before_payment = invoice.receivable_status
+            invoice.receivable_status = ReceivableStatus.PAYMENT_INITIATED.value
+        _touch(invoice, caller, now)
+        _record_invoice(session, caller, invoice, "payment_reported", before, now, data.paymentId)
+    audit.record(
+        session,
+        caller=caller,
+        seller_id=seller_id,
+        entity_type=ENTITY,
+        entity_id=payment.id,
+        action="reported",
+        now=now,
+        after={**_payment_snapshot(payment), "invoices": {i: wire_paise(p) for i, p in shares}},
+    )
+    await session.flush()
+    return payment
+
+
+async def load_payment(session: AsyncSession, caller: Caller, payment_id: str) -> Payment:
+    payment = await repository.get_by_ref(session, caller.seller_id, payment_id)
+    if payment is None and is_object_id(payment_id):
+        payment = await session.get(Payment, (caller.seller_id, payment_id))
+    if payment is None:
+        raise PaymentNotFound(payment_id)
+    return payment
+
+
+async def confirm_payment(
+    session: AsyncSession, *, caller: Caller, data: PaymentConfirmation, now: datetime
+) -> Payment:
+    """ACCEPT applies the allocations; REJECT (off-platform only) returns the invoices to the
+    state they came from. The same answer again is a no-op; a contradicting one is refused."""
+    seller_id = caller.seller_id
+    payment = await repository.get_by_ref(session, seller_id, data.paymentId, for_update=True)
+    if payment is None:
+        raise PaymentNotFound(data.paymentId)
+    allocations = await repository.allocations_of(session, seller_id, payment.id)
+    allocated = {allocation.invoice_id for allocation in allocations}
+    if data.invoiceIds is not None and set(data.invoiceIds) != allocated:
+        raise ConfirmationConflict(
+            f"invoiceIds do not match the invoices of payment {data.paymentId}"
+        )
+    if data.type is not None and data.type != payment.type:
+        raise ConfirmationConflict(f"Payment {data.paymentId} is {payment.type}, not {data.type}")
+    wanted = ACCEPTED if data.response == "ACCEPT" else REJECTED
+    if payment.status == wanted:
+        return payment  # a repeat: nothing to do, same answer
+    if payment.status != PENDING:
+        raise ConfirmationConflict(f"Payment {data.paymentId} is already {payment.status}")
+    if wanted == REJECTED and payment.type != "OFFPLATFORM":
+        raise RuleViolation("Only OFFPLATFORM payments can be rejected")
+    invoices = await invoice_repository.get_invoices(session, seller_id, allocated, for_update=True)
+    others = await repository.pending_amounts(
+        session, seller_id, allocated, except_payment_id=payment.id
+    )
+    for allocation in allocations:
+        invoice = invoices.get(allocation.invoice_id)
+        if invoice is None:
+            raise InvoiceNotFound(allocation.invoice_id)
+        before = snapshot(invoice)
+        still_pending = others.get(invoice.id, 0) > 0
+        if wanted == ACCEPTED:
+            if allocation.amount > invoice.balance_amount:
+                raise ConfirmationConflict(
+                    f"Payment exceeds the balance of invoice {invoice.id}; reject it instead"
+                )
+            invoice.total_received += allocation.amount
+            invoice.balance_amount -= allocation.amount
+            settled = (
+                ReceivableStatus.PAID
+                if invoice.balance_amount == 0
+                else ReceivableStatus.PARTIALLY_PAID
+            )
+            if still_pending:
+                invoice.status_before_payment = settled.value
+            else:
+                invoice.receivable_status = settled.value
+                invoice.status_before_payment = None
+        elif not still_pending:
+            invoice.receivable_status = (
+                invoice.status_before_payment or ReceivableStatus.SENT_TO_BUYER.value
+            )
+            invoice.status_before_payment = None
+        _touch(invoice, caller, now)
+        action = "payment_accepted" if wanted == ACCEPTED else "payment_rejected"
+        _record_invoice(session, caller, invoice, action, before, now, payment.payment_ref)
+    before_payment = _payment_snapshot(payment)
+    payment.status = wanted
+    payment.remarks = data.remarks
+    payment.confirmed_at = now
+    payment.updated_at = now
+    audit.record(
+        session,
+        caller=caller,
+        seller_id=seller_id,
+        entity_type=ENTITY,
+        entity_id=payment.id,
+        action=wanted.lower(),
+        now=now,
+        before=before_payment,
+        after=_payment_snapshot(payment),
+    )
+    await session.flush()
+    return payment
+
+
+async def payment_payload(
+    session: AsyncSession, payment: Payment, *, time_zone: str
+) -> dict[str, Any]:
+    rows = await repository.allocation_views(session, payment.seller_id, payment.id)
+    return {
+        "paymentId": payment.payment_ref,
+        "id": payment.id,
+        "type": payment.type,
+        "mode": payment.mode,
+        "utr": payment.utr,
+        "amount": wire_paise(payment.amount),
+        "paidOn": None if payment.paid_on is None else payment.paid_on.isoformat(),
+        "status": payment.status,
+        "remarks": payment.remarks,
+        "confirmedOn": (
+            None
+            if payment.confirmed_at is None
+            else enkash_timestamp(payment.confirmed_at, time_zone)
+        ),
+        "createdBy": payment.created_by_id,
+        "createdByName": payment.created_by_name,
+        "createdOn": enkash_timestamp(payment.created_at, time_zone),
+        "invoices": [
+            {
+                "invoiceId": invoice.id,
+                "invoiceNumber": invoice.invoice_number,
+                "amount": wire_paise(allocation.amount),
+                "receivableStatus": status_wire(invoice.receivable_status),
+                "totalReceived": wire_paise(invoice.total_received),
+                "balanceAmount": wire_paise(invoice.balance_amount),
+            }
+            for allocation, invoice in rows
+        ],
+    }
