@@ -65,6 +65,8 @@ def xlsx_bytes(
             for c, value in enumerate(row):
                 if hasattr(value, "isoformat") and not isinstance(value, str):
                     sheet.write_datetime(r, c, value, date_format)
+                elif isinstance(value, str):
+                    sheet.write_string(r, c, value)
                 elif value is not None:
                     sheet.write(r, c, value)
     book.close()

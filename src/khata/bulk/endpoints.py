@@ -76,6 +76,7 @@ async def bulk_create_invoices(
             actor=_actor(caller),
             now=now,
             report_dir=settings.report_dir,
+            public_base_url=settings.public_base_url,
             limits=limits_of(settings),
             batch_scope=batch_scope_for(request, session),
         ).run()

@@ -16,16 +16,17 @@ _JSON_COLUMNS = frozenset({"meta_fields", "extra"})
 
 async def customers_by_id(
     session: AsyncSession, *, seller_id: str, customer_ids: Sequence[str]
-) -> dict[str, tuple[str, bool, str | None]]:
-    """customerId -> (status, deleted, state) for the ids of one batch, in one query."""
+) -> dict[str, tuple[str, bool, str | None, str]]:
+    """customerId -> (status, deleted, state, legal name) for the ids of one batch, in one
+    query."""
     if not customer_ids:
         return {}
     result = await session.execute(
-        select(Customer.id, Customer.status, Customer.deleted, Customer.state).where(
-            Customer.seller_id == seller_id, Customer.id.in_(set(customer_ids))
-        )
+        select(
+            Customer.id, Customer.status, Customer.deleted, Customer.state, Customer.legal_name
+        ).where(Customer.seller_id == seller_id, Customer.id.in_(set(customer_ids)))
     )
-    return {row.id: (row.status, row.deleted, row.state) for row in result}
+    return {row.id: (row.status, row.deleted, row.state, row.legal_name) for row in result}
 
 
 async def customers_with_channel(

@@ -37,8 +37,9 @@ from khata.delivery import outbox
 from khata.invoice import amounts
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.status import ReceivableStatus
+from khata.invoice.views import payment_link
 from khata.kit.ids import new_object_id, new_secret
-from khata.kit.money import from_paise
+from khata.kit.money import from_paise, wire_paise
 from khata.models import BulkJob, Seller
 
 INVOICE, CUSTOMER_CREATE, CUSTOMER_UPDATE = "INVOICE", "CUSTOMER_CREATE", "CUSTOMER_UPDATE"
@@ -192,6 +193,7 @@ class InvoiceImport:
         actor: Actor,
         now: datetime,
         report_dir: str,
+        public_base_url: str,
         limits: Limits,
         batch_scope: BatchScope,
         batch_size: int = BATCH_SIZE,
@@ -201,6 +203,8 @@ class InvoiceImport:
         self.staged = staged
         self.seller_id = seller.id
         self.seller_state = seller.state_code
+        self.seller_name = seller.legal_name
+        self.public_base_url = public_base_url
         self.actor = actor
         self.now = now
         self.report_dir = report_dir
@@ -400,12 +404,13 @@ class InvoiceImport:
             session, seller_id=self.seller_id, customer_ids=dispatch_ids
         )
         new: list[tuple[_Outcome, InvoiceRow]] = []
+        legal_names: dict[str, str] = {}
         for outcome, row in candidates:
             customer = customers.get(row.customer_id)
             if customer is None:
                 outcome.errors = [f"customerId: customer '{row.customer_id}' not found"]
                 continue
-            status, deleted, state = customer
+            status, deleted, state, legal_name = customer
             if deleted:
                 outcome.errors = [f"customerId: customer '{row.customer_id}' is deleted"]
                 continue
@@ -430,11 +435,17 @@ class InvoiceImport:
                     "cgst/sgst: customer is in another state (inter-state): expected igst"
                 )
             if row.dispatch_now and row.customer_id not in reachable:
-                outcome.warnings.append(
-                    "dispatchNow: customer has no key contact with an enabled channel; "
-                    "not dispatched"
-                )
-                row.dispatch_now = False
+                if row.email_address or row.mobile_number:
+                    outcome.warnings.append(
+                        "dispatchNow: customer has no key contact with an enabled channel; "
+                        "sent only to the invoice's own email/mobile"
+                    )
+                else:
+                    outcome.warnings.append(
+                        "dispatchNow: customer has no key contact with an enabled channel; "
+                        "not dispatched"
+                    )
+                    row.dispatch_now = False
             lines = items.by_number.get(row.invoice_number, []) if items else []
             if lines:
                 items_total = sum(line.quantity * line.unit_price for line in lines)
@@ -444,12 +455,13 @@ class InvoiceImport:
                         f"{from_paise(row.base_amount)}"
                     )
             new.append((outcome, row))
+            legal_names[row.customer_id] = legal_name
         if not new:
             return outcomes, 0
         entity_ids = await allocate_entity_ids(session, seller_id=self.seller_id, count=len(new))
         invoice_rows: list[dict[str, Any]] = []
         line_rows: list[dict[str, Any]] = []
-        dispatched: list[tuple[str, str]] = []
+        dispatched: list[dict[str, Any]] = []
         saved_amount = 0
         stamp = self.now.timestamp()
         for (outcome, row), entity_id in zip(new, entity_ids, strict=True):
@@ -472,58 +484,57 @@ class InvoiceImport:
                 if extra_columns
                 else None
             )
+            invoice_row = {
+                "seller_id": self.seller_id,
+                "id": invoice_id,
+                "entity_id": entity_id,
+                "invoice_number": row.invoice_number,
+                "external_id": row.external_id,
+                "customer_id": row.customer_id,
+                "order_id": None,
+                "invoice_date": row.invoice_date,
+                "due_date": row.due_date,
+                "description": row.description,
+                "po_number": row.po_number,
+                "base_amount": row.base_amount,
+                "cgst": row.cgst,
+                "sgst": row.sgst,
+                "igst": row.igst,
+                "tds": row.tds,
+                "gst_exclusive": row.gst_exclusive,
+                "net_amount": net,
+                "total_received": 0,
+                "balance_amount": amounts.balance(net=net, tds=row.tds, total_received=0),
+                "partial_payment_allowed": row.partial_payment_allowed,
+                "receivable_status": (
+                    ReceivableStatus.SENT_TO_BUYER.value
+                    if row.dispatch_now
+                    else ReceivableStatus.CREATED.value
+                ),
+                "status_before_payment": None,
+                "approval_status": "APPROVED",
+                "dispatched": row.dispatch_now,
+                "dispatched_at": self.now if row.dispatch_now else None,
+                "payment_link_key": new_secret(24) if row.dispatch_now else None,
+                "via": "BULK_UPLOAD",
+                "email_address": row.email_address,
+                "mobile_number": row.mobile_number,
+                "meta_fields": [],
+                "extra": extra,
+                "bulk_job_id": self.job_id,
+                "deleted": False,
+                "version": 1,
+                "created_by_id": self.actor.id,
+                "created_by_name": self.actor.name,
+                "created_by_type": self.actor.type,
+                "modified_by_id": self.actor.id,
+                "modified_by_name": self.actor.name,
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+            invoice_rows.append(invoice_row)
             if row.dispatch_now:
-                dispatched.append((invoice_id, row.customer_id))
-            invoice_rows.append(
-                {
-                    "seller_id": self.seller_id,
-                    "id": invoice_id,
-                    "entity_id": entity_id,
-                    "invoice_number": row.invoice_number,
-                    "external_id": row.external_id,
-                    "customer_id": row.customer_id,
-                    "order_id": None,
-                    "invoice_date": row.invoice_date,
-                    "due_date": row.due_date,
-                    "description": row.description,
-                    "po_number": row.po_number,
-                    "base_amount": row.base_amount,
-                    "cgst": row.cgst,
-                    "sgst": row.sgst,
-                    "igst": row.igst,
-                    "tds": row.tds,
-                    "gst_exclusive": row.gst_exclusive,
-                    "net_amount": net,
-                    "total_received": 0,
-                    "balance_amount": amounts.balance(net=net, tds=row.tds, total_received=0),
-                    "partial_payment_allowed": row.partial_payment_allowed,
-                    "receivable_status": (
-                        ReceivableStatus.SENT_TO_BUYER.value
-                        if row.dispatch_now
-                        else ReceivableStatus.CREATED.value
-                    ),
-                    "status_before_payment": None,
-                    "approval_status": "APPROVED",
-                    "dispatched": row.dispatch_now,
-                    "dispatched_at": self.now if row.dispatch_now else None,
-                    "payment_link_key": new_secret(16) if row.dispatch_now else None,
-                    "via": "BULK_UPLOAD",
-                    "email_address": row.email_address,
-                    "mobile_number": row.mobile_number,
-                    "meta_fields": [],
-                    "extra": extra,
-                    "bulk_job_id": self.job_id,
-                    "deleted": False,
-                    "version": 1,
-                    "created_by_id": self.actor.id,
-                    "created_by_name": self.actor.name,
-                    "created_by_type": self.actor.type,
-                    "modified_by_id": self.actor.id,
-                    "modified_by_name": self.actor.name,
-                    "created_at": self.now,
-                    "updated_at": self.now,
-                }
-            )
+                dispatched.append(invoice_row)
             lines = items.by_number.get(row.invoice_number, []) if items else []
             for position, line in enumerate(lines, start=1):
                 line_amounts = amounts.line_amounts(
@@ -550,31 +561,60 @@ class InvoiceImport:
         await repository.insert_invoices(session, invoice_rows)
         await repository.insert_lines(session, line_rows)
         if dispatched:
-            await self._queue_dispatch(session, dispatched)
+            await self._queue_dispatch(session, dispatched, legal_names)
         return outcomes, saved_amount
 
     async def _queue_dispatch(
-        self, session: AsyncSession, dispatched: list[tuple[str, str]]
+        self, session: AsyncSession, invoices: list[dict[str, Any]], legal_names: dict[str, str]
     ) -> None:
-        """dispatchNow: one message per enabled channel of each key contact, as a dispatch."""
+        """dispatchNow: the same messages as the AR dispatch (one per enabled channel of each
+        key contact, plus the invoice's own email and mobile), with the same dedupe keys."""
         contacts = await repository.key_contacts_of(
-            session, seller_id=self.seller_id, customer_ids=[c for _, c in dispatched]
+            session, seller_id=self.seller_id, customer_ids=[i["customer_id"] for i in invoices]
         )
         by_customer: dict[str, list[Any]] = {}
         for contact in contacts:
             by_customer.setdefault(contact.customer_id, []).append(contact)
         messages: list[outbox.OutgoingMessage] = []
-        for invoice_id, customer_id in dispatched:
+        for invoice in invoices:
+            invoice_id, customer_id = invoice["id"], invoice["customer_id"]
+            prefix = f"dispatch:{invoice_id}:{invoice['version']}"
+            context = {
+                "invoiceId": invoice_id,
+                "invoiceNumber": invoice["invoice_number"],
+                "customerLegalName": legal_names.get(customer_id),
+                "sellerName": self.seller_name,
+                "balanceAmount": wire_paise(invoice["balance_amount"]),
+                "dueDate": invoice["due_date"].isoformat(),
+                "paymentLink": payment_link(self.public_base_url, invoice["payment_link_key"]),
+            }
             for contact in by_customer.get(customer_id, []):
                 messages.extend(
                     outbox.channel_messages_for_contact(
                         contact,
                         kind=outbox.DISPATCH,
-                        dedupe_prefix=f"dispatch:{invoice_id}",
+                        dedupe_prefix=prefix,
                         invoice_ids=[invoice_id],
                         customer_id=customer_id,
+                        context=context,
                     )
                 )
+            for channel, address in (
+                (outbox.EMAIL, invoice["email_address"]),
+                (outbox.SMS, invoice["mobile_number"]),
+            ):
+                if address:
+                    messages.append(
+                        outbox.OutgoingMessage(
+                            kind=outbox.DISPATCH,
+                            channel=channel,
+                            recipient=address,
+                            dedupe_key=f"{prefix}:invoice:{channel}",
+                            invoice_ids=[invoice_id],
+                            customer_id=customer_id,
+                            context=context,
+                        )
+                    )
         await outbox.queue(session, seller_id=self.seller_id, messages=messages, now=self.now)
 
 

@@ -1,0 +1,192 @@
+"""Row rules of invoice files: every validation failure and every warning, row by row."""
+
+import httpx
+from sqlalchemy import select
+
+from khata.models import Delivery, Invoice
+from tests.bulk.factories import csv_bytes, invoice_row, read_csv_report, upload
+from tests.support import Database, SellerContext, create_customer
+
+FIELDS = [
+    "invoiceNumber",
+    "customerId",
+    "invoiceDate",
+    "dueDate",
+    "baseAmount",
+    "cgst",
+    "sgst",
+    "igst",
+    "tds",
+    "gstExclusive",
+    "mobileNumber",
+]
+
+
+async def test_every_rule_names_every_problem_of_its_row(
+    client: httpx.AsyncClient,
+    seller: SellerContext,
+    other_seller: SellerContext,
+    database: Database,
+) -> None:
+    good = await create_customer(database, seller.seller_id)
+    inactive = await create_customer(database, seller.seller_id, status="INACTIVE")
+    deleted = await create_customer(database, seller.seller_id, deleted=True)
+    foreign = await create_customer(database, other_seller.seller_id)
+    cases = [
+        (invoice_row("", good), "invoiceNumber: is required"),
+        (
+            invoice_row("R2", good, invoiceDate="2025/13/01"),
+            "invoiceDate: must be a date as yyyy-MM-dd, dd-MM-yyyy or dd/MM/yyyy "
+            "(got '2025/13/01')",
+        ),
+        (
+            invoice_row("R3", good, dueDate="2025-01-09"),
+            "dueDate: must be on or after invoiceDate",
+        ),
+        (
+            invoice_row("R4", good, baseAmount="0.05", cgst="0", sgst="0"),
+            "baseAmount: must be at least 0.1",
+        ),
+        (invoice_row("R5", good, igst="5"), "igst: cannot be combined with cgst/sgst"),
+        (invoice_row("R6", good, sgst="80"), "cgst: must equal sgst"),
+        (
+            invoice_row("R7", good, baseAmount="NaN"),
+            "baseAmount: must be a finite number (got 'NaN')",
+        ),
+        (
+            invoice_row("R8", good, baseAmount="-5"),
+            "baseAmount: must not be negative (got '-5')",
+        ),
+        (
+            invoice_row("R9", good, tds="Infinity"),
+            "tds: must be a finite number (got 'Infinity')",
+        ),
+        (
+            invoice_row("R10", good, gstExclusive="maybe"),
+            "gstExclusive: must be true/false, yes/no or 1/0 (got 'maybe')",
+        ),
+        (invoice_row("R11", inactive), f"customerId: customer '{inactive}' is not ACTIVE"),
+        (invoice_row("R12", deleted), f"customerId: customer '{deleted}' is deleted"),
+        (invoice_row("R13", foreign), f"customerId: customer '{foreign}' not found"),
+        (
+            invoice_row("", good, baseAmount="abc", mobileNumber="12ab"),
+            "invoiceNumber: is required; baseAmount: must be a number (got 'abc'); "
+            "mobileNumber: is not a valid mobile number (got '12ab')",
+        ),
+        (invoice_row("R15", good, dueDate=""), "dueDate: is required"),
+    ]
+    rows = [row for row, _ in cases]
+    response = await upload(client, seller.headers, csv_bytes(rows, FIELDS))
+    payload = response.json()["payload"]
+    assert (payload["total_count"], payload["success_count"], payload["failure_count"]) == (
+        15,
+        0,
+        15,
+    )
+    assert [r["error"] for r in payload["failureRequests"]] == [error for _, error in cases]
+    report = read_csv_report(
+        (await client.get(payload["failure_file_url"], headers=seller.headers)).content
+    )
+    assert [r["error"] for r in report] == [error for _, error in cases]
+    # The negative amount is echoed, escaped so a spreadsheet never runs it.
+    assert report[7]["baseAmount"] == "'-5"
+    async with database.session_factory() as session:
+        count = len(
+            (
+                await session.execute(
+                    select(Invoice.id).where(Invoice.seller_id == seller.seller_id)
+                )
+            ).all()
+        )
+    assert count == 0
+
+
+async def test_accepted_spellings_dates_booleans_bom_and_header_case(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer = await create_customer(database, seller.seller_id)
+    text = (
+        "\ufeffINVOICENUMBER,customerid,InvoiceDate,duedate,BaseAmount,gstExclusive,"
+        "partialPaymentAllowed,Region\r\n"
+        f"A1,{customer},31-01-2025,28/02/2025,100,no,0,South\r\n"
+        f'A2,{customer},2025-01-31,2025-01-31,100,YES,1,=HYPERLINK("x")\r\n'
+    )
+    response = await upload(client, seller.headers, text.encode("utf-8"))
+    payload = response.json()["payload"]
+    assert (payload["success_count"], payload["failure_count"]) == (2, 0)
+    assert payload["successRequests"][0]["Region"] == "South"
+    async with database.session_factory() as session:
+        result = await session.execute(select(Invoice).where(Invoice.seller_id == seller.seller_id))
+        saved = {i.invoice_number: i for i in result.scalars()}
+    first = saved["A1"]
+    assert (first.invoice_date.isoformat(), first.due_date.isoformat()) == (
+        "2025-01-31",
+        "2025-02-28",
+    )
+    assert (first.gst_exclusive, first.partial_payment_allowed) == (False, False)
+    assert (saved["A2"].gst_exclusive, saved["A2"].partial_payment_allowed) == (True, True)
+    assert first.extra == {"Region": "South"}
+    report = read_csv_report(
+        (await client.get(payload["success_file_url"], headers=seller.headers)).content
+    )
+    assert report[1]["Region"] == '\'=HYPERLINK("x")'
+    assert list(report[0]) == [
+        "invoiceNumber",
+        "customerId",
+        "invoiceDate",
+        "dueDate",
+        "baseAmount",
+        "gstExclusive",
+        "partialPaymentAllowed",
+        "Region",
+        "invoiceId",
+        "warnings",
+    ]
+
+
+async def test_warnings_rounding_place_of_supply_and_dispatch(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    local = await create_customer(database, seller.seller_id, state="29")
+    remote = await create_customer(database, seller.seller_id, state="27")
+    silent = await create_customer(database, seller.seller_id, contacts=[])
+    columns = [*FIELDS, "dispatchNow"]
+    rows = [
+        invoice_row("W1", local, cgst="10.005", sgst="10.005"),
+        invoice_row("W2", remote),
+        invoice_row("W3", local, cgst="0", sgst="0", igst="180"),
+        invoice_row("W4", silent, dispatchNow="true"),
+        invoice_row("W5", local, dispatchNow="yes"),
+        invoice_row("W6", remote, cgst="0", sgst="0", igst="180"),
+    ]
+    response = await upload(client, seller.headers, csv_bytes(rows, columns))
+    payload = response.json()["payload"]
+    assert (payload["success_count"], payload["warn_count"], payload["failure_count"]) == (
+        6,
+        4,
+        0,
+    )
+    assert [r["warnings"] for r in payload["successRequests"]] == [
+        "cgst: 10.005 rounded to 10.01; sgst: 10.005 rounded to 10.01",
+        "cgst/sgst: customer is in another state (inter-state): expected igst",
+        "igst: customer is in the seller's state (intra-state): expected cgst+sgst",
+        "dispatchNow: customer has no key contact with an enabled channel; not dispatched",
+        "",
+        "",
+    ]
+    # W1: 1000 + 10.01 + 10.01; the others 1180 each.
+    assert payload["total_amount"] == 1020.02 + 5 * 1180
+    async with database.session_factory() as session:
+        result = await session.execute(select(Invoice).where(Invoice.seller_id == seller.seller_id))
+        saved = {i.invoice_number: i for i in result.scalars()}
+        deliveries = (
+            (await session.execute(select(Delivery).where(Delivery.seller_id == seller.seller_id)))
+            .scalars()
+            .all()
+        )
+    assert (saved["W4"].dispatched, saved["W4"].receivable_status) == (False, "CREATED")
+    assert (saved["W5"].dispatched, saved["W5"].receivable_status) == (True, "SENT_TO_BUYER")
+    assert saved["W5"].payment_link_key
+    assert [(d.channel, d.recipient, d.invoice_id) for d in deliveries] == [
+        ("EMAIL", "asha@buyer.example", saved["W5"].id)
+    ]
