@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.audit import service as audit
@@ -267,9 +268,16 @@ async def create_customer(
         created_at=now,
         updated_at=now,
     )
-    session.add(customer)
-    # The contacts and rules point at the customer row, so it must exist first.
-    await session.flush()
+    # The contacts and rules point at the customer row, so it must exist first. The savepoint
+    # turns a uniqueRefNo taken by a concurrent request (after our check) into a clean 422.
+    try:
+        async with session.begin_nested():
+            session.add(customer)
+            await session.flush()
+    except IntegrityError as exc:
+        if data.unique_ref_no is None:
+            raise
+        raise UniqueRefNoTaken(data.unique_ref_no) from exc
     contacts = [
         _new_contact(seller_id=seller_id, customer_id=customer.id, contact=contact, now=now)
         for contact in data.customer_key_contacts
@@ -379,6 +387,10 @@ async def update_customer(
     new_contacts: list[KeyContact] = []
     checks: dict[str, ContactCheck] = {}
     touched_paths: dict[str, str] = {}
+    # Nothing is written until every check passed, so a refused PATCH (or a bad file row in
+    # a bulk update sharing this session) leaves the loaded rows as they were.
+    planned: dict[str, dict[str, Any]] = {}
+    removed: set[str] = set()
     for index, patch in enumerate(update.customer_key_contacts or []):
         path = f"customerKeyContacts.{index}"
         if patch.key_contact_person_id is None:
@@ -403,28 +415,27 @@ async def update_customer(
             continue
         touched_paths[existing.id] = path
         if patch.deleted:
-            existing.deleted = True
-            existing.updated_at = now
+            removed.add(existing.id)
             continue
+        fields = planned.setdefault(existing.id, {})
         for field in _CONTACT_FIELDS + _CONTACT_FLAGS:
             if field in patch.model_fields_set:
                 value = getattr(patch, field)
-                if field in _CONTACT_FLAGS and value is None:
-                    value = False
-                setattr(existing, field, value)
-        existing.updated_at = now
+                fields[field] = False if field in _CONTACT_FLAGS and value is None else value
 
-    live = [c for c in contacts if not c.deleted]
+    live = [c for c in contacts if c.id not in removed]
     for contact in live:
+        merged = {f: getattr(contact, f) for f in _CONTACT_FIELDS + _CONTACT_FLAGS}
+        merged |= planned.get(contact.id, {})
         checks[contact.id] = ContactCheck(
             path=touched_paths.get(contact.id, "customerKeyContacts"),
             is_new=False,
-            name=contact.name,
-            email=contact.email,
-            mobile=contact.mobile,
-            mail_enabled=contact.mail_enabled,
-            sms_enabled=contact.sms_enabled,
-            whatsapp_enabled=contact.whatsapp_enabled,
+            name=merged["name"],
+            email=merged["email"],
+            mobile=merged["mobile"],
+            mail_enabled=merged["mail_enabled"],
+            sms_enabled=merged["sms_enabled"],
+            whatsapp_enabled=merged["whatsapp_enabled"],
         )
     pan = update.pan_or_gstin if "pan_or_gstin" in given else customer.pan_or_gstin
     state = update.state if "state" in given else customer.state
@@ -436,6 +447,14 @@ async def update_customer(
     if "unique_ref_no" in given and update.unique_ref_no != customer.unique_ref_no:
         await _check_unique_ref(session, caller.seller_id, update.unique_ref_no, customer_id)
 
+    for contact in contacts:
+        if contact.id in removed:
+            contact.deleted = True
+            contact.updated_at = now
+        elif contact.id in planned:
+            for field, value in planned[contact.id].items():
+                setattr(contact, field, value)
+            contact.updated_at = now
     for field in _SIMPLE_FIELDS:
         if field in given:
             setattr(customer, field, getattr(update, field))
