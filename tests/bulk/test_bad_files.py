@@ -61,7 +61,8 @@ def _bomb() -> bytes:
         (
             "bomb.xlsx",
             _bomb(),
-            "XLSX member 'xl/worksheets/sheet1.xml' expands more than 200 times: refused as a zip bomb",
+            "XLSX member 'xl/worksheets/sheet1.xml' expands more than 200 times: "
+            "refused as a zip bomb",
         ),
         (
             "dup.csv",
