@@ -1,5 +1,6 @@
 """Customers over HTTP in the AR envelope: create, read, PATCH, status, delete, contacts."""
 
+import asyncio
 import re
 from datetime import UTC, datetime
 
@@ -383,3 +384,21 @@ async def test_missing_token_is_401_foreign_seller_parameter_403_unknown_id_404(
     error = missing.json()["errorResponse"]
     assert error["errorType"] == "RECORD_NOT_FOUND"
     assert error["errorMessage"] == "Customer not found: KC00000000000000"
+
+
+async def test_concurrent_creates_with_one_unique_ref_no_make_one_customer(
+    client: httpx.AsyncClient, seller: SellerContext
+) -> None:
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                "/api/v0/customer", json=customer_body(uniqueRefNo="RACE-1"), headers=seller.headers
+            )
+            for _ in range(4)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [200, 422, 422, 422]
+    search = await client.post(
+        "/api/v0/customer/search", json={"uniqueRefNo": "RACE-1"}, headers=seller.headers
+    )
+    assert search.json()["payload"]["totalCount"] == 1
