@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata import migrate as migrations
 from khata.auth import service as auth_service
+from khata.bulk.cli import import_app
 from khata.config import get_settings
 from khata.db import create_engine, create_session_factory, unit_of_work
 from khata.delivery import cli as delivery_cli
@@ -28,6 +29,7 @@ token_app = typer.Typer(help="Manage API keys for integrations.", no_args_is_hel
 app.add_typer(seller_app, name="seller")
 app.add_typer(token_app, name="token")
 app.command("worker")(delivery_cli.worker_command)
+app.add_typer(import_app, name="import")
 
 console = Console()
 T = TypeVar("T")

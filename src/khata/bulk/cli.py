@@ -1,0 +1,135 @@
+"""`khata import`: run the bulk engine on a local file, with a progress bar and a summary."""
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from khata import migrate as migrations
+from khata.bulk.files import Limits, stage_local
+from khata.bulk.service import Actor, InvoiceImport, JobSummary, committing_scope
+from khata.config import get_settings
+from khata.db import create_engine, create_session_factory
+from khata.kit.errors import KhataError
+from khata.kit.money import from_paise
+from khata.kit.timeutil import utc_now
+from khata.models import Seller
+
+import_app = typer.Typer(help="Import invoices or customers from a CSV/XLSX file.")
+console = Console()
+
+FileArgument = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX.")]
+SellerOption = Annotated[str, typer.Option("--seller", help="Seller id (CEK...).")]
+ReportDirOption = Annotated[
+    Path | None, typer.Option("--report-dir", help="Where the report files go.")
+]
+CLI_ACTOR = Actor(id=None, name="khata import", type="api")
+
+
+class RowsPerSecond(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} rows/s" if speed else "- rows/s", style="cyan")
+
+
+def _run(kind: str, file: Path, seller_id: str, report_dir: Path | None) -> JobSummary:
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    limits = Limits(max_bytes=settings.bulk_max_bytes, max_rows=settings.bulk_max_rows)
+
+    async def work(progress: Progress) -> JobSummary:
+        engine = create_engine(settings.database_url)
+        factory = create_session_factory(engine)
+        task = progress.add_task("rows", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            async with factory() as session:
+                seller = await session.get(Seller, seller_id)
+            if seller is None:
+                raise KhataError(f"Seller not found: {seller_id}")
+            staged = stage_local(file, limits=limits)
+            if kind != "invoices":
+                raise KhataError("customer import is not available yet")
+            return await InvoiceImport(
+                staged=staged,
+                seller=seller,
+                actor=CLI_ACTOR,
+                now=utc_now(),
+                report_dir=str(report_dir or settings.report_dir),
+                public_base_url=settings.public_base_url,
+                limits=limits,
+                batch_scope=committing_scope(factory),
+                progress=advance,
+            ).run()
+        finally:
+            await engine.dispose()
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RowsPerSecond(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as progress:
+        return asyncio.run(work(progress))
+
+
+def _print_summary(summary: JobSummary, report_dir: Path | None) -> None:
+    table = Table(title=f"bulk job {summary.job_id}", show_header=False)
+    for label, value in (
+        ("total rows", summary.total_count),
+        ("saved", summary.success_count),
+        ("failed", summary.failure_count),
+        ("failed (items sheet)", summary.failure_count_second_file),
+        ("with warnings", summary.warn_count),
+        ("total amount", f"{from_paise(summary.total_amount):,}"),
+    ):
+        table.add_row(label, str(value))
+    console.print(table)
+    base = Path(str(report_dir or get_settings().report_dir))
+    seller_dir = next(base.glob(f"*/{summary.job_id}"), base)
+    console.print(f"reports: {seller_dir}")
+
+
+def _command(kind: str, file: Path, seller: str, report_dir: Path | None) -> None:
+    try:
+        summary = _run(kind, file, seller, report_dir)
+    except KhataError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(code=1) from exc
+    _print_summary(summary, report_dir)
+    if summary.failure_count or summary.failure_count_second_file:
+        raise typer.Exit(code=2)
+
+
+@import_app.command("invoices")
+def import_invoices(
+    file: FileArgument, seller: SellerOption, report_dir: ReportDirOption = None
+) -> None:
+    """Create invoices from a CSV/XLSX file (same rules and reports as the HTTP upload)."""
+    _command("invoices", file, seller, report_dir)
+
+
+@import_app.command("customers")
+def import_customers(
+    file: FileArgument, seller: SellerOption, report_dir: ReportDirOption = None
+) -> None:
+    """Create customers from a CSV/XLSX file (same rules and reports as the HTTP upload)."""
+    _command("customers", file, seller, report_dir)
