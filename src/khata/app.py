@@ -20,6 +20,7 @@ from khata.delivery.worker import embedded_worker
 from khata.invoice.commerce_endpoints import router as commerce_invoice_router
 from khata.invoice.endpoints import router as invoice_router
 from khata.kit.handlers import RequestContextMiddleware, install_error_handlers
+from khata.kit.idempotency import IdempotencyMiddleware
 from khata.order.endpoints import router as order_router
 from khata.payment.endpoints import router as payment_router
 from khata.reminder.endpoints import router as reminder_router
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         burst=settings.login_failure_burst, window_seconds=settings.login_failure_window_seconds
     )
     install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)  # inside RequestContext: has the request id
     app.add_middleware(RequestContextMiddleware)
 
     @app.get("/healthz", tags=["auth"], summary="Liveness and database reachability")
