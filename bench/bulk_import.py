@@ -1,0 +1,310 @@
+"""Bulk invoice import vs bare COPY on PostgreSQL: rows/s of both, their ratio, server peak RSS.
+
+Creates a scratch PostgreSQL database, starts `khata serve` on it, uploads an N-row invoice CSV
+through POST /api/v0/invoice/bulk/create, then loads the same rows with raw COPY into a scratch
+table of the invoice table's shape (same columns and indexes).
+
+    .venv/bin/python bench/bulk_import.py                # 200,000 rows
+    .venv/bin/python bench/bulk_import.py --rows 1000000
+"""
+
+import argparse
+import asyncio
+import csv
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from khata import migrate
+from khata.auth import service as auth_service
+from khata.bulk.repository import INVOICE_COLUMNS
+from khata.db import create_engine, create_session_factory
+from khata.kit.ids import new_customer_id, new_object_id
+from khata.models import Customer
+from khata.seller import service as seller_service
+
+ADMIN_URL = os.environ.get(
+    "KHATA_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+CUSTOMERS = 200
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def create_database() -> str:
+    name = f"khata_bench_{secrets.token_hex(4)}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(url: str) -> None:
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(
+            text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+        )
+    await admin.dispose()
+
+
+async def seed(url: str) -> tuple[str, str, list[str]]:
+    """A seller in Karnataka, an API key and a few customers (half in another state)."""
+    engine = create_engine(url)
+    factory = create_session_factory(engine)
+    now = datetime.now(UTC)
+    async with factory() as session, session.begin():
+        new = await seller_service.create_seller(
+            session, name="Bench Traders", state="29", gstin=None, now=now
+        )
+        key, _ = await auth_service.create_api_key(
+            session, seller_id=new.seller_id, name="bench", now=now
+        )
+        ids = [new_customer_id() for _ in range(CUSTOMERS)]
+        for index, customer_id in enumerate(ids):
+            session.add(
+                Customer(
+                    seller_id=new.seller_id,
+                    id=customer_id,
+                    legal_name=f"Buyer {index}",
+                    state="29",
+                    status="ACTIVE",
+                    deleted=False,
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    await engine.dispose()
+    return new.seller_id, key, ids
+
+
+def write_csv(path: Path, rows: int, customers: list[str]) -> None:
+    start = date(2025, 4, 1)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "invoiceNumber",
+                "customerId",
+                "invoiceDate",
+                "dueDate",
+                "baseAmount",
+                "cgst",
+                "sgst",
+                "igst",
+                "tds",
+                "description",
+                "poNumber",
+            ]
+        )
+        for i in range(rows):
+            base = 1000 + (i % 9000) + (i % 100) / 100
+            tax = round(base * 0.09, 2)
+            day = start + timedelta(days=i % 300)
+            writer.writerow(
+                [
+                    f"BENCH-{i:08d}",
+                    customers[i % len(customers)],
+                    day.isoformat(),
+                    (day + timedelta(days=30)).isoformat(),
+                    f"{base:.2f}",
+                    f"{tax:.2f}",
+                    f"{tax:.2f}",
+                    "0",
+                    "0",
+                    f"Goods batch {i}",
+                    f"PO-{i % 5000}",
+                ]
+            )
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise SystemExit(f"khata serve exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("khata serve did not start")
+
+
+def upload(base_url: str, key: str, path: Path) -> tuple[float, dict[str, object]]:
+    with path.open("rb") as handle:
+        started = time.perf_counter()
+        response = httpx.post(
+            f"{base_url}/api/v0/invoice/bulk/create",
+            headers={"accessToken": key},
+            files={"file": (path.name, handle, "text/csv")},
+            timeout=None,
+        )
+        elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    payload: dict[str, object] = response.json()["payload"]
+    return elapsed, payload
+
+
+async def raw_copy(url: str, seller_id: str, path: Path) -> float:
+    """The same rows, already shaped as invoice rows, through one binary COPY."""
+    now = datetime.now(UTC)
+    records = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for entity, row in enumerate(reader, start=1):
+            base = int(round(float(row[4]) * 100))
+            cgst = int(round(float(row[5]) * 100))
+            net = base + 2 * cgst
+            values = {
+                "seller_id": seller_id,
+                "id": new_object_id(),
+                "entity_id": entity,
+                "invoice_number": row[0],
+                "external_id": None,
+                "customer_id": row[1],
+                "order_id": None,
+                "invoice_date": date.fromisoformat(row[2]),
+                "due_date": date.fromisoformat(row[3]),
+                "description": row[9],
+                "po_number": row[10],
+                "base_amount": base,
+                "cgst": cgst,
+                "sgst": cgst,
+                "igst": 0,
+                "tds": 0,
+                "gst_exclusive": True,
+                "net_amount": net,
+                "total_received": 0,
+                "balance_amount": net,
+                "partial_payment_allowed": True,
+                "receivable_status": "CREATED",
+                "status_before_payment": None,
+                "approval_status": "APPROVED",
+                "dispatched": False,
+                "dispatched_at": None,
+                "payment_link_key": None,
+                "via": "BULK_UPLOAD",
+                "email_address": None,
+                "mobile_number": None,
+                "meta_fields": "[]",
+                "extra": None,
+                "bulk_job_id": None,
+                "deleted": False,
+                "version": 1,
+                "created_by_id": None,
+                "created_by_name": None,
+                "created_by_type": None,
+                "modified_by_id": None,
+                "modified_by_name": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            records.append(tuple(values[c] for c in INVOICE_COLUMNS))
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(
+            "CREATE TABLE invoice_copy_bench (LIKE invoice INCLUDING DEFAULTS INCLUDING INDEXES)"
+        )
+        started = time.perf_counter()
+        async with connection.transaction():
+            await connection.copy_records_to_table(
+                "invoice_copy_bench", records=records, columns=list(INVOICE_COLUMNS)
+            )
+        return time.perf_counter() - started
+    finally:
+        await connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
+    args = parser.parse_args()
+
+    url = asyncio.run(create_database())
+    work = Path(tempfile.mkdtemp(prefix="khata-bench-"))
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        migrate.upgrade(url)
+        seller_id, key, customers = asyncio.run(seed(url))
+        path = work / "invoices.csv"
+        write_csv(path, args.rows, customers)
+        size_mb = path.stat().st_size / 1024 / 1024
+        print(f"{args.rows:,} rows, {size_mb:.1f} MB CSV, database {make_url(url).database}")
+
+        port = free_port()
+        env = {
+            **os.environ,
+            "KHATA_DATABASE_URL": url,
+            "KHATA_REPORT_DIR": str(work / "reports"),
+            "KHATA_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "khata.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_up(base_url, server)
+        ours, payload = upload(base_url, key, path)
+        rss = peak_rss_mb(server.pid)
+        if payload["success_count"] != args.rows:
+            print(f"warning: only {payload['success_count']} rows saved: {payload}")
+        copy = asyncio.run(raw_copy(url, seller_id, path))
+
+        ours_rate, copy_rate = args.rows / ours, args.rows / copy
+        print(f"khata bulk upload: {ours:8.2f} s  {ours_rate:>10,.0f} rows/s")
+        print(f"raw COPY:          {copy:8.2f} s  {copy_rate:>10,.0f} rows/s")
+        print(f"ratio (ours / COPY): {ours_rate / copy_rate:.2f}  (target >= 0.5)")
+        print(f"server peak RSS (VmHWM): {rss:.0f} MB  (target < 400 MB at 1,000,000 rows)")
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if not args.keep:
+            asyncio.run(drop_database(url))
+
+
+if __name__ == "__main__":
+    main()
