@@ -197,5 +197,21 @@ def token_revoke(token: Annotated[str, typer.Argument(help="The token or API key
     console.print("revoked")
 
 
+@app.command()
+def demo() -> None:
+    """Create a demo seller with customers, orders, invoices, a dispatch and a payment."""
+    from khata.demo import seed_demo
+
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    result = asyncio.run(seed_demo(settings))
+    _print_seller(result.seller, settings.public_base_url)
+    print(f"API key:        {result.api_key}")
+    print(
+        f"made {len(result.customer_ids)} customers, {len(result.order_ids)} orders and "
+        f"{len(result.invoice_ids)} invoices (dispatched; one with a payment awaiting confirmation)"
+    )
+
+
 if __name__ == "__main__":
     app()
