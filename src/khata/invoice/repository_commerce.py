@@ -4,16 +4,35 @@ The bulk path sends a fixed number of statements however many orders it holds: e
 takes all ids at once (IN), each write is one executemany or one UPDATE.
 """
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, func, insert, inspect, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Integer,
+    String,
+    Table,
+    TextClause,
+    case,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.models import (
     AuditEntry,
+    Base,
     Customer,
     Delivery,
     DeliveryInvoice,
@@ -151,18 +170,69 @@ async def taken_invoice_numbers(
     return list(result.scalars())
 
 
+def _array_type(column_type: Any) -> str:
+    if isinstance(column_type, JSON):
+        return "TEXT[]"  # cast to jsonb per element in the select list
+    if isinstance(column_type, BigInteger):
+        return "BIGINT[]"
+    if isinstance(column_type, Integer):
+        return "INTEGER[]"
+    if isinstance(column_type, Boolean):
+        return "BOOLEAN[]"
+    if isinstance(column_type, Date):
+        return "DATE[]"
+    if isinstance(column_type, String):
+        return "VARCHAR[]"
+    return "TIMESTAMPTZ[]"  # UTCDateTime, the only other column type of these tables
+
+
+@cache
+def _unnest_insert(table: Table) -> TextClause:
+    """INSERT ... SELECT FROM unnest(one array per column): one statement and one round trip
+    for any number of rows (asyncpg's executemany costs a round trip per row)."""
+    names = [column.name for column in table.columns]
+    arrays = ", ".join(
+        f"CAST(:c{index} AS {_array_type(column.type)})"
+        for index, column in enumerate(table.columns)
+    )
+    picks = ", ".join(
+        f"CAST(t.{column.name} AS JSONB)" if isinstance(column.type, JSON) else f"t.{column.name}"
+        for column in table.columns
+    )
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"SELECT {picks} FROM unnest({arrays}) AS t({', '.join(names)})"
+    )
+
+
+async def _insert_many(session: AsyncSession, model: type[Base], rows: Sequence[Row]) -> None:
+    table = model.__table__
+    assert isinstance(table, Table)
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite's executemany runs in-process; every row carries every column, so one batch.
+        await session.execute(insert(table), list(rows))
+        return
+    parameters: dict[str, list[Any]] = {}
+    for index, column in enumerate(table.columns):
+        values = [row[column.key] for row in rows]
+        if isinstance(column.type, JSON):
+            values = [None if value is None else json.dumps(value) for value in values]
+        parameters[f"c{index}"] = values
+    await session.execute(_unnest_insert(table), parameters)
+
+
 async def insert_invoices(
     session: AsyncSession,
     invoices: Sequence[Row],
     lines: Sequence[Row],
     audit_entries: Sequence[Row],
 ) -> None:
-    """Three executemany statements; every row carries every column, so each is one batch."""
-    await session.execute(insert(Invoice), list(invoices))
-    if lines:
-        await session.execute(insert(InvoiceLine), list(lines))
-    if audit_entries:
-        await session.execute(insert(AuditEntry), list(audit_entries))
+    """Three statements, however many invoices."""
+    await _insert_many(session, Invoice, invoices)
+    await _insert_many(session, InvoiceLine, lines)
+    await _insert_many(session, AuditEntry, audit_entries)
 
 
 async def mark_orders_fully_invoiced(
