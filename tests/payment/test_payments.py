@@ -237,3 +237,40 @@ async def test_cancelled_and_deleted_invoices_take_no_payment(
     assert "is CANCELLED and takes no payment" in refused.json()["errorResponse"]["errorMessage"]
     gone = await report_payment(client, seller, [(deleted["invoiceId"], 10)])
     assert gone.status_code == 404
+
+
+async def test_amounts_lock_once_money_moves_and_history_records_it(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    invoice = await create_invoice(client, seller, customer_id, baseAmount=100, cgst=0, sgst=0)
+    invoice_id = invoice["invoiceId"]
+    path = f"/api/v0/invoice/{invoice_id}"
+    assert (await report_payment(client, seller, [(invoice_id, 30)], payment_id="H-1")).is_success
+    locked = await client.patch(path, json={"baseAmount": 90}, headers=seller.headers)
+    assert locked.status_code == 422
+    assert locked.json()["errorResponse"]["errorMessage"] == (
+        "Amounts cannot change once a payment is received or pending"
+    )
+    assert (await confirm(client, seller, "H-1")).status_code == 200
+    locked = await client.patch(path, json={"tds": 1}, headers=seller.headers)
+    assert locked.status_code == 422
+    # Other fields still change.
+    described = await client.patch(path, json={"description": "late"}, headers=seller.headers)
+    assert described.status_code == 200
+    assert described.json()["payload"]["balanceAmount"] == 70
+
+    history = await client.get(f"{path}/history", headers=seller.headers)
+    entries = history.json()["payload"]
+    assert [e["action"] for e in entries] == [
+        "created",
+        "payment_reported",
+        "payment_accepted",
+        "updated",
+    ]
+    accepted = entries[2]
+    assert accepted["before"]["balanceAmount"] == 100
+    assert accepted["after"]["balanceAmount"] == 70
+    assert accepted["after"]["paymentId"] == "H-1"
+    assert entries[3]["after"] == {"description": "late"}
+    assert described.json()["payload"]["version"] == 4
