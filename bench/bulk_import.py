@@ -179,8 +179,8 @@ async def raw_copy(url: str, seller_id: str, path: Path) -> float:
         reader = csv.reader(handle)
         next(reader)
         for entity, row in enumerate(reader, start=1):
-            base = int(round(float(row[4]) * 100))
-            cgst = int(round(float(row[5]) * 100))
+            base = round(float(row[4]) * 100)
+            cgst = round(float(row[5]) * 100)
             net = base + 2 * cgst
             values = {
                 "seller_id": seller_id,

@@ -47,6 +47,7 @@ _HSN_RE = re.compile(r"^\d{4,8}$")
 _TRUE = frozenset({"true", "yes", "1", "y"})
 _FALSE = frozenset({"false", "no", "0", "n"})
 _EXCEL_EPOCH = date(1899, 12, 30)
+_PLAIN_AMOUNT = re.compile(r"\s*(\d{1,15})(?:\.(\d{1,2}))?\s*\Z")
 
 
 @dataclass
@@ -141,11 +142,11 @@ class RowChecker:
 
     def text(self, name: str, *, required: bool = False) -> str | None:
         value = self.raw(name)
-        if _is_empty(value):
+        text = value.strip() if type(value) is str else cell_text(value)
+        if not text:
             if required:
                 self.errors.append(f"{name}: is required")
             return None
-        text = cell_text(value)
         limit = _TEXT_LIMITS.get(name)
         if limit is not None and len(text) > limit:
             self.errors.append(f"{name}: must be at most {limit} characters")
@@ -154,6 +155,12 @@ class RowChecker:
 
     def amount(self, name: str, *, required: bool = False) -> int | None:
         value = self.raw(name)
+        if type(value) is str:
+            # Fast path for the common cell ("1234.5"): exact, so nothing to round or warn.
+            plain = _PLAIN_AMOUNT.match(value)
+            if plain is not None:
+                whole, fraction = plain.groups()
+                return int(whole) * 100 + (int(fraction.ljust(2, "0")) if fraction else 0)
         if _is_empty(value):
             if required:
                 self.errors.append(f"{name}: is required")

@@ -13,6 +13,7 @@ from khata.bulk.files import CSV, cell_text
 
 # A spreadsheet runs a cell starting with these as a formula (CSV injection); tab and CR too.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PREFIX_SET = frozenset(_FORMULA_PREFIXES)
 
 
 def escape_cell(value: Any) -> Any:
@@ -48,7 +49,14 @@ class ReportWriter:
 
     def write(self, cells: Sequence[Any]) -> None:
         if self._csv_handle is not None:
-            self._csv.writerow([escape_cell(cell_text(c)) for c in cells])
+            self._csv.writerow(
+                [
+                    ("'" + c if c[:1] in _PREFIX_SET else c)
+                    if type(c) is str
+                    else escape_cell(cell_text(c))
+                    for c in cells
+                ]
+            )
             return
         for column, value in enumerate(cells):
             self._write_xlsx_cell(self._sheet, self._row, column, value)

@@ -2,9 +2,11 @@
 
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, String, any_, insert, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.models import BulkJob, Customer, Invoice, InvoiceLine, KeyContact
@@ -12,6 +14,14 @@ from khata.models import BulkJob, Customer, Invoice, InvoiceLine, KeyContact
 INVOICE_COLUMNS = tuple(column.name for column in Invoice.__table__.columns)
 LINE_COLUMNS = tuple(column.name for column in InvoiceLine.__table__.columns)
 _JSON_COLUMNS = frozenset({"meta_fields", "extra"})
+
+
+def _one_of(session: AsyncSession, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """`column IN (...)`; on PostgreSQL `= ANY(array)`, one parameter instead of thousands."""
+    unique = list(dict.fromkeys(values))
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(unique, ARRAY(String)))  # type: ignore[no-any-return]
+    return column.in_(unique)  # type: ignore[no-any-return]
 
 
 async def customers_by_id(
@@ -24,7 +34,7 @@ async def customers_by_id(
     result = await session.execute(
         select(
             Customer.id, Customer.status, Customer.deleted, Customer.state, Customer.legal_name
-        ).where(Customer.seller_id == seller_id, Customer.id.in_(set(customer_ids)))
+        ).where(Customer.seller_id == seller_id, _one_of(session, Customer.id, customer_ids))
     )
     return {row.id: (row.status, row.deleted, row.state, row.legal_name) for row in result}
 
@@ -45,7 +55,7 @@ async def customers_with_channel(
             KeyContact.whatsapp_enabled,
         ).where(
             KeyContact.seller_id == seller_id,
-            KeyContact.customer_id.in_(set(customer_ids)),
+            _one_of(session, KeyContact.customer_id, customer_ids),
             KeyContact.deleted.is_(False),
         )
     )
@@ -68,7 +78,7 @@ async def key_contacts_of(
     result = await session.execute(
         select(KeyContact).where(
             KeyContact.seller_id == seller_id,
-            KeyContact.customer_id.in_(set(customer_ids)),
+            _one_of(session, KeyContact.customer_id, customer_ids),
             KeyContact.deleted.is_(False),
         )
     )
@@ -98,7 +108,7 @@ async def invoices_by_number(
             Invoice.description,
             Invoice.po_number,
             Invoice.external_id,
-        ).where(Invoice.seller_id == seller_id, Invoice.invoice_number.in_(set(numbers)))
+        ).where(Invoice.seller_id == seller_id, _one_of(session, Invoice.invoice_number, numbers))
     )
     return {row.invoice_number: row for row in result}
 
@@ -119,15 +129,13 @@ async def insert_rows(
         raw = await connection.get_raw_connection()
         driver = raw.driver_connection
         assert driver is not None
-        records = [
-            tuple(
-                json.dumps(row[name])
-                if name in _JSON_COLUMNS and row[name] is not None
-                else row[name]
-                for name in columns
-            )
-            for row in rows
-        ]
+        json_columns = [name for name in columns if name in _JSON_COLUMNS]
+        for row in rows:  # the rows are the caller's throwaway dicts
+            for name in json_columns:
+                if row[name] is not None:
+                    row[name] = json.dumps(row[name])
+        getter = itemgetter(*columns)
+        records = [getter(row) for row in rows]
         await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
         return
     await session.execute(insert(table), list(rows))
