@@ -1,5 +1,6 @@
 """End to end: the AR dispatch endpoint queues, the worker sends, both dialects show it."""
 
+import secrets
 from datetime import UTC, date, datetime
 
 import httpx
@@ -21,17 +22,20 @@ async def test_dispatch_endpoint_then_worker_sends_and_invoice_shows_mails_sent(
     clock: Clock,
 ) -> None:
     clock.fixed = NOW
+    tag = secrets.token_hex(4)
+    meera, off = f"meera-{tag}@buyer.example", f"off-{tag}@buyer.example"
+    mobile = f"98{secrets.randbelow(10**8):08d}"
     customer_id = await create_customer(
         database,
         seller.seller_id,
         contacts=[
             {
                 "name": "Meera",
-                "email": "meera-flow@buyer.example",
-                "mobile": "9812345670",
+                "email": meera,
+                "mobile": mobile,
                 "sms_enabled": True,
             },
-            {"name": "Off", "email": "off-flow@buyer.example", "mail_enabled": False},
+            {"name": "Off", "email": off, "mail_enabled": False},
         ],
     )
     invoice = await create_invoice(
@@ -64,13 +68,13 @@ async def test_dispatch_endpoint_then_worker_sends_and_invoice_shows_mails_sent(
 
     invoice_view = await client.get(f"/api/v0/invoice/{invoice.id}", headers=seller.headers)
     link = invoice_view.json()["payload"]["paymentLink"]
-    [mail] = smtp_server.handler.to("meera-flow@buyer.example")
-    assert smtp_server.handler.to("off-flow@buyer.example") == []
+    [mail] = smtp_server.handler.to(meera)
+    assert smtp_server.handler.to(off) == []
     assert mail.message["Subject"] == (
         "Invoice INV-FLOW-1 from Test Traders Pvt Ltd: ₹2,50,000.00 due 31 Dec 2026"
     )
     assert f"Pay online: {link}" in mail.part("plain")
-    [sms] = gateway.to("9812345670")
+    [sms] = gateway.to(mobile)
     assert "INV-FLOW-1" in sms.json["text"] and link in sms.json["text"]
 
     sent = await client.get(f"/api/v0/invoice/{invoice.id}/deliveries", headers=seller.headers)
@@ -82,5 +86,5 @@ async def test_dispatch_endpoint_then_worker_sends_and_invoice_shows_mails_sent(
     assert commerce.status_code == 200, commerce.text
     mails_sent = commerce.json()["data"]["mailsSent"]
     assert len(mails_sent) == 1
-    assert mails_sent[0]["sentTo"] == "meera-flow@buyer.example"
+    assert mails_sent[0]["sentTo"] == meera
     assert mails_sent[0]["sentAt"].startswith("2026-12-03T06:00:")
