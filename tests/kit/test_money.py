@@ -37,6 +37,16 @@ def test_parse_amount_refuses_non_numbers(raw: object) -> None:
         parse_amount(raw)
 
 
+@pytest.mark.parametrize("raw", [1e30, "1e30", "1000000000000", 10**13, -1e30, "999999999999.995"])
+def test_parse_amount_refuses_amounts_beyond_the_maximum(raw: object) -> None:
+    with pytest.raises(MoneyError, match=r"must not exceed 999999999999\.99"):
+        parse_amount(raw, allow_negative=True)
+
+
+def test_parse_amount_takes_the_maximum_itself() -> None:
+    assert parse_amount("999999999999.99") == (Decimal("999999999999.99"), False)
+
+
 def test_negative_amounts_are_refused_unless_allowed() -> None:
     with pytest.raises(MoneyError, match="negative"):
         parse_amount("-5")

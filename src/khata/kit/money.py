@@ -4,6 +4,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 PAISE = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The largest single amount taken (just under one lakh crore rupees). Bigger numbers would not
+# print back to the paisa as JSON numbers once summed into a net amount, and numbers like 1e30
+# do not even fit the decimal context; both are a validation error, never a 500.
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 class MoneyError(ValueError):
@@ -50,6 +54,8 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> tuple[Decima
         raise MoneyError("must be a finite number")
     if raw < 0 and not allow_negative:
         raise MoneyError("must not be negative")
+    if abs(raw) > MAX_AMOUNT:
+        raise MoneyError(f"must not exceed {MAX_AMOUNT}")
     rounded = round_paise(raw)
     return rounded, rounded != raw
 
