@@ -54,7 +54,8 @@ async def test_dispatch_sends_to_every_enabled_channel_and_answers_per_invoice(
     payload = response.json()["payload"]
     assert (payload["successCount"], payload["failureCount"]) == (1, 2)
     ok, missing, other = payload["results"]
-    assert ok["success"] is True and ok["receivableStatus"] == "SENT_TO_BUYER"
+    assert ok["success"] is True
+    assert ok["receivableStatus"] == {"name": "SENT_TO_BUYER", "label": "Sent to buyer"}
     assert missing == {
         "invoiceId": "nosuchinvoice",
         "success": False,

@@ -16,6 +16,7 @@ from khata.invoice.schemas import (
     StatusChange,
 )
 from khata.invoice.service import BatchResult
+from khata.invoice.status import status_wire
 from khata.invoice.views import one_invoice_payload, payment_link
 from khata.kit.deps import AppSettings, Caller, Now, Session
 from khata.kit.envelopes import ar_ok
@@ -85,7 +86,8 @@ def _batch_wire(
         }
         if result.ok and result.invoice is not None:
             invoice = result.invoice
-            entry["receivableStatus"] = invoice.receivable_status
+            # The same {name, label} shape as the invoice payload, so clients parse it once.
+            entry["receivableStatus"] = status_wire(invoice.receivable_status)
             entry["version"] = invoice.version
             if invoice.dispatched_at is not None and not invoice.deleted:
                 entry["dispatchedOn"] = enkash_timestamp(
