@@ -19,6 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from khata import migrate as migrations
+from khata.auth.service import Caller
+from khata.bulk.customer_service import CustomerCreateImport
 from khata.bulk.files import Limits, stage_local
 from khata.bulk.service import Actor, InvoiceImport, JobSummary, committing_scope
 from khata.config import get_settings
@@ -26,7 +28,7 @@ from khata.db import create_engine, create_session_factory
 from khata.kit.errors import KhataError
 from khata.kit.money import from_paise
 from khata.kit.timeutil import utc_now
-from khata.models import Seller
+from khata.models import Principal, Seller
 
 import_app = typer.Typer(help="Import invoices or customers from a CSV/XLSX file.")
 console = Console()
@@ -64,8 +66,16 @@ def _run(kind: str, file: Path, seller_id: str, report_dir: Path | None) -> JobS
             if seller is None:
                 raise KhataError(f"Seller not found: {seller_id}")
             staged = stage_local(file, limits=limits)
-            if kind != "invoices":
-                raise KhataError("customer import is not available yet")
+            if kind == "customers":
+                return await CustomerCreateImport(
+                    staged=staged,
+                    caller=_cli_caller(seller),
+                    now=utc_now(),
+                    report_dir=str(report_dir or settings.report_dir),
+                    limits=limits,
+                    batch_scope=committing_scope(factory),
+                    progress=advance,
+                ).run()
             return await InvoiceImport(
                 staged=staged,
                 seller=seller,
@@ -89,6 +99,14 @@ def _run(kind: str, file: Path, seller_id: str, report_dir: Path | None) -> JobS
         console=console,
     ) as progress:
         return asyncio.run(work(progress))
+
+
+def _cli_caller(seller: Seller) -> Caller:
+    """The shell acts for the seller as an unsaved principal: its name goes on the audit."""
+    principal = Principal(
+        seller_id=seller.id, id=None, type=CLI_ACTOR.type, name=CLI_ACTOR.name, active=True
+    )
+    return Caller(seller=seller, principal=principal)
 
 
 def _print_summary(summary: JobSummary, report_dir: Path | None) -> None:

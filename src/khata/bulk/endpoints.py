@@ -8,6 +8,8 @@ from fastapi.responses import FileResponse, Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from khata.bulk import repository
+from khata.bulk.customer_rows import CREATE_FIELDS
+from khata.bulk.customer_service import CustomerCreateImport, CustomerUpdateImport
 from khata.bulk.files import BadFile, Limits, StagedFile, discard, stage_upload, too_large_message
 from khata.bulk.invoice_rows import INVOICE_FIELDS, ITEM_FIELDS
 from khata.bulk.service import (
@@ -137,3 +139,83 @@ def _download(body: bytes, file_format: str, name: str) -> Response:
         media_type=CONTENT_TYPES[file_format],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+# --- Customers: bulk create, bulk update and the template (issue #6, customer half). ---
+
+
+async def _customer_job(
+    job_class: type[CustomerCreateImport] | type[CustomerUpdateImport],
+    *,
+    request: Request,
+    session: Any,
+    caller: Caller,
+    now: Any,
+    settings: Settings,
+    file: UploadFile | None,
+) -> dict[str, Any]:
+    staged = await _stage(request, file, settings)
+    try:
+        summary = await job_class(
+            staged=staged,
+            caller=caller,
+            now=now,
+            report_dir=settings.report_dir,
+            limits=limits_of(settings),
+            batch_scope=batch_scope_for(request, session),
+        ).run()
+    finally:
+        discard(staged.path)
+    return ar_ok(bulk_response(summary, settings.public_base_url))
+
+
+@router.post("/api/v0/customer/bulk", summary="Create customers from a CSV or XLSX file")
+async def bulk_create_customers(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    now: Now,
+    settings: AppSettings,
+    file: UploadField = None,
+    companyId: Annotated[str | None, Query()] = None,
+) -> dict[str, Any]:
+    return await _customer_job(
+        CustomerCreateImport,
+        request=request,
+        session=session,
+        caller=caller,
+        now=now,
+        settings=settings,
+        file=file,
+    )
+
+
+@router.post(
+    "/api/v0/customer/bulk/update", summary="Change customers from a file (empty = unchanged)"
+)
+async def bulk_update_customers(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    now: Now,
+    settings: AppSettings,
+    file: UploadField = None,
+    parentCompanyId: Annotated[str | None, Query()] = None,
+) -> dict[str, Any]:
+    return await _customer_job(
+        CustomerUpdateImport,
+        request=request,
+        session=session,
+        caller=caller,
+        now=now,
+        settings=settings,
+        file=file,
+    )
+
+
+@router.get("/api/v0/customer/bulk/template", summary="An empty customer file to fill in")
+async def customer_template(
+    caller: Caller, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv"
+) -> Response:
+    body = template(format, list(CREATE_FIELDS))
+    return _download(body, format, f"customers_template.{format}")

@@ -1,0 +1,720 @@
+"""Bulk customer files: create customers (contacts on repeated uniqueRefNo rows) or update them.
+
+Each row is checked on its own with the customer service's rules and messages. Creates are
+saved per batch with batched look-ups and one flush per table; updates go through
+`customer.service.update_customer` (audit entries, versions) with the batch's customers
+loaded in one query first.
+"""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.audit import service as audit
+from khata.auth.service import Caller
+from khata.bulk.customer_rows import (
+    CREATE_FIELDS,
+    CUSTOMER_DETAIL_FIELDS,
+    UPDATE_FIELDS,
+    cells_of,
+    contact_fields,
+    create_columns,
+    customer_fields,
+    has_contact,
+    messages,
+    update_columns,
+)
+from khata.bulk.files import (
+    CSV,
+    BadFile,
+    Limits,
+    StagedFile,
+    Table,
+    Workbook,
+    cell_text,
+    open_csv,
+)
+from khata.bulk.reports import ReportWriter
+from khata.bulk.service import (
+    ALREADY_IMPORTED,
+    BATCH_SIZE,
+    COMPLETED,
+    CUSTOMER_CREATE,
+    CUSTOMER_UPDATE,
+    FAILED,
+    RUNNING,
+    SAMPLE_SIZE,
+    BatchScope,
+    JobSummary,
+    Progress,
+    display_headers,
+    report_names,
+    report_paths,
+)
+from khata.customer import service as customer_service
+from khata.customer.schemas import CustomerCreate, CustomerUpdate, KeyContactIn, field_errors_from
+from khata.customer.service import ContactCheck, validate_customer_fields
+from khata.kit.errors import FieldError, KhataError, ValidationFailed
+from khata.kit.ids import new_customer_id, new_object_id
+from khata.models import BulkJob, Customer, KeyContact
+
+NO_CHANGES = "no changes"
+_COMPARED = (
+    "legal_name",
+    "pan_or_gstin",
+    "contact_number",
+    "email",
+    "address",
+    "state",
+    "pin_code",
+    "account_number",
+    "ifsc",
+    "assigned_agent",
+)
+
+
+@dataclass
+class _Row:
+    cells: list[Any]
+    customer_id: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class _NewCustomer:
+    row: _Row
+    data: CustomerCreate
+    ref: str | None
+    # Later rows of the same batch adding contacts to this customer.
+    contact_rows: list[tuple[_Row, KeyContactIn]] = field(default_factory=list)
+
+
+# What a uniqueRefNo seen earlier in the file resolved to.
+_FAILED = "FAILED"
+
+
+@dataclass
+class _RefState:
+    details: int  # hash of the first row's customer detail cells
+    target: "_NewCustomer | str"  # pending customer, saved/imported customer id, or _FAILED
+    contacts: set[tuple[str | None, str | None, str | None]] = field(default_factory=set)
+
+
+def _batches(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
+    batch: list[list[Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _identity(contact: Any) -> tuple[str | None, str | None, str | None]:
+    return (contact.name, contact.email, contact.mobile)
+
+
+def _contact_errors(contact: KeyContactIn) -> list[str]:
+    check = ContactCheck(
+        path="customerKeyContacts.0",
+        is_new=True,
+        name=contact.name,
+        email=contact.email,
+        mobile=contact.mobile,
+        mail_enabled=contact.email is not None
+        if contact.mail_enabled is None
+        else contact.mail_enabled,
+        sms_enabled=bool(contact.sms_enabled),
+        whatsapp_enabled=bool(contact.whatsapp_enabled),
+    )
+    return messages(validate_customer_fields(pan_or_gstin=None, state=None, contacts=[check]))
+
+
+def _parse_contact(raw: dict[str, Any], errors: list[str]) -> KeyContactIn | None:
+    try:
+        contact = KeyContactIn.model_validate(raw)
+    except ValidationError as exc:
+        errors += messages(
+            [
+                FieldError(f"customerKeyContacts.0.{e.field}", e.message, e.rejected_value)
+                for e in field_errors_from(exc)
+            ]
+        )
+        return None
+    errors += _contact_errors(contact)
+    return None if errors else contact
+
+
+def _same_customer(data: CustomerCreate, stored: Customer, contacts: Sequence[KeyContact]) -> bool:
+    if any(getattr(data, name) != getattr(stored, name) for name in _COMPARED):
+        return False
+    if (data.branch_codes or None) != (stored.branch_codes or None):
+        return False
+    first = data.customer_key_contacts[0]
+    return any(_identity(c) == _identity(first) for c in contacts)
+
+
+class _CustomerJob:
+    """What creating and updating share: the job row, the two reports and the summary."""
+
+    kind = CUSTOMER_CREATE
+    known: tuple[str, ...] = CREATE_FIELDS
+    success_columns: tuple[str, ...] = ("customerId", "warnings")
+
+    def __init__(
+        self,
+        *,
+        staged: StagedFile,
+        caller: Caller,
+        now: datetime,
+        report_dir: str,
+        limits: Limits,
+        batch_scope: BatchScope,
+        batch_size: int | None = None,
+        progress: Progress | None = None,
+        job_id: str | None = None,
+    ) -> None:
+        self.staged = staged
+        self.caller = caller
+        self.seller_id = caller.seller_id
+        self.now = now
+        self.report_dir = report_dir
+        self.limits = limits
+        self.batch_scope = batch_scope
+        # Read at run time, so a test can shrink the batches to cross their boundaries.
+        self.batch_size = batch_size or BATCH_SIZE
+        self.progress = progress
+        self.job_id = job_id or new_object_id(now.timestamp())
+        self.columns: dict[str, int] = {}
+
+    def columns_of(self, headers: Sequence[str]) -> dict[str, int]:
+        raise NotImplementedError
+
+    async def process(self, session: AsyncSession, batch: list[list[Any]]) -> list[_Row]:
+        raise NotImplementedError
+
+    def success_cells(self, row: _Row) -> list[Any]:
+        return [row.customer_id, "; ".join(row.warnings)]
+
+    async def run(self) -> JobSummary:
+        """Every whole-file check happens before the job row or any report is written."""
+        if self.staged.file_format == CSV:
+            table = open_csv(self.staged.path, self.limits)
+            self.columns = self.columns_of(table.headers)
+            return await self._run(table)
+        book = Workbook(self.staged.path, self.limits)
+        try:
+            if not book.sheet_names:
+                raise BadFile("Workbook has no customers sheet")
+            table = book.table(0, what="customers sheet")
+            self.columns = self.columns_of(table.headers)
+            return await self._run(table)
+        finally:
+            book.close()
+
+    async def _run(self, table: Table) -> JobSummary:
+        file_format = self.staged.file_format
+        summary = JobSummary(job_id=self.job_id, file_format=file_format)
+        summary.success_file_name, summary.failure_file_name = report_names(
+            self.staged.file_name, file_format
+        )
+        success_path, failure_path = report_paths(
+            self.report_dir, self.seller_id, self.job_id, file_format
+        )
+        headers = display_headers(table.headers, self.known)
+        width = len(headers)
+        success_headers = [*headers, *self.success_columns]
+        success = ReportWriter(success_path, file_format, success_headers)
+        failure = ReportWriter(failure_path, file_format, [*headers, "error"])
+        async with self.batch_scope() as session:
+            session.add(
+                BulkJob(
+                    seller_id=self.seller_id,
+                    id=self.job_id,
+                    kind=self.kind,
+                    file_name=self.staged.file_name[:300],
+                    file_format=file_format,
+                    status=RUNNING,
+                    total_count=0,
+                    success_count=0,
+                    failure_count=0,
+                    failure_count_second_file=0,
+                    warn_count=0,
+                    total_amount=0,
+                    success_file_path=str(success_path),
+                    failure_file_path=str(failure_path),
+                    created_by_id=self.caller.principal.id,
+                    created_at=self.now,
+                )
+            )
+            await session.flush()
+        try:
+            for batch in _batches(table.rows, self.batch_size):
+                async with self.batch_scope() as session:
+                    rows = await self.process(session, batch)
+                for row in rows:
+                    cells = _pad(row.cells, width)[:width]
+                    summary.total_count += 1
+                    if row.errors:
+                        summary.failure_count += 1
+                        error = "; ".join(row.errors)
+                        failure.write([*cells, error])
+                        if len(summary.failure_requests) < SAMPLE_SIZE:
+                            summary.failure_requests.append(
+                                {**_as_object(headers, cells), "error": error}
+                            )
+                        continue
+                    summary.success_count += 1
+                    if row.warnings:
+                        summary.warn_count += 1
+                    extra = self.success_cells(row)
+                    success.write([*cells, *extra])
+                    if len(summary.success_requests) < SAMPLE_SIZE:
+                        summary.success_requests.append(
+                            _as_object(success_headers, [*cells, *extra])
+                        )
+                if self.progress is not None:
+                    self.progress(summary.total_count, table.row_count)
+        except BaseException:
+            success.close()
+            failure.close()
+            await self._finish(summary, status=FAILED)
+            raise
+        success.close()
+        failure.close()
+        await self._finish(summary, status=COMPLETED)
+        return summary
+
+    async def _finish(self, summary: JobSummary, *, status: str) -> None:
+        try:
+            async with self.batch_scope() as session:
+                job = await session.get(BulkJob, (self.seller_id, self.job_id))
+                if job is None:
+                    return
+                job.status = status
+                job.total_count = summary.total_count
+                job.success_count = summary.success_count
+                job.failure_count = summary.failure_count
+                job.warn_count = summary.warn_count
+                job.finished_at = self.now
+                await session.flush()
+        except Exception:
+            if status == COMPLETED:
+                raise
+
+
+def _pad(cells: list[Any], width: int) -> list[Any]:
+    return cells + [None] * (width - len(cells)) if len(cells) < width else cells
+
+
+def _as_object(headers: list[str], cells: list[Any]) -> dict[str, Any]:
+    return {name: cell_text(value) for name, value in zip(headers, cells, strict=False)}
+
+
+class CustomerCreateImport(_CustomerJob):
+    """`POST /api/v0/customer/bulk`: one customer per row, more contacts on repeated
+    uniqueRefNo rows; a uniqueRefNo already saved with the same content is "already imported"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._refs: dict[str, _RefState] = {}
+
+    def columns_of(self, headers: Sequence[str]) -> dict[str, int]:
+        return create_columns(headers)
+
+    async def process(self, session: AsyncSession, batch: list[list[Any]]) -> list[_Row]:
+        rows: list[_Row] = []
+        candidates: list[_NewCustomer] = []
+        # Contact rows for customers saved before this batch (in this run or an earlier one).
+        later: list[tuple[_Row, KeyContactIn, _RefState]] = []
+        pending_later: list[tuple[_Row, KeyContactIn, _RefState, _NewCustomer]] = []
+        for cells in batch:
+            row = _Row(cells=cells)
+            rows.append(row)
+            values = cells_of(cells, self.columns)
+            ref = values.get("uniqueRefNo") or None
+            details = hash(tuple(values.get(name, "") for name in CUSTOMER_DETAIL_FIELDS))
+            state = self._refs.get(ref) if ref else None
+            only_contact = state is not None and (
+                not any(values.get(name) for name in CUSTOMER_DETAIL_FIELDS)
+                or details == state.details
+            )
+            if state is not None and not only_contact and state.target != _FAILED:
+                row.errors = [
+                    f"uniqueRefNo: '{ref}' appears more than once in this file with different "
+                    "customer details"
+                ]
+                continue
+            if state is not None and only_contact:
+                self._contact_row(row, values, state, candidates, later, pending_later)
+                continue
+            self._customer_row(row, values, ref, details, candidates)
+        await self._check_existing(session, candidates)
+        for row, contact, state, candidate in pending_later:
+            # A contact for a customer of this batch that turned out to exist already.
+            if candidate.row.errors:
+                row.errors = [f"uniqueRefNo: the customer row for '{candidate.ref}' failed"]
+            elif candidate.row.customer_id is not None:
+                later.append((row, contact, state))
+        new = [c for c in candidates if not c.row.errors and c.row.customer_id is None]
+        await self._insert(session, new)
+        await self._add_contacts(session, later)
+        return rows
+
+    def _customer_row(
+        self,
+        row: _Row,
+        values: dict[str, str],
+        ref: str | None,
+        details: int,
+        candidates: list[_NewCustomer],
+    ) -> None:
+        errors: list[str] = []
+        raw = customer_fields(values)
+        raw["customerKeyContacts"] = [contact_fields(values, errors)]
+        data, field_errors = customer_service.parse_customer_create(raw)
+        errors += messages(field_errors)
+        if data is None and not raw["customerKeyContacts"][0].get("name"):
+            # Pydantic stopped before the cross-field checks; the missing name is one of them.
+            missing = "contactName: is required"
+            if missing not in errors:
+                errors.append(missing)
+        if ref:
+            self._refs[ref] = _RefState(details=details, target=_FAILED)
+        if data is None or errors:
+            row.errors = errors
+            return
+        candidate = _NewCustomer(row=row, data=data, ref=ref)
+        candidates.append(candidate)
+        if ref:
+            state = self._refs[ref]
+            state.target = candidate
+            state.contacts.add(_identity(data.customer_key_contacts[0]))
+
+    def _contact_row(
+        self,
+        row: _Row,
+        values: dict[str, str],
+        state: _RefState,
+        candidates: list[_NewCustomer],
+        later: list[tuple[_Row, KeyContactIn, _RefState]],
+        pending_later: list[tuple[_Row, KeyContactIn, _RefState, _NewCustomer]],
+    ) -> None:
+        ref = values.get("uniqueRefNo")
+        if not has_contact(values):
+            row.errors = [f"contactName: a repeated uniqueRefNo '{ref}' row adds a key contact"]
+            return
+        errors: list[str] = []
+        contact = _parse_contact(contact_fields(values, errors), errors)
+        if contact is None or errors:
+            row.errors = errors
+            return
+        target = state.target
+        if target == _FAILED:
+            row.errors = [f"uniqueRefNo: the customer row for '{ref}' failed"]
+            return
+        if _identity(contact) in state.contacts:
+            row.errors = [f"contactName: this contact is already given for '{ref}' in this file"]
+            return
+        state.contacts.add(_identity(contact))
+        if isinstance(target, _NewCustomer):
+            if target in candidates:
+                target.contact_rows.append((row, contact))
+                pending_later.append((row, contact, state, target))
+            return
+        row.customer_id = target
+        later.append((row, contact, state))
+
+    async def _check_existing(self, session: AsyncSession, candidates: list[_NewCustomer]) -> None:
+        """uniqueRefNo already saved: same content is "already imported", else a failure."""
+        refs = [c.ref for c in candidates if c.ref]
+        if not refs:
+            return
+        stored = {
+            customer.unique_ref_no: customer
+            for customer in (
+                await session.execute(
+                    select(Customer).where(
+                        Customer.seller_id == self.seller_id, Customer.unique_ref_no.in_(refs)
+                    )
+                )
+            ).scalars()
+        }
+        if not stored:
+            return
+        contacts = await _live_contacts(session, self.seller_id, [c.id for c in stored.values()])
+        for candidate in candidates:
+            existing = stored.get(candidate.ref) if candidate.ref else None
+            if existing is None:
+                continue
+            state = self._refs[candidate.ref] if candidate.ref else None
+            if existing.deleted:
+                candidate.row.errors = [
+                    f"uniqueRefNo: '{candidate.ref}' belongs to deleted customer '{existing.id}'"
+                ]
+            elif _same_customer(candidate.data, existing, contacts.get(existing.id, [])):
+                candidate.row.customer_id = existing.id
+                candidate.row.warnings.append(ALREADY_IMPORTED)
+            else:
+                candidate.row.errors = [
+                    f"uniqueRefNo: '{candidate.ref}' already exists (customer '{existing.id}') "
+                    "with different content"
+                ]
+            if state is not None:
+                state.target = _FAILED if candidate.row.errors else existing.id
+            for row, _contact in candidate.contact_rows:
+                row.customer_id = candidate.row.customer_id
+
+    async def _insert(self, session: AsyncSession, new: list[_NewCustomer]) -> None:
+        """All new customers of the batch: one flush for customers, one for contacts and audit."""
+        if not new:
+            return
+        try:
+            async with session.begin_nested():
+                await self._flush_new(session, new)
+        except IntegrityError:
+            # A concurrent upload took a uniqueRefNo after our look-up: check again, once.
+            for candidate in new:
+                candidate.row.customer_id = None
+            await self._check_existing(session, new)
+            retry = [c for c in new if not c.row.errors and c.row.customer_id is None]
+            async with session.begin_nested():
+                await self._flush_new(session, retry)
+
+    async def _flush_new(self, session: AsyncSession, new: list[_NewCustomer]) -> None:
+        principal = self.caller.principal
+        customers: list[Customer] = []
+        for candidate in new:
+            data = candidate.data
+            customer = Customer(
+                seller_id=self.seller_id,
+                id=new_customer_id(),
+                legal_name=data.legal_name,
+                pan_or_gstin=data.pan_or_gstin,
+                contact_number=data.contact_number,
+                email=data.email,
+                address=data.address,
+                state=data.state,
+                pin_code=data.pin_code,
+                account_number=data.account_number,
+                ifsc=data.ifsc,
+                branch_codes=data.branch_codes,
+                unique_ref_no=data.unique_ref_no,
+                assigned_agent=data.assigned_agent,
+                status=data.status,
+                deleted=False,
+                version=1,
+                created_by_id=principal.id,
+                created_by_name=principal.name,
+                modified_by_id=principal.id,
+                modified_by_name=principal.name,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+            customers.append(customer)
+        session.add_all(customers)
+        await session.flush()
+        written: list[Any] = list(customers)
+        for candidate, customer in zip(new, customers, strict=True):
+            contacts = [
+                self._contact(customer.id, contact)
+                for contact in [
+                    candidate.data.customer_key_contacts[0],
+                    *(c for _, c in candidate.contact_rows),
+                ]
+            ]
+            written += contacts
+            session.add_all(contacts)
+            written.append(
+                audit.record(
+                    session,
+                    caller=self.caller,
+                    seller_id=self.seller_id,
+                    entity_type=customer_service.ENTITY,
+                    entity_id=customer.id,
+                    action="CREATED",
+                    now=self.now,
+                    after={
+                        **customer_service.snapshot(customer, contacts),
+                        "customerReminders": [],
+                    },
+                )
+            )
+        await session.flush()
+        for candidate, customer in zip(new, customers, strict=True):
+            candidate.row.customer_id = customer.id
+            for row, _contact in candidate.contact_rows:
+                row.customer_id = customer.id
+            if candidate.ref:
+                self._refs[candidate.ref].target = customer.id
+        # The request's session lives for the whole upload: keep it from holding every row.
+        for instance in written:
+            session.expunge(instance)
+
+    def _contact(self, customer_id: str, contact: KeyContactIn) -> KeyContact:
+        return KeyContact(
+            seller_id=self.seller_id,
+            id=new_object_id(self.now.timestamp()),
+            customer_id=customer_id,
+            name=contact.name,
+            legal_name=contact.legal_name,
+            designation=contact.designation,
+            email=contact.email,
+            mobile=contact.mobile,
+            mail_enabled=contact.email is not None
+            if contact.mail_enabled is None
+            else contact.mail_enabled,
+            sms_enabled=bool(contact.sms_enabled),
+            whatsapp_enabled=bool(contact.whatsapp_enabled),
+            deleted=False,
+            created_at=self.now,
+            updated_at=self.now,
+        )
+
+    async def _add_contacts(
+        self, session: AsyncSession, later: list[tuple[_Row, KeyContactIn, _RefState]]
+    ) -> None:
+        """Contacts for customers saved before this batch: already there is "already
+        imported"; else added through the customer service (version and audit entry)."""
+        if not later:
+            return
+        ids = [row.customer_id for row, _, _ in later if row.customer_id]
+        stored = await _live_contacts(session, self.seller_id, ids)
+        for row, contact, _state in later:
+            customer_id = row.customer_id
+            assert customer_id is not None
+            if any(_identity(c) == _identity(contact) for c in stored.get(customer_id, [])):
+                row.warnings.append(ALREADY_IMPORTED)
+                continue
+            try:
+                await customer_service.update_customer(
+                    session,
+                    caller=self.caller,
+                    customer_id=customer_id,
+                    changes=CustomerUpdate(customer_key_contacts=[contact]),
+                    now=self.now,
+                )
+            except ValidationFailed as exc:
+                row.errors = messages(exc.errors)
+            except KhataError as exc:
+                row.errors = [f"uniqueRefNo: {exc.message}"]
+
+
+async def _live_contacts(
+    session: AsyncSession, seller_id: str, customer_ids: Sequence[str]
+) -> dict[str, list[KeyContact]]:
+    if not customer_ids:
+        return {}
+    result = await session.execute(
+        select(KeyContact).where(
+            KeyContact.seller_id == seller_id,
+            KeyContact.customer_id.in_(sorted(set(customer_ids))),
+            KeyContact.deleted.is_(False),
+        )
+    )
+    found: dict[str, list[KeyContact]] = {}
+    for contact in result.scalars():
+        found.setdefault(contact.customer_id, []).append(contact)
+    return found
+
+
+class CustomerUpdateImport(_CustomerJob):
+    """`POST /api/v0/customer/bulk/update`: one row per customerId; empty cells unchanged."""
+
+    kind = CUSTOMER_UPDATE
+    known = UPDATE_FIELDS
+    success_columns = ("warnings",)
+
+    def columns_of(self, headers: Sequence[str]) -> dict[str, int]:
+        return update_columns(headers)
+
+    def success_cells(self, row: _Row) -> list[Any]:
+        return ["; ".join(row.warnings)]
+
+    async def process(self, session: AsyncSession, batch: list[list[Any]]) -> list[_Row]:
+        rows: list[_Row] = []
+        parsed: list[tuple[_Row, str, CustomerUpdate]] = []
+        seen: set[str] = set()
+        for cells in batch:
+            row = _Row(cells=cells)
+            rows.append(row)
+            values = cells_of(cells, self.columns)
+            customer_id = values.get("customerId", "")
+            if not customer_id:
+                row.errors = ["customerId: is required"]
+                continue
+            update = self._parse(values, row)
+            if update is None:
+                continue
+            if customer_id in seen:
+                row.errors = ["customerId: appears more than once in this file"]
+                continue
+            seen.add(customer_id)
+            parsed.append((row, customer_id, update))
+        if not parsed:
+            return rows
+        # One query loads the batch's customers; the service then finds them in the session.
+        found = {
+            customer.id: customer
+            for customer in (
+                await session.execute(
+                    select(Customer).where(
+                        Customer.seller_id == self.seller_id,
+                        Customer.id.in_(sorted({cid for _, cid, _ in parsed})),
+                    )
+                )
+            ).scalars()
+        }
+        for row, customer_id, update in parsed:
+            customer = found.get(customer_id)
+            if customer is None:
+                row.errors = [f"customerId: customer '{customer_id}' not found"]
+                continue
+            version = customer.version
+            try:
+                await customer_service.update_customer(
+                    session,
+                    caller=self.caller,
+                    customer_id=customer_id,
+                    changes=update,
+                    now=self.now,
+                )
+            except ValidationFailed as exc:
+                row.errors = messages(exc.errors)
+                continue
+            except KhataError as exc:
+                field_name = "uniqueRefNo" if "uniqueRefNo" in exc.message else "customerId"
+                row.errors = [f"{field_name}: {exc.message}"]
+                continue
+            row.customer_id = customer_id
+            if customer.version == version:
+                row.warnings.append(NO_CHANGES)
+        return rows
+
+    def _parse(self, values: dict[str, str], row: _Row) -> CustomerUpdate | None:
+        errors: list[str] = []
+        raw = customer_fields(values)
+        contact = contact_fields(values, errors)
+        contact_id = values.get("keyContactPersonId")
+        if contact_id:
+            contact["keyContactPersonId"] = contact_id
+        if contact:
+            raw["customerKeyContacts"] = [contact]
+        try:
+            update = CustomerUpdate.model_validate(raw)
+        except ValidationError as exc:
+            errors += messages(field_errors_from(exc))
+            row.errors = errors
+            return None
+        if errors:
+            row.errors = errors
+            return None
+        return update
