@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, any_, insert, literal, select
+from sqlalchemy import ColumnElement, String, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,10 +17,13 @@ _JSON_COLUMNS = frozenset({"meta_fields", "extra"})
 
 
 def _one_of(session: AsyncSession, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
-    """`column IN (...)`; on PostgreSQL `= ANY(array)`, one parameter instead of thousands."""
+    """`column IN (...)`; on PostgreSQL `IN (SELECT unnest(array))`, one parameter instead of
+    thousands. Not `= ANY(array)`: once asyncpg's prepared statement goes to a generic plan,
+    that filter compares every row of the seller with every array element (seconds per batch
+    on a large table); the unnest form plans as a semi-join (hash or index probes)."""
     unique = list(dict.fromkeys(values))
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(unique, ARRAY(String)))  # type: ignore[no-any-return]
+        return column.in_(select(func.unnest(literal(unique, ARRAY(String)))))  # type: ignore[no-any-return]
     return column.in_(unique)  # type: ignore[no-any-return]
 
 
