@@ -148,6 +148,8 @@ def _parse_contact(raw: dict[str, Any], errors: list[str]) -> KeyContactIn | Non
                 for e in field_errors_from(exc)
             ]
         )
+        if not raw.get("name"):
+            errors.append("contactName: is required")
         return None
     errors += _contact_errors(contact)
     return None if errors else contact
