@@ -53,3 +53,102 @@ async def test_batch_answers_show_receivable_status_as_name_and_label(
     [entry] = deleted.json()["payload"]["results"]
     assert entry["success"] is True and entry["message"] == "Invoice deleted"
     assert entry["receivableStatus"] == {"name": "SENT_TO_BUYER", "label": "Sent to buyer"}
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "message"),
+    [
+        ({"invoiceNumber": "   "}, "invoiceNumber", "String should have at least 1 character"),
+        ({"gstExclusive": "yes"}, "gstExclusive", "Input should be a valid boolean"),
+        ({"partialPaymentAllowed": 1}, "partialPaymentAllowed", "Input should be a valid boolean"),
+        ({"dispatchNow": "true"}, "dispatchNow", "Input should be a valid boolean"),
+        ({"emailAddress": "not-an-email"}, "emailAddress", "must be a valid email address"),
+        (
+            {"mobileNumber": "12345"},
+            "mobileNumber",
+            "must be a 10-digit number, optionally preceded by a country code (+91 or 0091)",
+        ),
+    ],
+)
+async def test_create_refuses_blank_numbers_loose_flags_and_bad_contacts(
+    client: httpx.AsyncClient,
+    seller: SellerContext,
+    database: Database,
+    override: dict[str, object],
+    field: str,
+    message: str,
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    response = await client.post(
+        "/api/v0/invoice", json=invoice_body(customer_id, **override), headers=seller.headers
+    )
+    assert response.status_code == 400, response.text
+    assert sub_errors(response) == [(field, message)]
+
+
+async def test_null_flags_on_create_take_their_defaults(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    invoice = await create_invoice(
+        client,
+        seller,
+        customer_id,
+        gstExclusive=None,
+        partialPaymentAllowed=None,
+        dispatchNow=None,
+        emailAddress="",
+        invoiceNumber="  AR-TRIM  ",
+    )
+    assert invoice["gstExclusive"] is True and invoice["partialPaymentAllowed"] is True
+    assert invoice["dispatched"] is False
+    assert invoice["netAmount"] == 1180.0
+    assert invoice["invoiceNumber"] == "AR-TRIM"
+
+
+async def test_patch_checks_contacts_and_flags_too(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    invoice = await create_invoice(client, seller, customer_id)
+    response = await client.patch(
+        f"/api/v0/invoice/{invoice['invoiceId']}",
+        json={"emailAddress": "nope", "gstExclusive": "false"},
+        headers=seller.headers,
+    )
+    assert response.status_code == 400
+    assert sub_errors(response) == [
+        ("gstExclusive", "Input should be a valid boolean"),
+        ("emailAddress", "must be a valid email address"),
+    ]
+
+
+@pytest.mark.parametrize("name", ["statuses", "receivableStatuses", "receivableStatus"])
+async def test_search_takes_the_status_filter_by_every_documented_name(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database, name: str
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    created = await create_invoice(client, seller, customer_id)
+    sent = await create_invoice(client, seller, customer_id, dispatchNow=True)
+    for value, expected in (
+        (["SENT_TO_BUYER"], [sent["invoiceId"]]),
+        ("CREATED", [created["invoiceId"]]),
+        (["CREATED", "SENT_TO_BUYER"], [sent["invoiceId"], created["invoiceId"]]),
+    ):
+        response = await client.post(
+            "/api/v0/invoice/search?orderBy=entityId", json={name: value}, headers=seller.headers
+        )
+        assert response.status_code == 200, response.text
+        found = response.json()["payload"]
+        assert [i["invoiceId"] for i in found["invoices"]] == expected
+        assert found["totalCount"] == len(expected)
+
+
+async def test_search_flags_are_strict_booleans(
+    client: httpx.AsyncClient, seller: SellerContext
+) -> None:
+    response = await client.post(
+        "/api/v0/invoice/search", json={"overdue": "yes"}, headers=seller.headers
+    )
+    assert response.status_code == 400
+    assert sub_errors(response) == [("overdue", "Input should be a valid boolean")]

@@ -2,19 +2,51 @@
 
 Amount fields are taken as they come (`Any`) and turned into paise by `validation`, so a NaN,
 an Infinity or a negative number is a VALIDATION_ERROR naming the field, not a parse error.
+Text is trimmed (a blank invoiceNumber is missing, not ""), and flags are strict booleans: "yes"
+or "1" for `gstExclusive` is a client mistake to report, not a value to guess at.
 """
 
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+)
+
+from khata.customer.schemas import check_email, check_phone
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-class InvoiceCreate(_Wire):
+class _Contact(_Wire):
+    """The invoice's own e-mail and mobile, checked with the customer contact patterns, since a
+    dispatch sends to them."""
+
+    @field_validator("emailAddress", "mobileNumber", mode="before", check_fields=False)
+    @classmethod
+    def _blank(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("emailAddress", check_fields=False)
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return check_email(value)
+
+    @field_validator("mobileNumber", check_fields=False)
+    @classmethod
+    def _mobile(cls, value: str | None) -> str | None:
+        return check_phone(value)
+
+
+class InvoiceCreate(_Contact):
     customerId: str = Field(min_length=1, max_length=16)
     invoiceNumber: str = Field(min_length=1, max_length=64)
     invoiceDate: date
@@ -24,17 +56,26 @@ class InvoiceCreate(_Wire):
     sgst: Any = None
     igst: Any = None
     tds: Any = None
-    gstExclusive: bool = True
-    partialPaymentAllowed: bool = True
+    gstExclusive: StrictBool = True
+    partialPaymentAllowed: StrictBool = True
     description: str | None = Field(default=None, max_length=1000)
     poNumber: str | None = Field(default=None, max_length=100)
     externalId: str | None = Field(default=None, max_length=100)
     emailAddress: str | None = Field(default=None, max_length=254)
     mobileNumber: str | None = Field(default=None, max_length=20)
-    dispatchNow: bool = False
+    dispatchNow: StrictBool = False
+
+    @field_validator("gstExclusive", "partialPaymentAllowed", "dispatchNow", mode="before")
+    @classmethod
+    def _null_is_default(cls, value: Any, info: ValidationInfo) -> Any:
+        """Clients that serialize every unset field (Jackson's `Boolean x = null`) mean "not
+        given" by null on a create, so the documented default applies."""
+        if value is None and info.field_name is not None:
+            return cls.model_fields[info.field_name].default
+        return value
 
 
-class InvoiceUpdate(_Wire):
+class InvoiceUpdate(_Contact):
     """PATCH: an absent field stays as it is."""
 
     invoiceNumber: str | None = Field(default=None, min_length=1, max_length=64)
@@ -45,8 +86,8 @@ class InvoiceUpdate(_Wire):
     sgst: Any = None
     igst: Any = None
     tds: Any = None
-    gstExclusive: bool | None = None
-    partialPaymentAllowed: bool | None = None
+    gstExclusive: StrictBool | None = None
+    partialPaymentAllowed: StrictBool | None = None
     description: str | None = Field(default=None, max_length=1000)
     poNumber: str | None = Field(default=None, max_length=100)
     externalId: str | None = Field(default=None, max_length=100)
@@ -57,9 +98,13 @@ class InvoiceUpdate(_Wire):
 class InvoiceSearch(BaseModel):
     """Search filters; every one optional, all of them combined with AND."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    receivableStatuses: list[str] | None = None
+    # DESIGN calls this filter "statuses"; the issue "receivable statuses". Both spellings work.
+    receivableStatuses: list[str] | None = Field(
+        default=None,
+        validation_alias=AliasChoices("receivableStatuses", "statuses", "receivableStatus"),
+    )
     customerIds: list[str] | None = None
     customerLegalName: str | None = None
     baseAmountFrom: Any = None
@@ -72,15 +117,21 @@ class InvoiceSearch(BaseModel):
     dueDateTo: date | None = None
     dispatchedOnFrom: date | None = None
     dispatchedOnTo: date | None = None
-    dispatched: bool | None = None
-    overdue: bool | None = None
-    customerDeleted: bool | None = None
+    dispatched: StrictBool | None = None
+    overdue: StrictBool | None = None
+    customerDeleted: StrictBool | None = None
     createdVia: list[Literal["API", "BULK_UPLOAD", "ORDER"]] | None = None
+
+    @field_validator("receivableStatuses", "customerIds", "createdVia", mode="before")
+    @classmethod
+    def _one_as_list(cls, value: Any) -> Any:
+        """A single value where a list is expected ("statuses": "PAID") means a list of one."""
+        return [value] if isinstance(value, str) else value
 
 
 class BulkDispatch(_Wire):
     invoiceIds: list[str] = Field(min_length=1, max_length=1000)
-    partialPaymentAllowed: bool | None = None
+    partialPaymentAllowed: StrictBool | None = None
 
 
 class BulkDelete(_Wire):
@@ -88,8 +139,8 @@ class BulkDelete(_Wire):
 
 
 class StatusTransition(_Wire):
-    currentStatus: str
-    newStatus: str
+    currentStatus: str = Field(min_length=1)
+    newStatus: str = Field(min_length=1)
 
 
 class ObjectVersion(_Wire):
@@ -97,7 +148,7 @@ class ObjectVersion(_Wire):
 
 
 class StatusChange(_Wire):
-    invoiceId: str
+    invoiceId: str = Field(min_length=1)
     statusTransition: StatusTransition
     objectVersion: ObjectVersion
     remarks: str | None = Field(default=None, max_length=1000)
