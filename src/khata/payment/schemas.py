@@ -7,7 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Trimmed, so a paymentId of spaces is a missing one rather than a payment named "  ".
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
 class Allocation(_Wire):
