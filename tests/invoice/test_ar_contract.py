@@ -152,3 +152,19 @@ async def test_search_flags_are_strict_booleans(
     )
     assert response.status_code == 400
     assert sub_errors(response) == [("overdue", "Input should be a valid boolean")]
+
+
+async def test_customer_name_filter_takes_percent_and_underscore_literally(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    plain = await create_customer(database, seller.seller_id, legal_name="Plain Traders")
+    odd = await create_customer(database, seller.seller_id, legal_name="100% Cotton_Mills")
+    await create_invoice(client, seller, plain)
+    wanted = await create_invoice(client, seller, odd)
+    for name in ("%", "_", "100% cotton_"):
+        response = await client.post(
+            "/api/v0/invoice/search", json={"customerLegalName": name}, headers=seller.headers
+        )
+        found = response.json()["payload"]
+        assert [i["invoiceId"] for i in found["invoices"]] == [wanted["invoiceId"]], name
+        assert found["totalCount"] == 1

@@ -83,8 +83,9 @@ def _conditions(
     if filters.customerIds:
         conditions.append(Invoice.customer_id.in_(filters.customerIds))
     if filters.customerLegalName:
-        pattern = "%" + filters.customerLegalName.strip().lower() + "%"
-        conditions.append(func.lower(Customer.legal_name).like(pattern))
+        # autoescape: a "%" or "_" in the name is a character to find, not a wildcard.
+        name = filters.customerLegalName.strip().lower()
+        conditions.append(func.lower(Customer.legal_name).contains(name, autoescape=True))
     for field, column, upper in (
         ("baseAmountFrom", Invoice.base_amount, False),
         ("baseAmountTo", Invoice.base_amount, True),
