@@ -10,7 +10,7 @@ from sqlalchemy import select
 from khata.bulk import customer_service
 from khata.models import AuditEntry, BulkJob, Customer, KeyContact
 from tests.bulk.factories import csv_bytes, read_csv_report, read_xlsx_report, upload, xlsx_bytes
-from tests.support import Database, SellerContext
+from tests.support import Database, SellerContext, count_statements
 
 CREATE = "/api/v0/customer/bulk"
 HEADERS = [
@@ -228,3 +228,24 @@ async def test_xlsx_creates_customers_and_answers_an_xlsx_report(
     assert [(r["uniqueRefNo"], r["error"]) for r in failed] == [
         ("X2", "legalName: is required; contactName: is required")
     ]
+
+
+async def test_statements_per_upload_do_not_grow_with_the_rows(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    counts = []
+    for prefix, size in (("S", 3), ("T", 40)):
+        rows: list[dict[str, Any]] = []
+        for i in range(size):
+            rows += [
+                customer_row(f"{prefix}{i}"),
+                contact_row(f"{prefix}{i}", f"Extra {prefix}{i}", email=f"x{i}@buyer.example"),
+            ]
+        with count_statements(database.engine) as counter:
+            response = await upload(
+                client, seller.headers, csv_bytes(rows, HEADERS), "n.csv", CREATE
+            )
+        assert response.json()["payload"]["success_count"] == 2 * size
+        counts.append(counter.count)
+    # Look-ups and inserts are per batch, never per row.
+    assert counts[0] == counts[1], counts

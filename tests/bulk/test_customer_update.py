@@ -139,3 +139,23 @@ async def test_update_changes_only_the_filled_cells_and_fails_foreign_rows(
         )
     ]
     assert job is not None and (job.kind, job.status) == ("CUSTOMER_UPDATE", "COMPLETED")
+
+
+async def test_a_deleted_customer_cannot_be_updated_from_a_file(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    gone = await create_customer(database, seller.seller_id, deleted=True)
+    rows = [row(gone, legalName="Back Again Ltd")]
+    response = await upload(
+        client,
+        seller.headers,
+        csv_bytes(rows, HEADERS),
+        "d.csv",
+        f"{UPDATE}?parentCompanyId={seller.seller_id}",
+    )
+    assert response.status_code == 200, response.text
+    assert [r["error"] for r in response.json()["payload"]["failureRequests"]] == [
+        f"customerId: Customer {gone} is deleted and cannot be changed"
+    ]
+    customer = await _customer(database, seller.seller_id, gone)
+    assert (customer.legal_name, customer.version) == ("Buyer Industries Ltd", 1)
