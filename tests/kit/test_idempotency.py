@@ -147,3 +147,27 @@ async def test_commerce_order_replays_and_answers_409_for_a_changed_body(
         "success": False,
         "message": "Idempotency-Key was already used with a different request",
     }
+
+
+async def test_a_too_long_key_is_a_validation_error_naming_the_header(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    key = "k" * 256
+    response = await client.post(
+        "/api/v0/invoice",
+        json=invoice_body(customer_id),
+        headers={**seller.headers, "Idempotency-Key": key},
+    )
+    assert response.status_code == 400
+    error = response.json()["errorResponse"]
+    assert error["errorType"] == "VALIDATION_ERROR"
+    assert error["errorMessage"] == "Idempotency-Key is too long"
+    assert error["apiSubErrors"] == [
+        {
+            "field": "Idempotency-Key",
+            "message": "must be at most 255 characters",
+            "rejectedValue": key,
+        }
+    ]
+    assert await _count(database, Invoice, seller.seller_id) == 0

@@ -26,7 +26,7 @@ from khata.auth.secrets import seller_of_token
 from khata.kit.clock import get_now
 from khata.kit.dialect import Dialect, dialect_for_path
 from khata.kit.envelopes import ar_error, commerce_error
-from khata.kit.errors import KhataError
+from khata.kit.errors import FieldError, KhataError
 from khata.kit.ids import new_object_id
 from khata.kit.timeutil import enkash_timestamp
 from khata.models import IdempotencyKey
@@ -110,7 +110,18 @@ class IdempotencyMiddleware:
         now_of: Callable[[], datetime] = app_.dependency_overrides.get(get_now, get_now)
         factory: async_sessionmaker[AsyncSession] = app_.state.session_factory
         if len(key) > MAX_KEY_LENGTH:
-            await _error(scope, receive, send, 400, "Idempotency-Key is too long", None)
+            too_long = FieldError(
+                "Idempotency-Key", f"must be at most {MAX_KEY_LENGTH} characters", key
+            )
+            await _error(
+                scope,
+                receive,
+                send,
+                400,
+                "Idempotency-Key is too long",
+                None,
+                sub_errors=[too_long],
+            )
             return
         fingerprint = request_fingerprint(
             "POST", scope.get("path", ""), scope.get("query_string", b""), body
@@ -276,7 +287,14 @@ async def _settle(
 
 
 async def _error(
-    scope: Scope, receive: Receive, send: Send, status: int, message: str, time_zone: str | None
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    message: str,
+    time_zone: str | None,
+    *,
+    sub_errors: list[FieldError] | None = None,
 ) -> None:
     path: str = scope.get("path", "")
     request_id = str(scope.get("state", {}).get("request_id") or new_object_id())
@@ -290,6 +308,7 @@ async def _error(
             message=message,
             request_id=request_id,
             timestamp=enkash_timestamp(get_now(), zone),
+            sub_errors=sub_errors,
         )
     else:
         status = 409 if status == 422 else status
