@@ -126,7 +126,7 @@ async def test_closing_needs_remarks_and_stale_views_are_refused(
     )
     assert history.status_code == 200
     entries = history.json()["payload"]
-    assert [entry["action"] for entry in entries] == ["created", "dispatched", "status_changed"]
+    assert [entry["action"] for entry in entries] == ["CREATED", "DISPATCHED", "STATUS_CHANGED"]
     last = entries[-1]
     assert last["before"]["receivableStatus"] == "SENT_TO_BUYER"
     assert last["after"]["receivableStatus"] == "CLOSED"

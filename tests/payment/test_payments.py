@@ -263,10 +263,10 @@ async def test_amounts_lock_once_money_moves_and_history_records_it(
     history = await client.get(f"{path}/history", headers=seller.headers)
     entries = history.json()["payload"]
     assert [e["action"] for e in entries] == [
-        "created",
-        "payment_reported",
-        "payment_accepted",
-        "updated",
+        "CREATED",
+        "PAYMENT_REPORTED",
+        "PAYMENT_ACCEPTED",
+        "UPDATED",
     ]
     accepted = entries[2]
     assert accepted["before"]["balanceAmount"] == 100

@@ -173,14 +173,14 @@ async def report_payment(
             invoice.status_before_payment = invoice.receivable_status
             invoice.receivable_status = ReceivableStatus.PAYMENT_INITIATED.value
         _touch(invoice, caller, now)
-        _record_invoice(session, caller, invoice, "payment_reported", before, now, data.paymentId)
+        _record_invoice(session, caller, invoice, "PAYMENT_REPORTED", before, now, data.paymentId)
     audit.record(
         session,
         caller=caller,
         seller_id=seller_id,
         entity_type=ENTITY,
         entity_id=payment.id,
-        action="reported",
+        action="REPORTED",
         now=now,
         after={**_payment_snapshot(payment), "invoices": {i: wire_paise(p) for i, p in shares}},
     )
@@ -254,7 +254,7 @@ async def confirm_payment(
             )
             invoice.status_before_payment = None
         _touch(invoice, caller, now)
-        action = "payment_accepted" if wanted == ACCEPTED else "payment_rejected"
+        action = "PAYMENT_ACCEPTED" if wanted == ACCEPTED else "PAYMENT_REJECTED"
         _record_invoice(session, caller, invoice, action, before, now, payment.payment_ref)
     before_payment = _payment_snapshot(payment)
     payment.status = wanted
@@ -267,7 +267,7 @@ async def confirm_payment(
         seller_id=seller_id,
         entity_type=ENTITY,
         entity_id=payment.id,
-        action=wanted.lower(),
+        action=wanted,
         now=now,
         before=before_payment,
         after=_payment_snapshot(payment),
