@@ -152,3 +152,22 @@ async def test_deleted_customer_gets_no_new_rules_and_unknown_ids_are_404(
     assert unknown.status_code == 404
     no_token = await client.get(f"/api/v0/customer/{customer_id}/reminders")
     assert no_token.status_code == 401
+
+
+async def test_a_blank_stage_is_no_stage_on_create_and_on_patch(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    created = await client.post(
+        f"/api/v0/customer/{customer_id}/reminder", json=_rule(stage="  "), headers=seller.headers
+    )
+    assert created.status_code == 200, created.text
+    assert created.json()["payload"]["stage"] is None
+    rule_id = created.json()["payload"]["customerReminderId"]
+    path = f"/api/v0/customer/reminder/{rule_id}"
+    named = await client.patch(path, json={"stage": "firm"}, headers=seller.headers)
+    assert named.json()["payload"]["stage"] == "firm"
+    blanked = await client.patch(path, json={"stage": " "}, headers=seller.headers)
+    assert blanked.status_code == 200, blanked.text
+    assert blanked.json()["payload"]["stage"] is None
+    assert (await client.get(path, headers=seller.headers)).json()["payload"]["stage"] is None

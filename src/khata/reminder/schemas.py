@@ -60,6 +60,12 @@ class ReminderUpdate(_WireModel):
     reminder_time: str | None = None
     stage: str | None = Field(default=None, max_length=64)
 
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _stage_blank(cls, value: Any) -> Any:
+        """As on create: a blank stage is no stage (null), never an empty label."""
+        return _blank_to_none(value)
+
     @field_validator("reminder_time")
     @classmethod
     def _time_format(cls, value: str | None) -> str | None:
