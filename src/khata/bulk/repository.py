@@ -144,6 +144,41 @@ async def insert_rows(
     await session.execute(insert(table), list(rows))
 
 
+async def insert_records(
+    session: AsyncSession, *, table: Any, columns: Sequence[str], records: list[list[Any]]
+) -> None:
+    """Batch insert of rows given as value lists in `columns` order (no dict per row): COPY
+    on PostgreSQL, executemany on SQLite; inside the session's transaction either way."""
+    if not records:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        json_indexes = [i for i, name in enumerate(columns) if name in _JSON_COLUMNS]
+        for record in records:  # the records are the caller's throwaway lists
+            for i in json_indexes:
+                value = record[i]
+                if value is not None:
+                    record[i] = "[]" if value == [] else json.dumps(value)
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        await driver.copy_records_to_table(
+            table.name, records=map(tuple, records), columns=list(columns)
+        )
+        return
+    await session.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in records])
+
+
+async def insert_invoice_records(session: AsyncSession, records: list[list[Any]]) -> None:
+    await insert_records(session, table=Invoice.__table__, columns=INVOICE_COLUMNS, records=records)
+
+
+async def insert_line_records(session: AsyncSession, records: list[list[Any]]) -> None:
+    await insert_records(
+        session, table=InvoiceLine.__table__, columns=LINE_COLUMNS, records=records
+    )
+
+
 async def insert_invoices(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     await insert_rows(session, table=Invoice.__table__, columns=INVOICE_COLUMNS, rows=rows)
 

@@ -1,5 +1,7 @@
 """The bulk engine: stream a file's rows, check each, save good ones in batches, report all."""
 
+import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -38,13 +40,17 @@ from khata.invoice import amounts
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.status import ReceivableStatus
 from khata.invoice.views import payment_link
-from khata.kit.ids import new_object_id, new_secret
+from khata.kit.ids import new_object_id, new_object_ids, new_secret
 from khata.kit.money import from_paise, wire_paise
 from khata.models import BulkJob, Seller
 
 INVOICE, CUSTOMER_CREATE, CUSTOMER_UPDATE = "INVOICE", "CUSTOMER_CREATE", "CUSTOMER_UPDATE"
 RUNNING, COMPLETED, FAILED = "RUNNING", "COMPLETED", "FAILED"
 BATCH_SIZE = 5_000
+# Batches checked or saving at once: enough to keep the database busy while the next batch is
+# checked, few enough to keep memory flat.
+_IN_FLIGHT = 2
+_YIELD_EVERY = 256  # rows between yields to the event loop while checking or reporting
 SAMPLE_SIZE = 100  # successRequests / failureRequests carry the first 100 rows each
 ALREADY_IMPORTED = "already imported"
 
@@ -122,12 +128,69 @@ def _batches(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
         yield batch
 
 
-@dataclass
+@dataclass(slots=True)
 class _Outcome:
     cells: list[Any]
     invoice_id: str | None = None
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Checked:
+    """One batch after the rows' own checks: every row's outcome, and the rows still in."""
+
+    outcomes: list[_Outcome]
+    candidates: list[tuple[_Outcome, InvoiceRow]]
+
+
+class _EarlierBatchFailed(Exception):
+    """A batch's save is abandoned because the batch before it failed (that error is raised)."""
+
+
+class _Reporter:
+    """Writes outcomes to the report files and counts them in the summary, in file order."""
+
+    def __init__(
+        self,
+        summary: JobSummary,
+        headers: list[str],
+        width: int,
+        success: ReportWriter,
+        failure: ReportWriter,
+    ) -> None:
+        self.summary = summary
+        self.headers = headers
+        self.width = width
+        self.success = success
+        self.failure = failure
+
+    def batch(self, outcomes: list[_Outcome], saved_amount: int) -> None:
+        summary, headers, width = self.summary, self.headers, self.width
+        summary.total_amount += saved_amount
+        for outcome in outcomes:
+            cells = _pad(outcome.cells, width)[:width]
+            summary.total_count += 1
+            if outcome.errors:
+                summary.failure_count += 1
+                error = "; ".join(outcome.errors)
+                self.failure.write([*cells, error])
+                if len(summary.failure_requests) < SAMPLE_SIZE:
+                    summary.failure_requests.append({**_as_object(headers, cells), "error": error})
+                continue
+            summary.success_count += 1
+            warnings = "; ".join(outcome.warnings)
+            if outcome.warnings:
+                summary.warn_count += 1
+            self.success.write([*cells, outcome.invoice_id, warnings])
+            if len(summary.success_requests) < SAMPLE_SIZE:
+                summary.success_requests.append(
+                    {
+                        **_as_object(headers, cells),
+                        "invoiceId": outcome.invoice_id,
+                        "warnings": warnings,
+                    }
+                )
 
 
 @dataclass
@@ -282,40 +345,9 @@ class InvoiceImport:
                 )
             )
             await session.flush()
+        report = _Reporter(summary, headers, width, success, failure)
         try:
-            for batch in _batches(table.rows, self.batch_size):
-                async with self.batch_scope() as session:
-                    outcomes, saved_amount = await self._save_batch(
-                        session, batch, columns, extra_columns, items
-                    )
-                summary.total_amount += saved_amount
-                for outcome in outcomes:
-                    cells = _pad(outcome.cells, width)[:width]
-                    summary.total_count += 1
-                    if outcome.errors:
-                        summary.failure_count += 1
-                        error = "; ".join(outcome.errors)
-                        failure.write([*cells, error])
-                        if len(summary.failure_requests) < SAMPLE_SIZE:
-                            summary.failure_requests.append(
-                                {**_as_object(headers, cells), "error": error}
-                            )
-                        continue
-                    summary.success_count += 1
-                    warnings = "; ".join(outcome.warnings)
-                    if outcome.warnings:
-                        summary.warn_count += 1
-                    success.write([*cells, outcome.invoice_id, warnings])
-                    if len(summary.success_requests) < SAMPLE_SIZE:
-                        summary.success_requests.append(
-                            {
-                                **_as_object(headers, cells),
-                                "invoiceId": outcome.invoice_id,
-                                "warnings": warnings,
-                            }
-                        )
-                if self.progress is not None:
-                    self.progress(summary.total_count, table.row_count)
+            await self._pipeline(table, columns, extra_columns, items, report)
             if items is not None:
                 self._report_items(items, failure, summary)
         except BaseException:
@@ -365,34 +397,115 @@ class InvoiceImport:
             if status == COMPLETED:
                 raise
 
-    async def _save_batch(
+    async def _pipeline(
         self,
-        session: AsyncSession,
-        batch: list[list[Any]],
+        table: Table,
         columns: dict[str, int],
         extra_columns: list[tuple[int, str]],
         items: _Items | None,
-    ) -> tuple[list[_Outcome], int]:
+        report: "_Reporter",
+    ) -> None:
+        """Check batch N+1 while batch N's look-ups, COPY and commit run in the database.
+
+        The rows are checked here, cooperatively (yielding every few hundred rows so the saving
+        task's round trips go on); each batch is saved by its own task that first waits for the
+        previous one, so batches commit in file order, each in its own transaction. Reports are
+        written in file order once a batch is committed. At most `_IN_FLIGHT` batches are held.
+        """
+        in_flight: deque[tuple[asyncio.Task[int], _Checked]] = deque()
+        previous: asyncio.Task[int] | None = None
+        try:
+            for batch in _batches(table.rows, self.batch_size):
+                checked = await self._check_batch(batch, columns, items)
+                previous = asyncio.create_task(
+                    self._save_in_turn(previous, checked, extra_columns, items)
+                )
+                in_flight.append((previous, checked))
+                while in_flight and (in_flight[0][0].done() or len(in_flight) > _IN_FLIGHT):
+                    task, done = in_flight.popleft()
+                    await asyncio.wait([task])
+                    await self._report_batch(report, done, task.result(), table.row_count)
+            while in_flight:
+                task, done = in_flight.popleft()
+                await asyncio.wait([task])
+                await self._report_batch(report, done, task.result(), table.row_count)
+        except BaseException:
+            for task, _ in in_flight:
+                task.cancel()
+            if in_flight:
+                await asyncio.wait([task for task, _ in in_flight])
+            # Batches that committed before the failure still get their report rows.
+            for task, done in in_flight:
+                if task.cancelled() or task.exception() is not None:
+                    break
+                report.batch(done.outcomes, task.result())
+            raise
+
+    async def _report_batch(
+        self, report: "_Reporter", checked: "_Checked", saved_amount: int, row_count: int
+    ) -> None:
+        outcomes = checked.outcomes
+        for start in range(0, len(outcomes), _YIELD_EVERY):
+            report.batch(outcomes[start : start + _YIELD_EVERY], 0)
+            await asyncio.sleep(0)
+        report.summary.total_amount += saved_amount
+        if self.progress is not None:
+            self.progress(report.summary.total_count, row_count)
+
+    async def _save_in_turn(
+        self,
+        previous: "asyncio.Task[int] | None",
+        checked: "_Checked",
+        extra_columns: list[tuple[int, str]],
+        items: _Items | None,
+    ) -> int:
+        if previous is not None:
+            # asyncio.wait, not `await previous`: cancelling this task must not cancel that one.
+            await asyncio.wait([previous])
+            if previous.cancelled() or previous.exception() is not None:
+                raise _EarlierBatchFailed
+        if not checked.candidates:
+            return 0
+        async with self.batch_scope() as session:
+            return await self._save_checked(session, checked, extra_columns, items)
+
+    async def _check_batch(
+        self, batch: list[list[Any]], columns: dict[str, int], items: _Items | None
+    ) -> "_Checked":
+        """Each row's own checks and the in-file duplicate check (no database)."""
         outcomes: list[_Outcome] = []
         candidates: list[tuple[_Outcome, InvoiceRow]] = []
-        for cells in batch:
+        seen = self._seen_numbers
+        item_errors = items.errors_by_number if items is not None else None
+        for index, cells in enumerate(batch):
+            if index and not index % _YIELD_EVERY:
+                await asyncio.sleep(0)
             outcome = _Outcome(cells=cells)
             outcomes.append(outcome)
             checked = check_invoice_row(cells, columns)
             if not isinstance(checked, InvoiceRow):
                 outcome.errors = checked
                 continue
-            if checked.invoice_number in self._seen_numbers:
+            if checked.invoice_number in seen:
                 outcome.errors = ["invoiceNumber: appears more than once in this file"]
                 continue
-            self._seen_numbers.add(checked.invoice_number)
-            if items is not None and checked.invoice_number in items.errors_by_number:
-                outcome.errors = items.errors_by_number[checked.invoice_number]
+            seen.add(checked.invoice_number)
+            if item_errors is not None and checked.invoice_number in item_errors:
+                outcome.errors = item_errors[checked.invoice_number]
                 continue
             outcome.warnings = checked.warnings
             candidates.append((outcome, checked))
-        if not candidates:
-            return outcomes, 0
+        return _Checked(outcomes=outcomes, candidates=candidates)
+
+    async def _save_checked(
+        self,
+        session: AsyncSession,
+        checked: "_Checked",
+        extra_columns: list[tuple[int, str]],
+        items: _Items | None,
+    ) -> int:
+        """Look-ups, the checks against stored data, and the writes of one batch."""
+        candidates = checked.candidates
         customers = await repository.customers_by_id(
             session, seller_id=self.seller_id, customer_ids=[r.customer_id for _, r in candidates]
         )
@@ -457,15 +570,17 @@ class InvoiceImport:
             new.append((outcome, row))
             legal_names[row.customer_id] = legal_name
         if not new:
-            return outcomes, 0
+            return 0
         entity_ids = await allocate_entity_ids(session, seller_id=self.seller_id, count=len(new))
-        invoice_rows: list[dict[str, Any]] = []
-        line_rows: list[dict[str, Any]] = []
+        records: list[list[Any]] = []
+        line_records: list[list[Any]] = []
         dispatched: list[dict[str, Any]] = []
         saved_amount = 0
         stamp = self.now.timestamp()
-        for (outcome, row), entity_id in zip(new, entity_ids, strict=True):
-            invoice_id = new_object_id(stamp)
+        template = self._invoice_template()
+        line_template = self._line_template()
+        ids = new_object_ids(stamp, len(new))
+        for (outcome, row), entity_id, invoice_id in zip(new, entity_ids, ids, strict=True):
             outcome.invoice_id = invoice_id
             net = amounts.net_amount(
                 base=row.base_amount,
@@ -475,94 +590,97 @@ class InvoiceImport:
                 gst_exclusive=row.gst_exclusive,
             )
             saved_amount += net
-            extra = (
-                {
-                    name: cell_text(outcome.cells[i])
-                    for i, name in extra_columns
-                    if i < len(outcome.cells)
+            record = template.copy()
+            record[_I_ID] = invoice_id
+            record[_I_ENTITY_ID] = entity_id
+            record[_I_INVOICE_NUMBER] = row.invoice_number
+            record[_I_EXTERNAL_ID] = row.external_id
+            record[_I_CUSTOMER_ID] = row.customer_id
+            record[_I_INVOICE_DATE] = row.invoice_date
+            record[_I_DUE_DATE] = row.due_date
+            record[_I_DESCRIPTION] = row.description
+            record[_I_PO_NUMBER] = row.po_number
+            record[_I_BASE_AMOUNT] = row.base_amount
+            record[_I_CGST] = row.cgst
+            record[_I_SGST] = row.sgst
+            record[_I_IGST] = row.igst
+            record[_I_TDS] = row.tds
+            record[_I_GST_EXCLUSIVE] = row.gst_exclusive
+            record[_I_NET_AMOUNT] = net
+            record[_I_BALANCE_AMOUNT] = amounts.balance(net=net, tds=row.tds, total_received=0)
+            record[_I_PARTIAL] = row.partial_payment_allowed
+            record[_I_EMAIL] = row.email_address
+            record[_I_MOBILE] = row.mobile_number
+            if extra_columns:
+                cells = outcome.cells
+                record[_I_EXTRA] = {
+                    name: cell_text(cells[i]) for i, name in extra_columns if i < len(cells)
                 }
-                if extra_columns
-                else None
-            )
-            invoice_row = {
-                "seller_id": self.seller_id,
-                "id": invoice_id,
-                "entity_id": entity_id,
-                "invoice_number": row.invoice_number,
-                "external_id": row.external_id,
-                "customer_id": row.customer_id,
-                "order_id": None,
-                "invoice_date": row.invoice_date,
-                "due_date": row.due_date,
-                "description": row.description,
-                "po_number": row.po_number,
-                "base_amount": row.base_amount,
-                "cgst": row.cgst,
-                "sgst": row.sgst,
-                "igst": row.igst,
-                "tds": row.tds,
-                "gst_exclusive": row.gst_exclusive,
-                "net_amount": net,
-                "total_received": 0,
-                "balance_amount": amounts.balance(net=net, tds=row.tds, total_received=0),
-                "partial_payment_allowed": row.partial_payment_allowed,
-                "receivable_status": (
-                    ReceivableStatus.SENT_TO_BUYER.value
-                    if row.dispatch_now
-                    else ReceivableStatus.CREATED.value
-                ),
-                "status_before_payment": None,
-                "approval_status": "APPROVED",
-                "dispatched": row.dispatch_now,
-                "dispatched_at": self.now if row.dispatch_now else None,
-                "payment_link_key": new_secret(24) if row.dispatch_now else None,
-                "via": "BULK_UPLOAD",
-                "email_address": row.email_address,
-                "mobile_number": row.mobile_number,
-                "meta_fields": [],
-                "extra": extra,
-                "bulk_job_id": self.job_id,
-                "deleted": False,
-                "version": 1,
-                "created_by_id": self.actor.id,
-                "created_by_name": self.actor.name,
-                "created_by_type": self.actor.type,
-                "modified_by_id": self.actor.id,
-                "modified_by_name": self.actor.name,
-                "created_at": self.now,
-                "updated_at": self.now,
-            }
-            invoice_rows.append(invoice_row)
             if row.dispatch_now:
-                dispatched.append(invoice_row)
-            lines = items.by_number.get(row.invoice_number, []) if items else []
-            for position, line in enumerate(lines, start=1):
-                line_amounts = amounts.line_amounts(
-                    quantity=line.quantity, unit_price=line.unit_price, tax_rate_bp=line.tax_rate_bp
-                )
-                line_rows.append(
-                    {
-                        "seller_id": self.seller_id,
-                        "id": new_object_id(stamp),
-                        "invoice_id": invoice_id,
-                        "position": position,
-                        "order_line_id": None,
-                        "sku": None,
-                        "name": line.description,
-                        "description": line.description,
-                        "hsn_code": line.hsn_code,
-                        "quantity": line.quantity,
-                        "unit_price": line.unit_price,
-                        "tax_rate_bp": line.tax_rate_bp,
-                        "amount": line_amounts.amount,
-                        "tax": line_amounts.tax,
-                    }
-                )
-        await repository.insert_invoices(session, invoice_rows)
-        await repository.insert_lines(session, line_rows)
+                record[_I_STATUS] = ReceivableStatus.SENT_TO_BUYER.value
+                record[_I_DISPATCHED] = True
+                record[_I_DISPATCHED_AT] = self.now
+                record[_I_PAYMENT_LINK_KEY] = new_secret(24)
+                dispatched.append(dict(zip(repository.INVOICE_COLUMNS, record, strict=True)))
+            records.append(record)
+            item_lines = items.by_number.get(row.invoice_number) if items else None
+            if item_lines:
+                for position, line in enumerate(item_lines, start=1):
+                    line_amounts = amounts.line_amounts(
+                        quantity=line.quantity,
+                        unit_price=line.unit_price,
+                        tax_rate_bp=line.tax_rate_bp,
+                    )
+                    line_record = line_template.copy()
+                    line_record[_L_ID] = new_object_id(stamp)
+                    line_record[_L_INVOICE_ID] = invoice_id
+                    line_record[_L_POSITION] = position
+                    line_record[_L_NAME] = line.description
+                    line_record[_L_DESCRIPTION] = line.description
+                    line_record[_L_HSN_CODE] = line.hsn_code
+                    line_record[_L_QUANTITY] = line.quantity
+                    line_record[_L_UNIT_PRICE] = line.unit_price
+                    line_record[_L_TAX_RATE_BP] = line.tax_rate_bp
+                    line_record[_L_AMOUNT] = line_amounts.amount
+                    line_record[_L_TAX] = line_amounts.tax
+                    line_records.append(line_record)
+        await repository.insert_invoice_records(session, records)
+        await repository.insert_line_records(session, line_records)
         if dispatched:
             await self._queue_dispatch(session, dispatched, legal_names)
-        return outcomes, saved_amount
+        return saved_amount
+
+    def _invoice_template(self) -> list[Any]:
+        """An invoice row of this job with every per-job and default value, in column order."""
+        values: dict[str, Any] = {
+            "seller_id": self.seller_id,
+            "order_id": None,
+            "total_received": 0,
+            "receivable_status": ReceivableStatus.CREATED.value,
+            "status_before_payment": None,
+            "approval_status": "APPROVED",
+            "dispatched": False,
+            "dispatched_at": None,
+            "payment_link_key": None,
+            "via": "BULK_UPLOAD",
+            "meta_fields": [],
+            "extra": None,
+            "bulk_job_id": self.job_id,
+            "deleted": False,
+            "version": 1,
+            "created_by_id": self.actor.id,
+            "created_by_name": self.actor.name,
+            "created_by_type": self.actor.type,
+            "modified_by_id": self.actor.id,
+            "modified_by_name": self.actor.name,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+        return [values.get(name) for name in repository.INVOICE_COLUMNS]
+
+    def _line_template(self) -> list[Any]:
+        values: dict[str, Any] = {"seller_id": self.seller_id, "order_line_id": None, "sku": None}
+        return [values.get(name) for name in repository.LINE_COLUMNS]
 
     async def _queue_dispatch(
         self, session: AsyncSession, invoices: list[dict[str, Any]], legal_names: dict[str, str]
@@ -616,6 +734,46 @@ class InvoiceImport:
                         )
                     )
         await outbox.queue(session, seller_id=self.seller_id, messages=messages, now=self.now)
+
+
+_INVOICE_INDEX = {name: index for index, name in enumerate(repository.INVOICE_COLUMNS)}
+_I_ID = _INVOICE_INDEX["id"]
+_I_ENTITY_ID = _INVOICE_INDEX["entity_id"]
+_I_INVOICE_NUMBER = _INVOICE_INDEX["invoice_number"]
+_I_EXTERNAL_ID = _INVOICE_INDEX["external_id"]
+_I_CUSTOMER_ID = _INVOICE_INDEX["customer_id"]
+_I_INVOICE_DATE = _INVOICE_INDEX["invoice_date"]
+_I_DUE_DATE = _INVOICE_INDEX["due_date"]
+_I_DESCRIPTION = _INVOICE_INDEX["description"]
+_I_PO_NUMBER = _INVOICE_INDEX["po_number"]
+_I_BASE_AMOUNT = _INVOICE_INDEX["base_amount"]
+_I_CGST = _INVOICE_INDEX["cgst"]
+_I_SGST = _INVOICE_INDEX["sgst"]
+_I_IGST = _INVOICE_INDEX["igst"]
+_I_TDS = _INVOICE_INDEX["tds"]
+_I_GST_EXCLUSIVE = _INVOICE_INDEX["gst_exclusive"]
+_I_NET_AMOUNT = _INVOICE_INDEX["net_amount"]
+_I_BALANCE_AMOUNT = _INVOICE_INDEX["balance_amount"]
+_I_PARTIAL = _INVOICE_INDEX["partial_payment_allowed"]
+_I_STATUS = _INVOICE_INDEX["receivable_status"]
+_I_DISPATCHED = _INVOICE_INDEX["dispatched"]
+_I_DISPATCHED_AT = _INVOICE_INDEX["dispatched_at"]
+_I_PAYMENT_LINK_KEY = _INVOICE_INDEX["payment_link_key"]
+_I_EMAIL = _INVOICE_INDEX["email_address"]
+_I_MOBILE = _INVOICE_INDEX["mobile_number"]
+_I_EXTRA = _INVOICE_INDEX["extra"]
+_LINE_INDEX = {name: index for index, name in enumerate(repository.LINE_COLUMNS)}
+_L_ID = _LINE_INDEX["id"]
+_L_INVOICE_ID = _LINE_INDEX["invoice_id"]
+_L_POSITION = _LINE_INDEX["position"]
+_L_NAME = _LINE_INDEX["name"]
+_L_DESCRIPTION = _LINE_INDEX["description"]
+_L_HSN_CODE = _LINE_INDEX["hsn_code"]
+_L_QUANTITY = _LINE_INDEX["quantity"]
+_L_UNIT_PRICE = _LINE_INDEX["unit_price"]
+_L_TAX_RATE_BP = _LINE_INDEX["tax_rate_bp"]
+_L_AMOUNT = _LINE_INDEX["amount"]
+_L_TAX = _LINE_INDEX["tax"]
 
 
 def _as_object(headers: list[str], cells: list[Any]) -> dict[str, Any]:

@@ -41,6 +41,21 @@ def new_object_id(now: float | None = None) -> str:
     return (seconds.to_bytes(4, "big") + _process_random + counter.to_bytes(3, "big")).hex()
 
 
+def new_object_ids(now: float | None, count: int) -> list[str]:
+    """`count` ids exactly as `count` calls of new_object_id(now) would make them, at a
+    fraction of the cost (one lock, one prefix)."""
+    global _counter, _process_random, _process_pid
+    seconds = int(time.time() if now is None else now) & 0xFFFFFFFF
+    with _lock:
+        if os.getpid() != _process_pid:
+            _process_pid = os.getpid()
+            _process_random = os.urandom(5)
+        start = _counter
+        _counter = (_counter + count) & 0xFFFFFF
+        prefix = (seconds.to_bytes(4, "big") + _process_random).hex()
+    return [f"{prefix}{(start + step) & 0xFFFFFF:06x}" for step in range(1, count + 1)]
+
+
 def is_object_id(value: object) -> bool:
     return (
         isinstance(value, str) and len(value) == 24 and all(c in "0123456789abcdef" for c in value)
