@@ -2,7 +2,9 @@
 found by the AR search, paid through the AR payment flow, and shown paid by /invoices/{id}."""
 
 import httpx
+from sqlalchemy import select
 
+from khata.models import AuditEntry
 from tests.invoice.ar_factories import confirm, get_invoice, report_payment
 from tests.support import Database, SellerContext, create_customer
 
@@ -62,3 +64,33 @@ async def test_order_invoice_is_searched_and_paid_in_the_ar_dialect(
         "/api/v0/invoice/search", json={"receivableStatuses": ["PAID"]}, headers=seller.headers
     )
     assert [i["invoiceId"] for i in paid.json()["payload"]["invoices"]] == [invoice_id]
+
+
+async def test_history_of_an_order_invoice_uses_the_same_action_names(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    order = await client.post(
+        "/orders",
+        json={
+            "customerId": customer_id,
+            "lineItems": [{"name": "Bolt", "quantity": 2, "unitPrice": 10, "taxRate": 18}],
+        },
+        headers=seller.headers,
+    )
+    invoice = await client.post(
+        "/invoices/bulk", json={"orderIds": [order.json()["data"]["id"]]}, headers=seller.headers
+    )
+    invoice_id = invoice.json()["data"][0]["id"]
+    history = await client.get(f"/api/v0/invoice/{invoice_id}/history", headers=seller.headers)
+    assert [e["action"] for e in history.json()["payload"]] == ["CREATED"]
+    await client.delete(f"/invoices/{invoice_id}", headers=seller.headers)
+    async with database.session_factory() as session:
+        actions = (
+            await session.execute(
+                select(AuditEntry.action)
+                .where(AuditEntry.seller_id == seller.seller_id, AuditEntry.entity_id == invoice_id)
+                .order_by(AuditEntry.at, AuditEntry.id)
+            )
+        ).scalars()
+        assert list(actions) == ["CREATED", "DELETED"]
