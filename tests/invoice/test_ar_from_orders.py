@@ -94,3 +94,34 @@ async def test_history_of_an_order_invoice_uses_the_same_action_names(
             )
         ).scalars()
         assert list(actions) == ["CREATED", "DELETED"]
+
+
+async def test_ar_bulk_delete_gives_quantities_back_to_the_order(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    order = await client.post(
+        "/orders",
+        json={
+            "customerId": customer_id,
+            "lineItems": [{"name": "Nut", "quantity": 5, "unitPrice": 3, "taxRate": 5}],
+        },
+        headers=seller.headers,
+    )
+    order_id = order.json()["data"]["id"]
+    first = await client.post(
+        "/invoices/bulk", json={"orderIds": [order_id]}, headers=seller.headers
+    )
+    invoice_id = first.json()["data"][0]["id"]
+    deleted = await client.post(
+        "/api/v0/invoice/bulk/delete", json={"invoiceIds": [invoice_id]}, headers=seller.headers
+    )
+    assert deleted.status_code == 200
+    after = (await client.get(f"/orders/{order_id}", headers=seller.headers)).json()["data"]
+    assert after["status"] == "NOT_INVOICED"
+    assert after["lineItems"][0]["invoicedQuantity"] == 0
+    again = await client.post(
+        "/invoices/bulk", json={"orderIds": [order_id]}, headers=seller.headers
+    )
+    assert again.status_code == 201
+    assert again.json()["data"][0]["lineItems"][0]["quantity"] == 5

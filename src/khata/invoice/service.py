@@ -12,6 +12,7 @@ from khata.auth.service import Caller
 from khata.config import Settings
 from khata.delivery import outbox
 from khata.invoice import repository
+from khata.invoice.commerce_service import release_order_quantities
 from khata.invoice.errors import (
     AmountsLocked,
     CustomerNotActive,
@@ -443,6 +444,8 @@ async def delete_invoices(
             after=snapshot(invoice),
         )
         results.append(BatchResult(invoice_id, True, "Invoice deleted", invoice))
+    deleted_ids = [r.invoice_id for r in results if r.ok]
+    await release_order_quantities(session, seller_id=caller.seller_id, invoice_ids=deleted_ids)
     await session.flush()
     return results
 
