@@ -50,7 +50,7 @@ BATCH_SIZE = 5_000
 # Batches checked or saving at once: enough to keep the database busy while the next batch is
 # checked, few enough to keep memory flat.
 _IN_FLIGHT = 2
-_YIELD_EVERY = 256  # rows between yields to the event loop while checking or reporting
+_YIELD_EVERY = 64  # rows between yields to the event loop while checking or reporting
 SAMPLE_SIZE = 100  # successRequests / failureRequests carry the first 100 rows each
 ALREADY_IMPORTED = "already imported"
 
