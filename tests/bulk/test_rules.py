@@ -190,3 +190,34 @@ async def test_warnings_rounding_place_of_supply_and_dispatch(
     assert [(d.channel, d.recipient, d.invoice_id) for d in deliveries] == [
         ("EMAIL", "asha@buyer.example", saved["W5"].id)
     ]
+
+
+async def test_amounts_above_the_money_cap_fail_like_the_api(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer = await create_customer(database, seller.seller_id)
+    rows = [
+        invoice_row("C1", customer, baseAmount="999999999999.99", cgst="0", sgst="0"),
+        invoice_row("C2", customer, baseAmount="1000000000000", cgst="0", sgst="0"),
+        invoice_row("C3", customer, baseAmount="999999999999999.00", cgst="0", sgst="0"),
+        invoice_row("C4", customer, baseAmount="100", cgst="1e30", sgst="1e30"),
+    ]
+    response = await upload(client, seller.headers, csv_bytes(rows, FIELDS))
+    payload = response.json()["payload"]
+    assert (payload["success_count"], payload["failure_count"]) == (1, 3)
+    assert payload["total_amount"] == 999999999999.99
+    assert [r["error"] for r in payload["failureRequests"]] == [
+        "baseAmount: must not exceed 999999999999.99 (got '1000000000000')",
+        "baseAmount: must not exceed 999999999999.99 (got '999999999999999.00')",
+        "cgst: must not exceed 999999999999.99 (got '1e30'); "
+        "sgst: must not exceed 999999999999.99 (got '1e30')",
+    ]
+    async with database.session_factory() as session:
+        stored = (
+            await session.execute(
+                select(Invoice.invoice_number, Invoice.base_amount).where(
+                    Invoice.seller_id == seller.seller_id
+                )
+            )
+        ).all()
+    assert [tuple(r) for r in stored] == [("C1", 99999999999999)]
