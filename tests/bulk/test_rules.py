@@ -47,8 +47,11 @@ async def test_every_rule_names_every_problem_of_its_row(
             invoice_row("R4", good, baseAmount="0.05", cgst="0", sgst="0"),
             "baseAmount: must be at least 0.1",
         ),
-        (invoice_row("R5", good, igst="5"), "igst: cannot be combined with cgst/sgst"),
-        (invoice_row("R6", good, sgst="80"), "cgst: must equal sgst"),
+        (
+            invoice_row("R5", good, igst="5"),
+            "igst: cannot be combined with cgst/sgst on one invoice",
+        ),
+        (invoice_row("R6", good, sgst="80"), "sgst: must equal cgst"),
         (
             invoice_row("R7", good, baseAmount="NaN"),
             "baseAmount: must be a finite number (got 'NaN')",
@@ -71,7 +74,8 @@ async def test_every_rule_names_every_problem_of_its_row(
         (
             invoice_row("", good, baseAmount="abc", mobileNumber="12ab"),
             "invoiceNumber: is required; baseAmount: must be a number (got 'abc'); "
-            "mobileNumber: is not a valid mobile number (got '12ab')",
+            "mobileNumber: must be a 10-digit number, optionally preceded by a country code "
+            "(+91 or 0091) (got '12ab')",
         ),
         (invoice_row("R15", good, dueDate=""), "dueDate: is required"),
     ]
@@ -221,3 +225,51 @@ async def test_amounts_above_the_money_cap_fail_like_the_api(
             )
         ).all()
     assert [tuple(r) for r in stored] == [("C1", 99999999999999)]
+
+
+async def test_cross_field_rules_and_contacts_match_the_create_api(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer = await create_customer(database, seller.seller_id)
+    columns = [*FIELDS, "emailAddress"]
+    rows = [
+        # gstExclusive false: netAmount = baseAmount (1000), so a tds of 1100 is too much.
+        invoice_row("T1", customer, tds="1100", gstExclusive="false"),
+        invoice_row("T2", customer, tds="1180"),
+        invoice_row("T3", customer, cgst="10", sgst="20", igst="5", tds="2000"),
+        invoice_row("T4", customer, baseAmount="0.05", cgst="x", sgst="0"),
+        invoice_row("T5", customer, emailAddress="ap@buyer.example."),
+        invoice_row("T6", customer, emailAddress="ap@buyer.example", mobileNumber="+91 9876543210"),
+    ]
+    response = await upload(client, seller.headers, csv_bytes(rows, columns))
+    payload = response.json()["payload"]
+    assert (payload["success_count"], payload["failure_count"]) == (2, 4)
+    assert payload["total_amount"] == 2360.0
+    assert [r["invoiceNumber"] for r in payload["successRequests"]] == ["T2", "T6"]
+    assert [r["error"] for r in payload["failureRequests"]] == [
+        "tds: cannot exceed the net amount",
+        "igst: cannot be combined with cgst/sgst on one invoice; sgst: must equal cgst; "
+        "tds: cannot exceed the net amount",
+        "cgst: must be a number (got 'x'); baseAmount: must be at least 0.1",
+        "emailAddress: must be a valid email address (got 'ap@buyer.example.')",
+    ]
+    # The same rows through the create API are refused with the same field messages.
+    api = await client.post(
+        "/api/v0/invoice",
+        headers=seller.headers,
+        json={
+            "customerId": customer,
+            "invoiceNumber": "T1",
+            "invoiceDate": "2025-01-10",
+            "dueDate": "2025-02-09",
+            "baseAmount": 1000,
+            "cgst": 90,
+            "sgst": 90,
+            "tds": 1100,
+            "gstExclusive": False,
+        },
+    )
+    assert api.status_code == 400
+    assert [(e["field"], e["message"]) for e in api.json()["errorResponse"]["apiSubErrors"]] == [
+        ("tds", "cannot exceed the net amount")
+    ]

@@ -7,6 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from khata.bulk.files import cell_text
+from khata.customer.schemas import EMAIL_MESSAGE, EMAIL_RE, PHONE_MESSAGE, PHONE_RE
+from khata.invoice.validation import (
+    MIN_BASE_PAISE,
+    InvoiceAmounts,
+    check_amounts,
+    check_dates,
+)
+from khata.kit.errors import FieldError
 from khata.kit.money import MoneyError, parse_amount, to_paise
 
 INVOICE_FIELDS = (
@@ -32,7 +40,6 @@ INVOICE_REQUIRED = ("invoiceNumber", "customerId", "invoiceDate", "dueDate", "ba
 ITEM_FIELDS = ("invoiceNumber", "description", "hsnCode", "quantity", "unitPrice", "gstRate")
 ITEM_REQUIRED = ("invoiceNumber", "quantity", "unitPrice")
 
-MIN_BASE_PAISE = 10  # baseAmount >= 0.1
 _TEXT_LIMITS = {
     "invoiceNumber": 64,
     "customerId": 16,
@@ -41,8 +48,6 @@ _TEXT_LIMITS = {
     "externalId": 100,
     "emailAddress": 254,
 }
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_MOBILE_RE = re.compile(r"^((\+|00)(\d{1,3})[\s-]?)?(\d{10})$")
 _HSN_RE = re.compile(r"^\d{4,8}$")
 _TRUE = frozenset({"true", "yes", "1", "y"})
 _FALSE = frozenset({"false", "no", "0", "n"})
@@ -222,24 +227,33 @@ def check_invoice_row(cells: list[Any], columns: dict[str, int]) -> InvoiceRow |
     external_id = check.text("externalId")
     email = check.text("emailAddress")
     mobile = check.text("mobileNumber")
-    if invoice_date and due_date and due_date < invoice_date:
-        check.errors.append("dueDate: must be on or after invoiceDate")
-    if base is not None and base < MIN_BASE_PAISE:
-        check.errors.append("baseAmount: must be at least 0.1")
-    if igst and (cgst or sgst):
-        check.errors.append("igst: cannot be combined with cgst/sgst")
-    elif cgst is not None and sgst is not None and cgst != sgst:
-        check.errors.append("cgst: must equal sgst")
-    if email is not None and not _EMAIL_RE.match(email):
-        check.errors.append(f"emailAddress: is not a valid email address (got '{email}')")
-    if mobile is not None and not _MOBILE_RE.match(mobile):
-        check.errors.append(f"mobileNumber: is not a valid mobile number (got '{mobile}')")
+    # The cross-field rules and their messages are the AR create API's own (invoice.validation).
+    rule_errors: list[FieldError] = []
+    if invoice_date and due_date:
+        check_dates(invoice_date, due_date, rule_errors)
+    if None not in (base, cgst, sgst, igst, tds):
+        check_amounts(
+            InvoiceAmounts(
+                base=base or 0,
+                cgst=cgst or 0,
+                sgst=sgst or 0,
+                igst=igst or 0,
+                tds=tds or 0,
+                gst_exclusive=gst_exclusive,
+            ),
+            rule_errors,
+        )
+    elif base is not None and base < MIN_BASE_PAISE:  # the one amount rule of a field alone
+        rule_errors.append(FieldError("baseAmount", "must be at least 0.1", base / 100))
+    check.errors.extend(f"{error.field}: {error.message}" for error in rule_errors)
+    if email is not None and not EMAIL_RE.match(email):
+        check.errors.append(f"emailAddress: {EMAIL_MESSAGE} (got '{email}')")
+    if mobile is not None and not PHONE_RE.match(mobile):
+        check.errors.append(f"mobileNumber: {PHONE_MESSAGE} (got '{mobile}')")
     if check.errors:
         return check.errors
     assert number and customer_id and invoice_date and due_date and base is not None
     assert cgst is not None and sgst is not None and igst is not None and tds is not None
-    if tds > base + cgst + sgst + igst:
-        return ["tds: must not exceed the invoice's net amount"]
     return InvoiceRow(
         invoice_number=number,
         customer_id=customer_id,
