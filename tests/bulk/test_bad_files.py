@@ -59,6 +59,14 @@ def _bomb() -> bytes:
         ("fake.xlsx", b"invoiceNumber,customerId\n", "File is not a valid XLSX workbook"),
         ("binary.csv", b"PK\x03\x04\x00\x00", "File is not CSV text (it looks binary)"),
         (
+            # The NUL is past the first 4 KiB that the binary sniff looks at.
+            "nul.csv",
+            b"invoiceNumber,customerId,invoiceDate,dueDate,baseAmount\n"
+            + b"A,KC1,2025-01-01,2025-01-02,1\n" * 200
+            + b"B,KC1,2025-01-01,2025-01-02,1\x00\n",
+            "File is not CSV text (NUL byte on line 202)",
+        ),
+        (
             "bomb.xlsx",
             _bomb(),
             "XLSX member 'xl/worksheets/sheet1.xml' expands more than 200 times: "

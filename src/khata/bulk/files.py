@@ -102,6 +102,21 @@ def check_content(path: Path, file_format: str) -> None:
         raise BadFile("File is not a valid XLSX workbook")
     if file_format == CSV and (head.startswith(_ZIP_MAGIC) or b"\x00" in head):
         raise BadFile("File is not CSV text (it looks binary)")
+    if file_format == CSV:
+        check_no_nul(path)
+
+
+def check_no_nul(path: Path) -> None:
+    """A NUL byte anywhere in a CSV: no database text column can hold it (PostgreSQL refuses
+    it mid-import), and no text file has one, so the whole file is refused up front."""
+    line = 1
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            at = chunk.find(b"\x00")
+            if at >= 0:
+                line += chunk.count(b"\n", 0, at)
+                raise BadFile(f"File is not CSV text (NUL byte on line {line})")
+            line += chunk.count(b"\n")
 
 
 def check_xlsx_expansion(path: Path, limits: Limits) -> None:
