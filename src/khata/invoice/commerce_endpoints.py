@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from khata.invoice import commerce_service as service
 from khata.invoice.commerce_schemas import BULK_REQUEST_SCHEMA, InvoiceCreate, parse_order_ids
-from khata.invoice.commerce_views import invoice_wire
+from khata.invoice.commerce_views import invoice_wire, invoices_wire
 from khata.kit.deps import Caller, Now, Session
 from khata.kit.envelopes import commerce_ok
 
@@ -30,7 +30,7 @@ async def create_invoices_in_bulk(
 ) -> JSONResponse:
     order_ids = parse_order_ids(await request.body())
     drafts = await service.create_bulk(session, caller=caller, order_ids=order_ids, now=now)
-    data = [invoice_wire(draft.invoice, draft.lines) for draft in drafts]
+    data = invoices_wire([(draft.invoice, draft.lines) for draft in drafts])
     # The body is plain JSON types already: skip FastAPI's encoder, which walks every value of
     # a thousand invoices again.
     return JSONResponse(

@@ -23,7 +23,7 @@ from khata.invoice.commerce_errors import (
     QuantityExceedsRemaining,
 )
 from khata.invoice.commerce_schemas import InvoiceCreate
-from khata.invoice.from_orders import InvoiceDraft, Pick, build_invoice
+from khata.invoice.from_orders import InvoiceDraft, Pick, build_invoices
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.repository_commerce import LineState, OrderHead, Row
 from khata.invoice.status import ReceivableStatus
@@ -79,18 +79,15 @@ async def _save(
 ) -> list[InvoiceDraft]:
     """Number, build and insert one invoice per order, in a fixed number of statements."""
     entity_ids = await allocate_entity_ids(session, seller_id=caller.seller_id, count=len(orders))
-    drafts = [
-        build_invoice(
-            seller=caller.seller,
-            principal=caller.principal,
-            order=order,
-            picks=order_picks,
-            entity_id=entity_id,
-            now=now,
-            meta_fields=meta_fields,
-        )
-        for order, order_picks, entity_id in zip(orders, picks, entity_ids, strict=True)
-    ]
+    drafts = build_invoices(
+        seller=caller.seller,
+        principal=caller.principal,
+        orders=orders,
+        picks=picks,
+        entity_ids=entity_ids,
+        now=now,
+        meta_fields=meta_fields,
+    )
     # Invoice numbers given in the AR dialect share the unique key: refuse cleanly, not with
     # an IntegrityError (the rollback returns the entityIds, so no gap is left).
     numbers = [draft.invoice["invoice_number"] for draft in drafts]
