@@ -181,3 +181,51 @@ async def test_report_files_belong_to_their_seller(
     assert other.status_code == 404
     failure = await client.get(payload["failure_file_url"], headers=seller.headers)
     assert read_csv_report(failure.content) == []
+
+
+async def test_items_sheet_huge_quantities_fail_their_invoice_not_the_request(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database, tmp_path: Path
+) -> None:
+    customer = await create_customer(database, seller.seller_id)
+    invoices = [
+        [number, customer, "2025-03-01", "2025-03-31", 10, 0, 0, 0, 0]
+        for number in ("Q1", "Q2", "Q3")
+    ]
+    items = [
+        ["Q1", "Rods", "7214", "1e30", 1, 18],
+        ["Q2", "Bolts", "7318", 1000000000, 999999999999, 18],
+        ["Q3", "Nuts", "7318", 2, 5, 18],
+    ]
+    # The sheet name is matched like the headers, case-insensitively.
+    content = xlsx_bytes({"invoices": (HEADERS, invoices), "Items": (ITEM_HEADERS, items)})
+    response = await upload(client, seller.headers, content, "big.xlsx")
+    assert response.status_code == 200, response.text
+    payload = response.json()["payload"]
+    assert (
+        payload["success_count"],
+        payload["failure_count"],
+        payload["failure_count_second_file"],
+        payload["total_amount"],
+    ) == (1, 2, 2, 10.0)
+    assert [(r["invoiceNumber"], r["error"]) for r in payload["failureRequests"]] == [
+        ("Q1", "items row 2: quantity: must not exceed 1000000000 (got '1e30')"),
+        (
+            "Q2",
+            "items row 3: unitPrice: quantity x unitPrice must not exceed 999999999999.99",
+        ),
+    ]
+    saved = await _saved(database, seller.seller_id)
+    assert sorted(saved) == ["Q3"]
+    async with database.session_factory() as session:
+        lines = (
+            (
+                await session.execute(
+                    select(InvoiceLine).where(InvoiceLine.seller_id == seller.seller_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [(line.invoice_id, line.amount, line.tax) for line in lines] == [
+        (saved["Q3"].id, 1000, 180)
+    ]

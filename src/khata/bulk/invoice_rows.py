@@ -15,7 +15,7 @@ from khata.invoice.validation import (
     check_dates,
 )
 from khata.kit.errors import FieldError
-from khata.kit.money import MoneyError, parse_amount, to_paise
+from khata.kit.money import MAX_AMOUNT, MoneyError, parse_amount, to_paise
 
 INVOICE_FIELDS = (
     "invoiceNumber",
@@ -39,6 +39,8 @@ INVOICE_FIELDS = (
 INVOICE_REQUIRED = ("invoiceNumber", "customerId", "invoiceDate", "dueDate", "baseAmount")
 ITEM_FIELDS = ("invoiceNumber", "description", "hsnCode", "quantity", "unitPrice", "gstRate")
 ITEM_REQUIRED = ("invoiceNumber", "quantity", "unitPrice")
+MAX_QUANTITY = 1_000_000_000  # as an order line (order.schemas)
+MAX_PAISE = to_paise(MAX_AMOUNT)  # one line's quantity x unitPrice, like any single amount
 
 _TEXT_LIMITS = {
     "invoiceNumber": 64,
@@ -290,14 +292,22 @@ def check_item_row(cells: list[Any], columns: dict[str, int]) -> ItemRow | list[
     else:
         try:
             parsed = Decimal(cell_text(raw_quantity))
+            # Bounds first: int() of "1e999999999" would build a billion-digit number.
             if not parsed.is_finite() or parsed <= 0 or parsed != parsed.to_integral_value():
                 raise ValueError
-            quantity = int(parsed)
+            if parsed > MAX_QUANTITY:
+                check.errors.append(
+                    f"quantity: must not exceed {MAX_QUANTITY} (got '{cell_text(raw_quantity)}')"
+                )
+            else:
+                quantity = int(parsed)
         except (ArithmeticError, ValueError):
             check.errors.append(
                 f"quantity: must be a whole number above 0 (got '{cell_text(raw_quantity)}')"
             )
     unit_price = check.amount("unitPrice", required=True)
+    if quantity is not None and unit_price is not None and quantity * unit_price > MAX_PAISE:
+        check.errors.append(f"unitPrice: quantity x unitPrice must not exceed {MAX_AMOUNT}")
     rate = check.raw("gstRate")
     tax_rate_bp = 0
     if not _is_empty(rate):
