@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     whatsapp_webhook_url: str | None = None
     webhook_secret: str = "change-me"
     delivery_max_attempts: int = 5
+    # Retry n waits backoff * 2**n; a claimed message stays invisible to other workers for the
+    # lease, which must outlast one send (SMTP and gateway time out after 30 s).
+    delivery_backoff_seconds: int = 60
+    delivery_lease_seconds: int = 600
 
 
 @lru_cache

@@ -106,6 +106,8 @@ def worker_settings(
     smtp_port: int,
     gateway_url: str | None = None,
     max_attempts: int = 5,
+    backoff_seconds: int = 60,
+    lease_seconds: int = 600,
 ) -> Settings:
     return Settings(
         database_url=database.url,
@@ -117,4 +119,6 @@ def worker_settings(
         whatsapp_webhook_url=f"{gateway_url}/whatsapp" if gateway_url else None,
         webhook_secret="test-webhook-secret",
         delivery_max_attempts=max_attempts,
+        delivery_backoff_seconds=backoff_seconds,
+        delivery_lease_seconds=lease_seconds,
     )

@@ -180,13 +180,13 @@ async def test_refusing_smtp_server_is_retried_with_backoff_then_dead(
         [delivery_id] = await queue_dispatch(
             database, seller.seller_id, customer_id, [invoice.id], NOW
         )
-        settings = worker_settings(database, smtp_port=port, max_attempts=3)
-        base = timedelta(seconds=60)
+        # KHATA_DELIVERY_BACKOFF_SECONDS=45: retries after 90 s, then 180 s.
+        settings = worker_settings(database, smtp_port=port, max_attempts=3, backoff_seconds=45)
 
         moments = []
         at = NOW
         for _ in range(3):
-            await run_pass(database.session_factory, settings, at, backoff_base=base)
+            await run_pass(database.session_factory, settings, at)
             [row] = await deliveries(database, seller.seller_id)
             moments.append((row.status, row.attempts, row.next_attempt_at - at))
             # Not yet due again: a pass just before the next attempt leaves it alone.
@@ -194,7 +194,6 @@ async def test_refusing_smtp_server_is_retried_with_backoff_then_dead(
                 database.session_factory,
                 settings,
                 row.next_attempt_at - timedelta(seconds=1),
-                backoff_base=base,
             )
             at = row.next_attempt_at
         [row] = await deliveries(database, seller.seller_id)
@@ -208,8 +207,8 @@ async def test_refusing_smtp_server_is_retried_with_backoff_then_dead(
         ("DEAD", 3),
     ]
     # Exponential backoff: base * 2**attempts after each failure.
-    assert round(moments[0][2].total_seconds()) == 120
-    assert round(moments[1][2].total_seconds()) == 240
+    assert round(moments[0][2].total_seconds()) == 90
+    assert round(moments[1][2].total_seconds()) == 180
     assert row.status == "DEAD"
     assert row.sent_at is None
     assert row.last_error == "SMTP 554 5.7.1 Message rejected by policy"

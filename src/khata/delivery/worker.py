@@ -34,10 +34,10 @@ from khata.reminder.scheduler import schedule_reminders
 
 log = logging.getLogger("khata.worker")
 
-# How long a claimed message stays invisible to other workers while it is being sent. Far
-# longer than any SMTP or gateway timeout (30 s), so a live worker never loses its lease.
-LEASE = timedelta(minutes=10)
-BACKOFF_BASE = timedelta(seconds=60)
+# The lease (how long a claimed message stays invisible to other workers while it is being
+# sent) and the backoff base are settings: KHATA_DELIVERY_LEASE_SECONDS (600, far longer than
+# the 30 s SMTP and gateway timeouts, so a live worker never loses its lease) and
+# KHATA_DELIVERY_BACKOFF_SECONDS (60).
 BATCH_SIZE = 100
 CONCURRENCY = 8
 # `khata serve` sets this when it wants the app to run the worker in-process.
@@ -100,8 +100,9 @@ async def _claim_and_prepare(
     session: AsyncSession, *, now: datetime, settings: Settings, batch_size: int
 ) -> list[_Prepared]:
     """Claim a batch and render each message from what the database says right now."""
+    lease = timedelta(seconds=settings.delivery_lease_seconds)
     claimed = await repository.claim_due(
-        session, now=now, lease_until=now + LEASE, limit=batch_size
+        session, now=now, lease_until=now + lease, limit=batch_size
     )
     if not claimed:
         return []
@@ -169,7 +170,6 @@ async def run_pass(
     *,
     batch_size: int = BATCH_SIZE,
     concurrency: int = CONCURRENCY,
-    backoff_base: timedelta = BACKOFF_BASE,
     schedule: bool = True,
 ) -> PassResult:
     """One pass at `now`: queue due reminders, then send every message due at `now`.
@@ -179,6 +179,7 @@ async def run_pass(
     pass at a fixed `now` (tests, `--now`) stays reproducible and a live one stays accurate.
     """
     started = time.monotonic()
+    backoff = timedelta(seconds=settings.delivery_backoff_seconds)
 
     def current() -> datetime:
         return now + timedelta(seconds=time.monotonic() - started)
@@ -224,7 +225,7 @@ async def run_pass(
                 change["status"] = DEAD
             else:
                 result.failed += 1
-                change["next_attempt_at"] = current() + backoff_base * (2**delivery.attempts)
+                change["next_attempt_at"] = current() + backoff * (2**delivery.attempts)
             return change
 
         while True:
