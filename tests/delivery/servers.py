@@ -1,11 +1,13 @@
 """Real receiving servers for the delivery tests: an SMTP server (aiosmtpd) and an HTTP
 gateway (http.server in a thread), each counting what arrives per delivery id."""
 
+import asyncio
 import email
 import email.policy
 import json
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,9 +44,11 @@ class ReceivedMail:
 
 @dataclass
 class MailHandler:
-    """aiosmtpd handler: accepts (or, with `reply`, refuses) every message."""
+    """aiosmtpd handler: accepts (or, with `reply`, refuses) every message; with `hold_seconds`
+    it keeps the message but answers 250 only that much later (a sender can die meanwhile)."""
 
     reply: str | None = None
+    hold_seconds: float = 0.0
     mails: list[ReceivedMail] = field(default_factory=list)
     refused: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -58,6 +62,8 @@ class MailHandler:
         assert isinstance(message, EmailMessage)
         with self.lock:
             self.mails.append(ReceivedMail(list(envelope.rcpt_tos), message))
+        if self.hold_seconds:
+            await asyncio.sleep(self.hold_seconds)
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[ReceivedMail]:
@@ -100,6 +106,8 @@ class Gateway:
     calls: list[GatewayCall] = field(default_factory=list)
     # Status to answer; a list is consumed one per call (then 200).
     answers: list[int] = field(default_factory=list)
+    # Keep the call, answer only this much later (a sender can die meanwhile).
+    hold_seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def to(self, number: str) -> list[GatewayCall]:
@@ -120,11 +128,16 @@ def _gateway_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                 if status == 200:
                     gateway.calls.append(GatewayCall(self.path, dict(self.headers), raw))
             body = b'{"ok": true}' if status == 200 else b'{"error": "provider down"}'
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            if gateway.hold_seconds:
+                time.sleep(gateway.hold_seconds)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the sender gave up (or died) while the answer was held
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -5,9 +5,10 @@ import hashlib
 import hmac
 import json
 import smtplib
+import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, parseaddr
 from typing import Any
 
 import httpx
@@ -49,13 +50,21 @@ def verify(body: bytes, secret: str, header: str | None) -> bool:
     return header is not None and hmac.compare_digest(sign(body, secret), header)
 
 
+def message_id(envelope: Envelope, settings: Settings) -> str:
+    """The same Message-ID on every attempt of one delivery, so a receiver can drop the repeat
+    a crash between "accepted" and "recorded SENT" causes (make_msgid is random per call)."""
+    _name, address = parseaddr(settings.smtp_from)
+    domain = address.rpartition("@")[2] or "khata.local"
+    return f"<{envelope.delivery_id}.{envelope.seller_id}@{domain}>"
+
+
 def _email(envelope: Envelope, settings: Settings) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = envelope.recipient
     message["Subject"] = envelope.subject or ""
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(idstring=envelope.delivery_id, domain="khata.local")
+    message["Message-ID"] = message_id(envelope, settings)
     # Lets a mail server (or a test) tie the message to its outbox row.
     message[DELIVERY_HEADER] = envelope.delivery_id
     message.set_content(envelope.text)
@@ -69,7 +78,9 @@ def _send_smtp(envelope: Envelope, settings: Settings) -> None:
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
             if settings.smtp_starttls:
-                smtp.starttls()
+                # smtplib's default context checks no certificate: anyone on the path could
+                # read the password and the invoices. A server without STARTTLS fails the send.
+                smtp.starttls(context=ssl.create_default_context())
             if settings.smtp_user:
                 smtp.login(settings.smtp_user, settings.smtp_password or "")
             smtp.send_message(message)
