@@ -41,6 +41,7 @@ async def test_import_invoices_from_the_shell(
     # Exit code 2: the import ran, and some rows failed.
     assert process.returncode == 2, text
     assert "saved" in text and "total amount" in text and "1,180.00" in text
+    assert "failed (items sheet)" in text
     async with database.session_factory() as session:
         saved = (
             (await session.execute(select(Invoice).where(Invoice.seller_id == seller.seller_id)))

@@ -45,6 +45,8 @@ async def test_import_customers_from_the_shell(
     assert process.returncode == 2, text
     assert "not available" not in text
     assert "total rows" in text and "saved" in text and "failed" in text
+    # Only the lines of a customer file: no items sheet, no amounts.
+    assert "items sheet" not in text and "total amount" not in text
     async with database.session_factory() as session:
         saved = (
             (await session.execute(select(Customer).where(Customer.seller_id == seller.seller_id)))

@@ -109,17 +109,26 @@ def _cli_caller(seller: Seller) -> Caller:
     return Caller(seller=seller, principal=principal)
 
 
-def _print_summary(summary: JobSummary, report_dir: Path | None) -> None:
+def summary_lines(kind: str, summary: JobSummary) -> list[tuple[str, str]]:
+    """The summary's lines for this kind of file: a customer file has no items sheet and no
+    amounts, so it does not print lines that could only ever say 0."""
+    lines = [
+        ("total rows", str(summary.total_count)),
+        ("saved", str(summary.success_count)),
+        ("failed", str(summary.failure_count)),
+    ]
+    if kind == "invoices":
+        lines.append(("failed (items sheet)", str(summary.failure_count_second_file)))
+    lines.append(("with warnings", str(summary.warn_count)))
+    if kind == "invoices":
+        lines.append(("total amount", f"{from_paise(summary.total_amount):,}"))
+    return lines
+
+
+def _print_summary(kind: str, summary: JobSummary, report_dir: Path | None) -> None:
     table = Table(title=f"bulk job {summary.job_id}", show_header=False)
-    for label, value in (
-        ("total rows", summary.total_count),
-        ("saved", summary.success_count),
-        ("failed", summary.failure_count),
-        ("failed (items sheet)", summary.failure_count_second_file),
-        ("with warnings", summary.warn_count),
-        ("total amount", f"{from_paise(summary.total_amount):,}"),
-    ):
-        table.add_row(label, str(value))
+    for label, value in summary_lines(kind, summary):
+        table.add_row(label, value)
     console.print(table)
     base = Path(str(report_dir or get_settings().report_dir))
     seller_dir = next(base.glob(f"*/{summary.job_id}"), base)
@@ -132,7 +141,7 @@ def _command(kind: str, file: Path, seller: str, report_dir: Path | None) -> Non
     except KhataError as exc:
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(code=1) from exc
-    _print_summary(summary, report_dir)
+    _print_summary(kind, summary, report_dir)
     if summary.failure_count or summary.failure_count_second_file:
         raise typer.Exit(code=2)
 
