@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from khata.models import BulkJob, Invoice
-from tests.bulk.factories import csv_bytes, invoice_row, upload
+from tests.bulk.factories import csv_bytes, invoice_row, upload, xlsx_bytes
 from tests.support import Database, SellerContext, create_customer
 
 
@@ -57,6 +57,25 @@ def _bomb() -> bytes:
             "File is not UTF-8 text (undecodable byte near line 2)",
         ),
         ("fake.xlsx", b"invoiceNumber,customerId\n", "File is not a valid XLSX workbook"),
+        (
+            # A header alone (the template sent back, an emptied export) imports nothing: a
+            # 400 says so, where a 200 with total_count 0 would read as a success.
+            "header.csv",
+            b"invoiceNumber,customerId,invoiceDate,dueDate,baseAmount\r\n,,,,\r\n",
+            "invoices: the file has a header row but no data rows",
+        ),
+        (
+            "header.xlsx",
+            xlsx_bytes(
+                {
+                    "invoices": (
+                        ["invoiceNumber", "customerId", "invoiceDate", "dueDate", "baseAmount"],
+                        [],
+                    )
+                }
+            ),
+            "invoices: the file has a header row but no data rows",
+        ),
         ("binary.csv", b"PK\x03\x04\x00\x00", "File is not CSV text (it looks binary)"),
         (
             # The NUL is past the first 4 KiB that the binary sniff looks at.

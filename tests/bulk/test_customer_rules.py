@@ -159,10 +159,14 @@ async def test_bad_files_answer_400_naming_every_missing_column(
     assert response.status_code == 400
     assert "Only CSV or XLSX" in response.json()["errorResponse"]["errorMessage"]
 
+    # A header alone is refused like on the invoice upload: nothing to import is no success.
     response = await upload(
         client, seller.headers, b"customerId,legalName\n", "u.csv", CREATE + "/update"
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert response.json()["errorResponse"]["errorMessage"] == (
+        "customers: the file has a header row but no data rows"
+    )
     response = await upload(client, seller.headers, b"legalName\nX\n", "u.csv", CREATE + "/update")
     assert response.status_code == 400
     assert (

@@ -39,6 +39,7 @@ from khata.bulk.files import (
     Workbook,
     cell_text,
     open_csv,
+    require_data,
 )
 from khata.bulk.reports import ReportWriter
 from khata.bulk.service import (
@@ -211,6 +212,7 @@ class _CustomerJob:
         if self.staged.file_format == CSV:
             table = open_csv(self.staged.path, self.limits)
             self.columns = self.columns_of(table.headers)
+            require_data(table, what="customers")
             return await self._run(table)
         book = Workbook(self.staged.path, self.limits)
         try:
@@ -218,6 +220,7 @@ class _CustomerJob:
                 raise BadFile("Workbook has no customers sheet")
             table = book.table(0, what="customers sheet")
             self.columns = self.columns_of(table.headers)
+            require_data(table, what="customers")
             return await self._run(table)
         finally:
             book.close()

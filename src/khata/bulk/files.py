@@ -1,6 +1,7 @@
 """Reading bulk files: staging an upload on disk, checking it, and streaming its rows."""
 
 import csv
+import itertools
 import os
 import tempfile
 import zipfile
@@ -175,6 +176,16 @@ def map_headers(
     if missing:
         raise BadFile(f"{what}: missing required columns: {', '.join(missing)}")
     return columns
+
+
+def require_data(table: Table, *, what: str) -> None:
+    """A header with no row under it is refused (400, nothing written): an import that can
+    only ever report "0 of 0" is a mistake (an emptied export, the template sent back), and a
+    success with nothing imported is exactly what users must not be told."""
+    first = next(table.rows, None)
+    if first is None:
+        raise BadFile(f"{what}: the file has a header row but no data rows")
+    table.rows = itertools.chain([first], table.rows)
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:

@@ -23,6 +23,7 @@ from khata.bulk.files import (
     cell_text,
     map_headers,
     open_csv,
+    require_data,
 )
 from khata.bulk.invoice_rows import (
     INVOICE_FIELDS,
@@ -304,6 +305,7 @@ class InvoiceImport:
             columns = map_headers(
                 table.headers, known=INVOICE_FIELDS, required=INVOICE_REQUIRED, what="invoices"
             )
+            require_data(table, what="invoices")
             return await self._run(table, columns, items)
         finally:
             if book is not None:
