@@ -1,5 +1,6 @@
 """The two response envelopes: commerce `{success, data, message, count}` and AR (Enkash)."""
 
+import json
 from typing import Any
 
 from khata.kit.errors import FieldError
@@ -25,6 +26,16 @@ def ar_ok(payload: Any, message: str = "Success") -> dict[str, Any]:
     }
 
 
+def json_safe(value: Any) -> Any:
+    """`value` if it is strict JSON, else its text: a rejected 1e309 (Infinity to Python's
+    parser) or NaN would otherwise make the error answer itself fail to render (a 500)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return str(value)
+    return value
+
+
 def ar_error(
     *,
     status: int,
@@ -37,7 +48,11 @@ def ar_error(
     return {
         "errorResponse": {
             "apiSubErrors": [
-                {"field": e.field, "message": e.message, "rejectedValue": e.rejected_value}
+                {
+                    "field": e.field,
+                    "message": e.message,
+                    "rejectedValue": json_safe(e.rejected_value),
+                }
                 for e in sub_errors or []
             ],
             "errorMessage": message,

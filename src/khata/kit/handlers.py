@@ -1,6 +1,5 @@
 """Exception handlers and request-id middleware: every failure in its dialect's envelope."""
 
-import json
 import logging
 from typing import Any
 
@@ -12,9 +11,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from khata.config import get_settings
 from khata.kit.dialect import Dialect, dialect_for_path
-from khata.kit.envelopes import ar_error, commerce_error
+from khata.kit.envelopes import ar_error, commerce_error, json_safe
 from khata.kit.errors import ClientRequestError, FieldError, KhataError, ValidationFailed
 from khata.kit.ids import new_object_id
+from khata.kit.textsafety import MESSAGE, screen
 from khata.kit.timeutil import enkash_timestamp, utc_now
 
 logger = logging.getLogger("khata")
@@ -79,14 +79,6 @@ def render_error(request: Request, exc: KhataError) -> JSONResponse:
     return JSONResponse(commerce_error(exc.message), status_code=status, headers=headers)
 
 
-def _json_safe(value: Any) -> Any:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return value
-
-
 def _field_name(loc: tuple[int | str, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
     return ".".join(parts) or "body"
@@ -110,7 +102,7 @@ def validation_error_from(request: Request, exc: RequestValidationError) -> Khat
         message = str(error.get("msg", "is invalid"))
         if error.get("type") == "missing":
             message = "is required"
-        rejected = None if error.get("type") == "missing" else _json_safe(error.get("input"))
+        rejected = None if error.get("type") == "missing" else json_safe(error.get("input"))
         field_errors.append(FieldError(field, message, rejected))
     summary = "Validation error: " + "; ".join(f"{e.field} {e.message}" for e in field_errors)
     return ValidationFailed(field_errors, summary)
@@ -162,7 +154,8 @@ def _internal_error_body(scope: Scope, request_id: str) -> tuple[int, dict[str, 
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (echoed as X-Request-ID) and turns a crash into a clean 500."""
+    """Gives every request an id (echoed as X-Request-ID), refuses text no column can hold
+    (kit.textsafety) and turns a crash into a clean 500."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -186,6 +179,12 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        problem, receive = await screen(scope, receive)
+        if problem is not None:
+            error = ValidationFailed([problem], f"Validation error: {problem.field} {MESSAGE}")
+            response = render_error(Request(scope), error)
+            await response(scope, receive, send_with_id)
+            return
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
