@@ -1,7 +1,8 @@
 """Every query of invoicing orders: set-based reads, row locks and batched writes.
 
 The bulk path sends a fixed number of statements however many orders it holds: each read
-takes all ids at once (IN), each write is one executemany or one UPDATE.
+takes all ids at once (one array parameter on PostgreSQL), each insert is one COPY (one
+executemany on SQLite), the order lines one UPDATE.
 """
 
 import json
@@ -13,14 +14,18 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
+    String,
     Table,
     case,
     func,
     insert,
     inspect,
+    literal,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.models import (
@@ -70,6 +75,16 @@ class LineState:
         return self.quantity - self.invoiced_quantity
 
 
+def _one_of(session: AsyncSession, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """`column IN (...)`. On PostgreSQL `IN (SELECT unnest(array))`: one parameter, so the
+    statement text (and asyncpg's prepared statement) is the same for 1 or 1,000 ids and
+    SQLAlchemy does not render a thousand placeholders; it plans as a semi-join (not
+    `= ANY(array)`, whose generic plan compares every row of the seller with every element)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column.in_(select(func.unnest(literal(list(values), ARRAY(String)))))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]
+
+
 def as_row(invoice: Invoice) -> Row:
     return {key: getattr(invoice, key) for key in _INVOICE_COLUMNS}
 
@@ -93,7 +108,7 @@ async def order_heads(
             Customer,
             (Customer.seller_id == SalesOrder.seller_id) & (Customer.id == SalesOrder.customer_id),
         )
-        .where(SalesOrder.seller_id == seller_id, SalesOrder.id.in_(order_ids))
+        .where(SalesOrder.seller_id == seller_id, _one_of(session, SalesOrder.id, order_ids))
     )
     return {
         row.id: OrderHead(
@@ -128,7 +143,7 @@ async def lock_order_lines(
             OrderLine.tax_rate_bp,
             OrderLine.invoiced_quantity,
         )
-        .where(OrderLine.seller_id == seller_id, OrderLine.order_id.in_(order_ids))
+        .where(OrderLine.seller_id == seller_id, _one_of(session, OrderLine.order_id, order_ids))
         .order_by(OrderLine.id)
         .with_for_update()
     )
@@ -145,7 +160,7 @@ async def lock_lines_by_id(
 ) -> list[str]:
     result = await session.execute(
         select(OrderLine.id)
-        .where(OrderLine.seller_id == seller_id, OrderLine.id.in_(line_ids))
+        .where(OrderLine.seller_id == seller_id, _one_of(session, OrderLine.id, line_ids))
         .order_by(OrderLine.id)
         .with_for_update()
     )
@@ -157,7 +172,7 @@ async def taken_invoice_numbers(
 ) -> list[str]:
     result = await session.execute(
         select(Invoice.invoice_number).where(
-            Invoice.seller_id == seller_id, Invoice.invoice_number.in_(numbers)
+            Invoice.seller_id == seller_id, _one_of(session, Invoice.invoice_number, numbers)
         )
     )
     return list(result.scalars())
@@ -175,18 +190,17 @@ async def _insert_many(session: AsyncSession, model: type[Base], rows: Sequence[
         await session.execute(insert(table), list(rows))
         return
     columns = [column.key for column in table.columns]
-    json_columns = {column.key for column in table.columns if isinstance(column.type, JSON)}
+    json_indexes = [i for i, column in enumerate(table.columns) if isinstance(column.type, JSON)]
     getter = itemgetter(*columns)
-    if json_columns:
-        records = [
-            tuple(
-                _json_text(value) if key in json_columns else value
-                for key, value in zip(columns, getter(row), strict=True)
-            )
-            for row in rows
-        ]
-    else:
-        records = [getter(row) for row in rows]
+    records: list[tuple[Any, ...]] = []
+    for row in rows:
+        record = getter(row)
+        if json_indexes:
+            values = list(record)
+            for i in json_indexes:
+                values[i] = _json_text(values[i])
+            record = tuple(values)
+        records.append(record)
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
@@ -218,7 +232,7 @@ async def mark_orders_fully_invoiced(
     """A bulk invoice takes all that is left of every line: one UPDATE for all its orders."""
     await session.execute(
         update(OrderLine)
-        .where(OrderLine.seller_id == seller_id, OrderLine.order_id.in_(order_ids))
+        .where(OrderLine.seller_id == seller_id, _one_of(session, OrderLine.order_id, order_ids))
         .values(invoiced_quantity=OrderLine.quantity)
         .execution_options(synchronize_session=False)
     )
@@ -232,7 +246,7 @@ async def add_invoiced_quantities(
         return
     await session.execute(
         update(OrderLine)
-        .where(OrderLine.seller_id == seller_id, OrderLine.id.in_(list(deltas)))
+        .where(OrderLine.seller_id == seller_id, _one_of(session, OrderLine.id, list(deltas)))
         .values(
             invoiced_quantity=OrderLine.invoiced_quantity
             + case(dict(deltas), value=OrderLine.id, else_=0)
@@ -261,7 +275,10 @@ async def lines_of_invoices(
         return found
     result = await session.execute(
         select(InvoiceLine)
-        .where(InvoiceLine.seller_id == seller_id, InvoiceLine.invoice_id.in_(invoice_ids))
+        .where(
+            InvoiceLine.seller_id == seller_id,
+            _one_of(session, InvoiceLine.invoice_id, invoice_ids),
+        )
         .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
     )
     for line in result.scalars():
@@ -285,7 +302,7 @@ async def mails_sent(
         )
         .where(
             DeliveryInvoice.seller_id == seller_id,
-            DeliveryInvoice.invoice_id.in_(invoice_ids),
+            _one_of(session, DeliveryInvoice.invoice_id, invoice_ids),
             Delivery.channel == "EMAIL",
             Delivery.status == "SENT",
             Delivery.sent_at.is_not(None),
