@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from khata.delivery.worker import run_pass
 from khata.models import Customer, Delivery
-from khata.reminder.scheduler import latest_occurrence
+from khata.reminder import scheduler
+from khata.reminder.scheduler import latest_occurrence, schedule_reminders
 from tests.delivery.factories import create_invoice, create_rule, update_invoice, worker_settings
 from tests.delivery.servers import (
     Gateway,
@@ -24,7 +25,7 @@ from tests.delivery.servers import (
     running_gateway,
     running_smtp_server,
 )
-from tests.support import Database, SellerContext, create_customer
+from tests.support import Database, SellerContext, count_statements, create_customer
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -412,3 +413,72 @@ def test_latest_occurrence_rules() -> None:
     utc = ZoneInfo("UTC")
     assert occurrence(datetime(2027, 1, 31, 4, 30, tzinfo=utc)) == date(2027, 1, 31)
     assert occurrence(datetime(2027, 1, 31, 4, 29, tzinfo=utc)) is None
+
+
+async def _schedule(database: Database, moment: datetime) -> tuple[int, int]:
+    """One scheduler pass at `moment`: (messages queued, SQL statements it took)."""
+    with count_statements(database.engine) as counter:
+        async with database.session_factory() as session, session.begin():
+            queued = await schedule_reminders(session, now=moment)
+    return queued, counter.count
+
+
+async def test_scheduler_statements_stay_constant_from_1_to_200_due_invoices(
+    world: World,
+) -> None:
+    # Dates of 2001: other tests' invoices (due years later) are left out by the SQL date
+    # filter, so only this seller's reminders are queued here.
+    seller_id = world.seller.seller_id
+    lone = await world.customer(sms=True)
+    lone_invoice = await create_invoice(
+        world.database, seller_id, lone, invoice_number="INV-S0", due_date=date(2001, 3, 10)
+    )
+    await create_rule(world.database, seller_id, lone, due_date_difference=0)
+    one = await _schedule(world.database, ist(date(2001, 3, 10)))
+    await update_invoice(world.database, lone_invoice, receivable_status="PAID", balance_amount=0)
+
+    for n in range(20):
+        customer = await world.customer(sms=True)
+        await create_rule(world.database, seller_id, customer, due_date_difference=0)
+        for k in range(10):
+            await create_invoice(
+                world.database,
+                seller_id,
+                customer,
+                invoice_number=f"INV-S{n}-{k}",
+                due_date=date(2001, 4, 10 + k % 2),
+            )
+    many = await _schedule(world.database, ist(date(2001, 4, 11)))
+
+    # Each customer: one message per channel for the invoices due on the 10th, one for the 11th.
+    assert one[0] == 2
+    assert many[0] == 20 * 2 * 2
+    assert one[1] == many[1]
+    assert many[1] <= 4  # candidates, contacts, the batched insert, its invoice links
+
+
+async def test_scheduler_reads_only_invoices_whose_first_occurrence_has_come(
+    world: World,
+) -> None:
+    seller_id = world.seller.seller_id
+    customer = await world.customer()
+    await create_rule(world.database, seller_id, customer, due_date_difference=-5)
+    due = {}
+    for number, day in (("INV-F1", date(2002, 5, 15)), ("INV-F2", date(2002, 5, 16))):
+        invoice = await create_invoice(
+            world.database, seller_id, customer, invoice_number=number, due_date=day
+        )
+        due[invoice.id] = number
+    moment = ist(date(2002, 5, 10), 10, 0)  # the first occurrence of INV-F1's rule
+
+    async with world.database.session_factory() as session:
+        read = [
+            due[c.invoice_id]
+            for c in await scheduler._candidates(session, moment)
+            if c.invoice_id in due
+        ]
+    queued, _ = await _schedule(world.database, moment)
+
+    # INV-F2's occurrence (11 May) is more than a day ahead of every time zone: not read.
+    assert read == ["INV-F1"]
+    assert queued == 1

@@ -17,10 +17,10 @@ customers simply stop qualifying, so their next reminder is never queued.
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import ColumnElement, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.delivery import outbox
@@ -78,8 +78,28 @@ def latest_occurrence(
     return day, _at(day, reminder_time, zone)
 
 
-async def _candidates(session: AsyncSession) -> list[Candidate]:
-    """Every (invoice, rule) pair that may remind: one query across all sellers."""
+# No time zone is more than 14 hours ahead of UTC (Pacific/Kiritimati).
+_MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+def _first_occurrence_not_after(session: AsyncSession, now: datetime) -> ColumnElement[bool]:
+    """SQL: the rule's first occurrence day (due date + dueDateDifference) is not after the
+    latest local date any seller can have at `now`. Conservative by at most a day; the exact
+    check (reminderTime in the seller's zone) is `latest_occurrence`'s."""
+    latest_local_day = (now.astimezone(UTC) + _MAX_UTC_OFFSET).date()
+    if session.get_bind().dialect.name == "postgresql":
+        # date + integer is a date in PostgreSQL.
+        return Invoice.due_date + ReminderRule.due_date_difference <= latest_local_day
+    # SQLite keeps dates as 'YYYY-MM-DD' text; date(d, '-3 days') shifts and stays comparable.
+    first_day = func.date(
+        Invoice.due_date, func.printf("%d days", ReminderRule.due_date_difference)
+    )
+    return first_day <= latest_local_day.isoformat()
+
+
+async def _candidates(session: AsyncSession, now: datetime) -> list[Candidate]:
+    """Every (invoice, rule) pair that may remind at `now`: one query across all sellers, which
+    leaves out the pairs whose first occurrence is still ahead (most open invoices)."""
     query = (
         select(
             Invoice.seller_id,
@@ -114,6 +134,7 @@ async def _candidates(session: AsyncSession) -> list[Candidate]:
             Customer.status == "ACTIVE",
             Customer.deleted.is_(False),
             ReminderRule.deleted.is_(False),
+            _first_occurrence_not_after(session, now),
         )
     )
     return [Candidate(*row) for row in await session.execute(query)]
@@ -142,7 +163,7 @@ async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
     """Queue the reminders that are due at `now` and not queued before; answers how many
     messages were queued. A constant number of statements per seller with reminders due."""
     chosen: dict[tuple[str, str], tuple[datetime, list[Candidate], date]] = {}
-    for candidate in await _candidates(session):
+    for candidate in await _candidates(session, now):
         occurrence = latest_occurrence(
             due_date=candidate.due_date,
             due_date_difference=candidate.due_date_difference,
