@@ -273,3 +273,46 @@ async def test_cross_field_rules_and_contacts_match_the_create_api(
     assert [(e["field"], e["message"]) for e in api.json()["errorResponse"]["apiSubErrors"]] == [
         ("tds", "cannot exceed the net amount")
     ]
+
+
+async def test_ragged_rows_short_ones_miss_cells_long_ones_fail_naming_the_extra_cells(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer = await create_customer(database, seller.seller_id)
+    header = "invoiceNumber,customerId,invoiceDate,dueDate,baseAmount,note"
+    text = (
+        f"{header}\n"
+        f"G1,{customer},2025-01-10,2025-02-09,100,ok,,\n"  # trailing empty cells: fine
+        f"G2,{customer},2025-01-10,2025-02-09,100,ok,stray,=1+1\n"
+        f"G3,{customer},2025-01-10\n"
+        f"G4,{customer},2025-01-10,2025-02-09,abc,x,y\n"
+    )
+    response = await upload(client, seller.headers, text.encode())
+    payload = response.json()["payload"]
+    assert (payload["total_count"], payload["success_count"], payload["failure_count"]) == (
+        4,
+        1,
+        3,
+    )
+    assert payload["total_amount"] == 100.0
+    assert [(r["invoiceNumber"], r["error"]) for r in payload["failureRequests"]] == [
+        ("G2", "row has 8 cells but the header has 6 columns (extra: 'stray', '=1+1')"),
+        ("G3", "dueDate: is required; baseAmount: is required"),
+        (
+            "G4",
+            "row has 7 cells but the header has 6 columns (extra: 'y'); "
+            "baseAmount: must be a number (got 'abc')",
+        ),
+    ]
+    report = read_csv_report(
+        (await client.get(payload["failure_file_url"], headers=seller.headers)).content
+    )
+    assert [list(r.values()) for r in report][0] == [
+        "G2",
+        customer,
+        "2025-01-10",
+        "2025-02-09",
+        "100",
+        "ok",
+        "row has 8 cells but the header has 6 columns (extra: 'stray', '=1+1')",
+    ]

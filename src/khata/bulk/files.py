@@ -188,6 +188,19 @@ def require_data(table: Table, *, what: str) -> None:
     table.rows = itertools.chain([first], table.rows)
 
 
+def overflow_error(cells: Sequence[Any], width: int) -> str | None:
+    """Cells past the header's last column have no name to go under, so the row would lose
+    them without a word; a row with any such non-empty cell fails, naming them. (Trailing
+    empty cells, as spreadsheets often export, are not a problem.)"""
+    if len(cells) <= width:
+        return None
+    extra = [cell_text(cell) for cell in cells[width:]]
+    if not any(extra):
+        return None
+    shown = ", ".join(f"'{text}'" for text in extra if text)
+    return f"row has {len(cells)} cells but the header has {width} columns (extra: {shown})"
+
+
 def _csv_rows(path: Path) -> Iterator[list[str]]:
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
         yield from csv.reader(handle)

@@ -23,6 +23,7 @@ from khata.bulk.files import (
     cell_text,
     map_headers,
     open_csv,
+    overflow_error,
     require_data,
 )
 from khata.bulk.invoice_rows import (
@@ -278,6 +279,7 @@ class InvoiceImport:
         self.progress = progress
         self.job_id = job_id or new_object_id(now.timestamp())
         self._seen_numbers: set[str] = set()
+        self._width = 0  # columns of the header
 
     def _open(self) -> tuple[Table, _Items | None, Workbook | None]:
         """Every whole-file check happens here, before anything is written."""
@@ -321,7 +323,7 @@ class InvoiceImport:
             self.report_dir, self.seller_id, self.job_id, file_format
         )
         headers = display_headers(table.headers, INVOICE_FIELDS)
-        width = len(headers)
+        width = self._width = len(headers)
         success = ReportWriter(success_path, file_format, [*headers, "invoiceId", "warnings"])
         failure = ReportWriter(failure_path, file_format, [*headers, "error"])
         extra_columns = [(index, name) for index, name in enumerate(headers) if name not in columns]
@@ -478,6 +480,7 @@ class InvoiceImport:
         outcomes: list[_Outcome] = []
         candidates: list[tuple[_Outcome, InvoiceRow]] = []
         seen = self._seen_numbers
+        width = self._width
         item_errors = items.errors_by_number if items is not None else None
         for index, cells in enumerate(batch):
             if index and not index % _YIELD_EVERY:
@@ -485,6 +488,10 @@ class InvoiceImport:
             outcome = _Outcome(cells=cells)
             outcomes.append(outcome)
             checked = check_invoice_row(cells, columns)
+            overflow = overflow_error(cells, width) if len(cells) > width else None
+            if overflow is not None:
+                outcome.errors = [overflow, *(checked if isinstance(checked, list) else [])]
+                continue
             if not isinstance(checked, InvoiceRow):
                 outcome.errors = checked
                 continue
