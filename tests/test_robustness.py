@@ -5,13 +5,17 @@ OpenAPI schema, so a route added later is swept without being listed here. A bad
 never answer 500, must answer a status its dialect documents, in that dialect's envelope.
 """
 
+import json
+import re
 from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from khata.kit.ids import new_customer_id, new_object_id
 from tests.robustness_support import (
     PATH_GARBAGE,
     QUERY_GARBAGE,
@@ -275,3 +279,243 @@ async def test_an_infinite_amount_is_named_in_the_error_not_a_500(
     errors = response.json()["errorResponse"]["apiSubErrors"]
     assert [e["field"] for e in errors] == ["baseAmount"]
     assert errors[0]["rejectedValue"] == "inf"
+
+
+# A body that is valid apart from whose ids it names, per route whose path takes an id: the
+# request must reach the tenant check, not stop at validation.
+WALL_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PATCH", "/api/v0/customer/{customerId}"): {"legalName": "Stolen Ltd"},
+    ("POST", "/api/v0/customer/{customerId}/reminder"): {
+        "dueDateDifference": 1,
+        "reminderType": "ONCE",
+        "reminderTime": "09:00",
+    },
+    ("PATCH", "/api/v0/customer/reminder/{customerReminderId}"): {"stage": "stolen"},
+    ("PATCH", "/api/v0/invoice/{invoiceId}"): {"description": "stolen"},
+}
+
+
+PER_ITEM_ROUTES = {"/api/v0/invoice/bulk/dispatch", "/api/v0/invoice/bulk/delete"}
+
+
+def _body_id_requests(world: World) -> list[tuple[str, str, dict[str, Any]]]:
+    """Routes that take the other seller's ids in the body (one id each, so a ghost id can
+    stand in for it)."""
+    return [
+        ("POST", "/invoices/bulk", {"orderIds": [world.order_id]}),
+        ("POST", "/invoices", {"orderId": world.order_id}),
+        (
+            "POST",
+            "/orders",
+            {
+                "customerId": world.customer_id,
+                "lineItems": [{"name": "Bolt", "quantity": 1, "unitPrice": 10, "taxRate": 18}],
+            },
+        ),
+        (
+            "POST",
+            "/api/v0/invoice",
+            {
+                "customerId": world.customer_id,
+                "invoiceNumber": "STOLEN-1",
+                "invoiceDate": "2026-11-01",
+                "dueDate": "2026-11-30",
+                "baseAmount": 100,
+            },
+        ),
+        ("POST", "/api/v0/invoice/bulk/dispatch", {"invoiceIds": [world.ar_invoice_id]}),
+        ("POST", "/api/v0/invoice/bulk/delete", {"invoiceIds": [world.ar_invoice_id]}),
+        (
+            "POST",
+            "/api/v0/invoice/status-change",
+            {
+                "invoiceId": world.ar_invoice_id,
+                "statusTransition": {"currentStatus": "CREATED", "newStatus": "CANCELLED"},
+                "objectVersion": {"currentVersion": 1},
+                "remarks": "stolen",
+            },
+        ),
+        (
+            "POST",
+            "/api/v0/payment",
+            {
+                "paymentId": "PAY-STOLEN",
+                "type": "OFFPLATFORM",
+                "mode": "NEFT",
+                "utr": "U1",
+                "amount": 10,
+                "paidOn": "2026-11-20",
+                "invoices": [{"invoiceId": world.paid_invoice_id, "amount": 10}],
+            },
+        ),
+        (
+            "POST",
+            "/api/v0/invoice/payment-confirmation",
+            {"paymentId": world.payment_id, "response": "ACCEPT", "remarks": "stolen"},
+        ),
+    ]
+
+
+def _ghost_of(real: str) -> str:
+    """An id of the same shape that no seller has."""
+    if real.startswith("KC"):
+        return new_customer_id()
+    if real.startswith("PAY-"):
+        return "PAY-" + "G" * (len(real) - 4)
+    return new_object_id()
+
+
+def _comparable(response: httpx.Response, the_id: str) -> tuple[int, str]:
+    """Status and body with the id, request id and clock masked: what tells the two apart."""
+    text = response.text.replace(the_id, "<ID>")
+    text = re.sub(r'"requestId":"[^"]*"', "", text)
+    text = re.sub(r'"timestamp":"[^"]*"', "", text)
+    return response.status_code, text
+
+
+async def _snapshot(client: httpx.AsyncClient, headers: dict[str, str], world: World) -> Any:
+    """Everything seller A can read about its rows (compared before and after B's attempts)."""
+    reads = [
+        f"/api/v0/customer/{world.customer_id}",
+        f"/api/v0/customer/{world.customer_id}/contacts",
+        f"/api/v0/customer/{world.customer_id}/reminders",
+        f"/api/v0/customer/{world.customer_id}/history",
+        f"/api/v0/customer/reminder/{world.reminder_id}",
+        f"/orders/{world.order_id}",
+        f"/invoices/{world.commerce_invoice_id}",
+        f"/api/v0/invoice/{world.ar_invoice_id}",
+        f"/api/v0/invoice/{world.ar_invoice_id}/history",
+        f"/api/v0/invoice/{world.paid_invoice_id}",
+        f"/api/v0/invoice/{world.paid_invoice_id}/deliveries",
+        f"/api/v0/payment/{world.payment_id}",
+        f"/api/v0/bulk/{world.job_id}",
+        f"/api/v0/bulk/{world.job_id}/files/success",
+        f"/api/v0/bulk/{world.job_id}/files/failure",
+    ]
+    snapshot = {}
+    for url in reads:
+        response = await client.get(url, headers=headers)
+        assert response.status_code == 200, (url, response.text)
+        snapshot[url] = response.content
+    return snapshot
+
+
+async def test_another_sellers_ids_answer_exactly_as_missing_ids_and_change_nothing(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    seller: SellerContext,
+    other_seller: SellerContext,
+    world: World,
+) -> None:
+    before = await _snapshot(client, seller.headers, world)
+    b = {**other_seller.headers, **JSON}
+    ids = world.path_values()
+    ghosts = {name: _ghost_of(value) for name, value in ids.items() if name != "kind"}
+    problems: list[str] = []
+    covered = 0
+    for endpoint in endpoints_of(app):
+        if not endpoint.path_params:
+            continue
+        body = WALL_BODIES.get((endpoint.method, endpoint.path))
+        if endpoint.body_media == "application/json":
+            assert body is not None, f"add a valid body for {endpoint} to WALL_BODIES"
+        content = json.dumps(body).encode() if body is not None else None
+        theirs = await client.request(
+            endpoint.method, endpoint.url(**ids), headers=b, content=content
+        )
+        ghost = await client.request(
+            endpoint.method, endpoint.url(**{**ids, **ghosts}), headers=b, content=content
+        )
+        covered += 1
+        the_id = ids[endpoint.path_params[0]]
+        ghost_id = ghosts[endpoint.path_params[0]]
+        if theirs.status_code != 404 or envelope_problem(endpoint.path, theirs):
+            problems.append(f"{endpoint}: {theirs.status_code} {theirs.text[:200]}")
+        elif _comparable(theirs, the_id) != _comparable(ghost, ghost_id):
+            problems.append(f"{endpoint}: differs from a missing id: {theirs.text[:200]}")
+    for method, path, body in _body_id_requests(world):
+        text = json.dumps(body)
+        the_id = next(v for v in asdict(world).values() if v in text)
+        ghost_id = _ghost_of(the_id)
+        theirs = await client.request(method, path, headers=b, content=text)
+        ghost = await client.request(
+            method, path, headers=b, content=text.replace(the_id, ghost_id)
+        )
+        covered += 1
+        # Bulk dispatch/delete answer 200 with a result per invoice (DESIGN); everything else
+        # refuses the request as a whole.
+        per_item = path in PER_ITEM_ROUTES and theirs.status_code == 200
+        per_item = per_item and theirs.json()["payload"]["successCount"] == 0
+        if (theirs.status_code < 300 and not per_item) or theirs.status_code in (403, 500):
+            problems.append(f"{method} {path}: {theirs.status_code} {theirs.text[:200]}")
+        elif _comparable(theirs, the_id) != _comparable(ghost, ghost_id):
+            problems.append(f"{method} {path}: differs from a missing id: {theirs.text[:200]}")
+    assert not problems, "\n".join(problems)
+    assert covered >= 30
+    # Seller A's rows came through untouched, byte for byte.
+    assert await _snapshot(client, seller.headers, world) == before
+
+
+async def test_another_sellers_lists_and_searches_never_show_a_row(
+    client: httpx.AsyncClient, seller: SellerContext, other_seller: SellerContext, world: World
+) -> None:
+    b = other_seller.headers
+    mine = [world.customer_id, world.order_id, world.commerce_invoice_id, world.ar_invoice_id]
+    reads = [
+        await client.get("/orders", headers=b),
+        await client.get("/orders", params={"customerId": world.customer_id}, headers=b),
+        await client.get("/invoices", headers=b),
+        await client.get("/invoices", params={"orderId": world.order_id}, headers=b),
+        await client.get("/invoices", params={"customerId": world.customer_id}, headers=b),
+    ]
+    for read in reads:
+        assert read.status_code == 200, read.text
+        assert read.json()["data"] == [] and read.json()["count"] == 0
+    searches = [
+        ("/api/v0/customer/search", {}),
+        ("/api/v0/customer/search", {"customerIds": [world.customer_id]}),
+        ("/api/v0/customer/search", {"legalName": "Robust Buyer"}),
+        ("/api/v0/invoice/search", {}),
+        ("/api/v0/invoice/search", {"customerIds": [world.customer_id]}),
+        ("/api/v0/invoice/search", {"customerLegalName": "Robust Buyer"}),
+    ]
+    for path, body in searches:
+        found = await client.post(path, json=body, headers=b)
+        assert found.status_code == 200, found.text
+        assert found.json()["payload"]["totalCount"] == 0
+        reads.append(found)
+    for read in reads:
+        assert not any(the_id in read.text for the_id in mine), read.text
+    # The same searches as seller A do find the rows: the filters above were not just empty.
+    own = await client.post(
+        "/api/v0/invoice/search", json={"customerIds": [world.customer_id]}, headers=seller.headers
+    )
+    assert own.json()["payload"]["totalCount"] == 4
+
+
+async def test_naming_another_seller_in_the_query_is_403_on_every_private_route(
+    app: FastAPI, client: httpx.AsyncClient, seller: SellerContext, other_seller: SellerContext
+) -> None:
+    sweep = Sweep(client)
+    routes = [e for e in endpoints_of(app) if not e.public and e.path != "/healthz"]
+    for endpoint in routes:
+        url = endpoint.url(**dict.fromkeys(endpoint.path_params, "0123456789abcdef01234567"))
+        kwargs: dict[str, Any] = {}
+        headers = dict(other_seller.headers)
+        if endpoint.body_media == "application/json":
+            headers.update(JSON)
+            kwargs["content"] = b"{}"
+        elif endpoint.body_media == "multipart/form-data":
+            kwargs["files"] = {"file": ("a.csv", b"invoiceNumber\n")}
+        for name in SELLER_PARAMETERS:
+            await sweep.send(
+                endpoint,
+                f"{name}=A",
+                url,
+                headers=headers,
+                expect=403,
+                params={name: seller.seller_id},
+                **kwargs,
+            )
+    sweep.assert_clean()
+    assert sweep.sent >= 120
