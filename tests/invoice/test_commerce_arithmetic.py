@@ -1,10 +1,15 @@
-"""The bulk path's integer shortcuts give exactly the shared rules' figures, to the paisa."""
+"""The bulk path's shortcuts give exactly the shared rules' figures and bytes, to the paisa."""
 
+import json
 import random
+from datetime import UTC, date, datetime
+
+from fastapi.responses import JSONResponse
 
 from khata.invoice.amounts import line_amounts
-from khata.invoice.commerce_views import wire_amount
+from khata.invoice.commerce_views import invoice_wire, invoices_answer, wire_amount
 from khata.invoice.from_orders import line_tax
+from khata.kit.envelopes import commerce_ok
 from khata.kit.money import wire_paise
 
 
@@ -30,3 +35,49 @@ def test_wire_amounts_are_the_same_numbers_as_kit_money() -> None:
     for paise in values:
         assert wire_amount(paise) == wire_paise(paise), paise
         assert repr(wire_amount(paise)) == repr(wire_paise(paise)), paise
+
+
+def test_bulk_answer_is_byte_for_byte_what_json_response_renders() -> None:
+    now = datetime(2025, 12, 8, 20, 43, 20, 608_123, tzinfo=UTC)
+    invoice = {
+        "order_id": "o1",
+        "entity_id": 7,
+        "net_amount": 1_18_000,
+        "created_by_id": "p1",
+        "created_by_name": 'Rāma & Sons "quoted"',
+        "created_by_type": "API_KEY",
+        "meta_fields": [{"k": "ü"}],
+        "created_at": now,
+        "updated_at": now,
+        "id": "i1",
+        "invoice_number": "INV-7",
+        "customer_id": "c1",
+        "receivable_status": "CREATED",
+        "invoice_date": date(2025, 12, 9),
+        "due_date": date(2026, 1, 8),
+        "base_amount": 1_00_000,
+        "cgst": 9_000,
+        "sgst": 9_000,
+        "igst": 0,
+        "balance_amount": 1_18_000,
+    }
+    line = {
+        "order_line_id": "l1",
+        "quantity": 2,
+        "id": "il1",
+        "sku": None,
+        "name": "Chai ☕",
+        "hsn_code": "0902",
+        "unit_price": 50_000,
+        "tax_rate_bp": 1800,
+        "amount": 1_00_000,
+        "tax": 18_000,
+    }
+    found = [(invoice, [line]), ({**invoice, "id": "i2", "entity_id": 8}, [])]
+    expected = JSONResponse(
+        commerce_ok(
+            [invoice_wire(i, lines) for i, lines in found], "Invoices created successfully", 2
+        )
+    ).body
+    assert invoices_answer(found, "Invoices created successfully") == expected
+    assert json.loads(expected)["data"][0]["createdAt"] == "2025-12-08T20:43:20.608Z"

@@ -15,7 +15,7 @@ from khata.models import Principal, Seller
 VIA_ORDER = "ORDER"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pick:
     """How much of one order line goes on the invoice."""
 
@@ -23,7 +23,7 @@ class Pick:
     quantity: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceDraft:
     invoice: Row  # every column of `invoice`, ready for a batched insert
     lines: list[Row]  # every column of `invoice_line`

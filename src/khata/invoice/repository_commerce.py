@@ -45,7 +45,7 @@ _INVOICE_COLUMNS = [attr.key for attr in inspect(Invoice).column_attrs]
 _INVOICE_LINE_COLUMNS = [attr.key for attr in inspect(InvoiceLine).column_attrs]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderHead:
     """An order with what invoicing needs to know of its customer."""
 
@@ -56,7 +56,7 @@ class OrderHead:
     customer_deleted: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineState:
     id: str
     order_id: str
