@@ -229,3 +229,46 @@ async def test_items_sheet_huge_quantities_fail_their_invoice_not_the_request(
     assert [(line.invoice_id, line.amount, line.tax) for line in lines] == [
         (saved["Q3"].id, 1000, 180)
     ]
+
+
+async def test_items_of_a_failed_invoice_row_are_not_orphans(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database, tmp_path: Path
+) -> None:
+    customer = await create_customer(database, seller.seller_id)
+    invoices = [
+        ["F1", customer, "2025-13-01", "2025-03-31", 10, 0, 0, 0, 0],
+        ["F2", customer, "2025-03-01", "2025-03-31", "abc", 0, 0, 0, 0],
+        ["F3", customer, "2025-03-01", "2025-03-31", 10, 0, 0, 0, 0],
+    ]
+    items = [
+        ["F1", "Rods", "7214", 1, 10, 0],
+        ["F2", "Bolts", "7318", 0, 10, 0],
+        ["F3", "Nuts", "7318", 1, 10, 0],
+        ["F9", "Orphan", "7318", 1, 10, 0],
+    ]
+    content = xlsx_bytes({"invoices": (HEADERS, invoices), "items": (ITEM_HEADERS, items)})
+    payload = (await upload(client, seller.headers, content, "f.xlsx")).json()["payload"]
+    assert (
+        payload["success_count"],
+        payload["failure_count"],
+        payload["failure_count_second_file"],
+        payload["total_amount"],
+    ) == (1, 2, 2, 10.0)
+    assert [(r["invoiceNumber"], r["error"]) for r in payload["failureRequests"]] == [
+        (
+            "F1",
+            "invoiceDate: must be a date as yyyy-MM-dd, dd-MM-yyyy or dd/MM/yyyy "
+            "(got '2025-13-01')",
+        ),
+        (
+            "F2",
+            "baseAmount: must be a number (got 'abc'); "
+            "items row 3: quantity: must be a whole number above 0 (got '0')",
+        ),
+    ]
+    failure = await client.get(payload["failure_file_url"], headers=seller.headers)
+    item_failures = read_xlsx_report(failure.content, tmp_path, "items")
+    assert [(r["invoiceNumber"], r["error"]) for r in item_failures] == [
+        ("F2", "quantity: must be a whole number above 0 (got '0')"),
+        ("F9", "invoiceNumber: no invoice row 'F9' in this file"),
+    ]

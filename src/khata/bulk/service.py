@@ -280,6 +280,8 @@ class InvoiceImport:
         self.job_id = job_id or new_object_id(now.timestamp())
         self._seen_numbers: set[str] = set()
         self._width = 0  # columns of the header
+        # invoiceNumbers of rows that failed their own checks (their items are not orphans)
+        self._failed_numbers: set[str] = set()
 
     def _open(self) -> tuple[Table, _Items | None, Workbook | None]:
         """Every whole-file check happens here, before anything is written."""
@@ -368,7 +370,7 @@ class InvoiceImport:
         """Bad item rows, and item rows naming no invoice of the file, fail on their own."""
         bad = list(items.bad_rows)
         for number, rows in items.unmatched.items():
-            if number in self._seen_numbers:
+            if number in self._seen_numbers or number in self._failed_numbers:
                 continue
             for cells in rows:
                 bad.append(
@@ -479,8 +481,9 @@ class InvoiceImport:
         """Each row's own checks and the in-file duplicate check (no database)."""
         outcomes: list[_Outcome] = []
         candidates: list[tuple[_Outcome, InvoiceRow]] = []
-        seen = self._seen_numbers
+        seen, failed = self._seen_numbers, self._failed_numbers
         width = self._width
+        number_index = columns["invoiceNumber"]
         item_errors = items.errors_by_number if items is not None else None
         for index, cells in enumerate(batch):
             if index and not index % _YIELD_EVERY:
@@ -489,11 +492,15 @@ class InvoiceImport:
             outcomes.append(outcome)
             checked = check_invoice_row(cells, columns)
             overflow = overflow_error(cells, width) if len(cells) > width else None
-            if overflow is not None:
-                outcome.errors = [overflow, *(checked if isinstance(checked, list) else [])]
-                continue
-            if not isinstance(checked, InvoiceRow):
-                outcome.errors = checked
+            if overflow is not None or not isinstance(checked, InvoiceRow):
+                errors = [] if isinstance(checked, InvoiceRow) else checked
+                outcome.errors = [overflow, *errors] if overflow is not None else errors
+                number = _text_at(cells, number_index)
+                if number:
+                    # Its item rows belong to this failed row: not "no invoice row" orphans.
+                    failed.add(number)
+                    if item_errors is not None and number in item_errors:
+                        outcome.errors = [*outcome.errors, *item_errors[number]]
                 continue
             if checked.invoice_number in seen:
                 outcome.errors = ["invoiceNumber: appears more than once in this file"]
@@ -783,6 +790,10 @@ _L_UNIT_PRICE = _LINE_INDEX["unit_price"]
 _L_TAX_RATE_BP = _LINE_INDEX["tax_rate_bp"]
 _L_AMOUNT = _LINE_INDEX["amount"]
 _L_TAX = _LINE_INDEX["tax"]
+
+
+def _text_at(cells: list[Any], index: int) -> str:
+    return cell_text(cells[index]) if index < len(cells) else ""
 
 
 def _as_object(headers: list[str], cells: list[Any]) -> dict[str, Any]:
