@@ -272,3 +272,36 @@ async def test_items_of_a_failed_invoice_row_are_not_orphans(
         ("F2", "quantity: must be a whole number above 0 (got '0')"),
         ("F9", "invoiceNumber: no invoice row 'F9' in this file"),
     ]
+
+
+async def test_reupload_with_another_contact_is_different_content(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer = await create_customer(database, seller.seller_id)
+    columns = [*HEADERS, "emailAddress", "mobileNumber"]
+    first = [invoice_row("E1", customer, emailAddress="ap@buyer.example", mobileNumber="")]
+    payload = (await upload(client, seller.headers, csv_bytes(first, columns))).json()["payload"]
+    assert payload["success_count"] == 1
+    again = [
+        invoice_row("E1", customer, emailAddress="ap@buyer.example", mobileNumber=""),
+        invoice_row("E1", customer, emailAddress="other@buyer.example", mobileNumber=""),
+    ]
+    for row, expected in zip(
+        again,
+        [
+            (1, 0, 1, 0.0, ""),
+            (0, 1, 0, 0.0, "invoiceNumber already exists with different content"),
+        ],
+        strict=True,
+    ):
+        payload = (await upload(client, seller.headers, csv_bytes([row], columns))).json()[
+            "payload"
+        ]
+        errors = [r["error"] for r in payload["failureRequests"]]
+        assert (
+            payload["success_count"],
+            payload["failure_count"],
+            payload["warn_count"],
+            payload["total_amount"],
+            errors[0] if errors else "",
+        ) == expected

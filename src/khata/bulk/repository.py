@@ -104,6 +104,8 @@ _STORED_FIELDS = (
     "description",
     "po_number",
     "external_id",
+    "email_address",
+    "mobile_number",
 )
 # One unique-index probe per number, whatever the table's size or statistics: LIMIT keeps the
 # planner from flattening the lateral subquery into a hash join over every invoice of the

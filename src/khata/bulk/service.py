@@ -244,6 +244,8 @@ def _same_content(row: InvoiceRow, stored: Any) -> bool:
         and (stored.description or None) == row.description
         and (stored.po_number or None) == row.po_number
         and (stored.external_id or None) == row.external_id
+        and (stored.email_address or None) == row.email_address
+        and (stored.mobile_number or None) == row.mobile_number
     )
 
 
