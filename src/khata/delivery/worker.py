@@ -60,6 +60,7 @@ class _Prepared:
     delivery: Delivery
     envelope: Envelope | None
     cancel_reason: str | None = None
+    render_error: str | None = None  # retried like a refused send, then DEAD
 
 
 def _variables(
@@ -133,18 +134,26 @@ async def _claim_and_prepare(
         if delivery.body:
             subject, text, html = delivery.subject, delivery.body, delivery.html_body
         else:
-            rendered = render(
-                channel=delivery.channel,
-                kind=delivery.kind,
-                stage=delivery.stage,
-                variables=_variables(
-                    delivery,
-                    invoices,
-                    seller_name=seller.legal_name if seller else "",
-                    contact_name=names.get((delivery.seller_id, delivery.key_contact_id or "")),
-                    settings=settings,
-                ),
-            )
+            try:
+                rendered = render(
+                    channel=delivery.channel,
+                    kind=delivery.kind,
+                    stage=delivery.stage,
+                    variables=_variables(
+                        delivery,
+                        invoices,
+                        seller_name=seller.legal_name if seller else "",
+                        contact_name=names.get((delivery.seller_id, delivery.key_contact_id or "")),
+                        settings=settings,
+                    ),
+                )
+            except Exception as exc:
+                # Raising here would roll back the whole claim, and the same broken message
+                # would head every later batch: one bad template would stop all sending.
+                log.exception("delivery %s could not be rendered", delivery.id)
+                error = f"template {type(exc).__name__}: {exc}"[:2000]
+                prepared.append(_Prepared(delivery, None, render_error=error))
+                continue
             subject, text, html = rendered.subject, rendered.text, rendered.html
         envelope = Envelope(
             delivery_id=delivery.id,
@@ -195,29 +204,32 @@ async def run_pass(
         async def send(item: _Prepared) -> dict[str, Any]:
             delivery = item.delivery
             change: dict[str, Any] = {"seller_id": delivery.seller_id, "id": delivery.id}
-            if item.envelope is None:
+            if item.render_error is not None:
+                error = item.render_error
+            elif item.envelope is None:
                 result.cancelled += 1
                 change.update(status=CANCELLED, last_error=item.cancel_reason)
                 return change
-            async with gate:
-                try:
-                    await channels.send(item.envelope)
-                except SendFailed as exc:
-                    error = str(exc)[:2000]
-                except Exception as exc:  # a bug in one message must not stop the others
-                    log.exception("delivery %s failed unexpectedly", delivery.id)
-                    error = f"{type(exc).__name__}: {exc}"[:2000]
-                else:
-                    result.sent += 1
-                    change.update(
-                        status=SENT,
-                        sent_at=current(),
-                        last_error=None,
-                        subject=item.envelope.subject,
-                        body=item.envelope.text,
-                        html_body=item.envelope.html,
-                    )
-                    return change
+            else:
+                async with gate:
+                    try:
+                        await channels.send(item.envelope)
+                    except SendFailed as exc:
+                        error = str(exc)[:2000]
+                    except Exception as exc:  # a bug in one message must not stop the others
+                        log.exception("delivery %s failed unexpectedly", delivery.id)
+                        error = f"{type(exc).__name__}: {exc}"[:2000]
+                    else:
+                        result.sent += 1
+                        change.update(
+                            status=SENT,
+                            sent_at=current(),
+                            last_error=None,
+                            subject=item.envelope.subject,
+                            body=item.envelope.text,
+                            html_body=item.envelope.html,
+                        )
+                        return change
             result.errors.append(f"{delivery.id}: {error}")
             change["last_error"] = error
             if delivery.attempts >= settings.delivery_max_attempts:
