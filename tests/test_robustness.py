@@ -14,21 +14,25 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from khata.kit.ids import new_customer_id, new_object_id
+from khata.models import Base
 from tests.robustness_support import (
     PATH_GARBAGE,
     QUERY_GARBAGE,
     Endpoint,
     Failure,
     World,
+    ar_invoice_body,
     build_world,
     envelope_problem,
     inventory,
     json_bodies,
+    payment_body,
     quoted,
 )
-from tests.support import SellerContext
+from tests.support import Database, SellerContext
 
 JSON = {"content-type": "application/json"}
 SELLER_PARAMETERS = ("sellerId", "companyId", "parentCompanyId")
@@ -519,3 +523,136 @@ async def test_naming_another_seller_in_the_query_is_403_on_every_private_route(
             )
     sweep.assert_clean()
     assert sweep.sent >= 120
+
+
+async def seller_rows(database: Database, seller_id: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table that belongs to the seller, in key order (whole rows, so an
+    update is seen as well as an insert)."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    async with database.session_factory() as session:
+        for table in Base.metadata.sorted_tables:
+            if "seller_id" not in table.c:
+                continue
+            query = (
+                select(table)
+                .where(table.c.seller_id == seller_id)
+                .order_by(*table.primary_key.columns)
+            )
+            rows[table.name] = [tuple(row) for row in (await session.execute(query)).all()]
+    return rows
+
+
+def _counts(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, int]:
+    return {name: len(found) for name, found in rows.items() if found}
+
+
+async def test_a_bulk_invoice_request_failing_on_its_last_order_writes_nothing(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database, world: World
+) -> None:
+    h = seller.headers
+    line = {"sku": "N-1", "name": "Nut", "quantity": 3, "unitPrice": 99.99, "taxRate": 18}
+    fresh = []
+    for _ in range(3):
+        made = await client.post(
+            "/orders", json={"customerId": world.customer_id, "lineItems": [line]}, headers=h
+        )
+        assert made.status_code == 201, made.text
+        fresh.append(made.json()["data"]["id"])
+    before = await seller_rows(database, seller.seller_id)
+    assert _counts(before)["invoice"] == 4  # the world's invoices: nothing hides a write
+
+    ghost = new_object_id()
+    unknown = await client.post("/invoices/bulk", json={"orderIds": [*fresh, ghost]}, headers=h)
+    assert unknown.status_code == 404
+    assert unknown.json() == {"success": False, "message": f"Order not found: {ghost}"}
+    # The world's order is fully invoiced already: a conflict found after three good orders.
+    spent = await client.post(
+        "/invoices/bulk", json={"orderIds": [*fresh, world.order_id]}, headers=h
+    )
+    assert spent.status_code == 409, spent.text
+    assert spent.json()["success"] is False
+    assert await seller_rows(database, seller.seller_id) == before
+
+    # The same three orders alone go through: the refusals above were about the last one.
+    done = await client.post("/invoices/bulk", json={"orderIds": fresh}, headers=h)
+    assert done.status_code == 201, done.text
+    assert done.json()["count"] == 3
+
+
+async def test_a_payment_failing_on_its_last_invoice_writes_nothing(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database, world: World
+) -> None:
+    h = seller.headers
+    invoice_ids = []
+    for n in range(3):
+        made = await client.post(
+            "/api/v0/invoice",
+            json=ar_invoice_body(world.customer_id, f"HALF-{n}", baseAmount=100, cgst=9, sgst=9),
+            headers=h,
+        )
+        assert made.status_code == 200, made.text
+        invoice_ids.append(made.json()["payload"]["invoiceId"])
+    sent = await client.post(
+        "/api/v0/invoice/bulk/dispatch", json={"invoiceIds": invoice_ids}, headers=h
+    )
+    assert sent.json()["payload"]["successCount"] == 3
+    before = await seller_rows(database, seller.seller_id)
+
+    # Two good allocations, then one above the last invoice's balance of 118.00.
+    over = payment_body("PAY-HALF", [(invoice_ids[0], 50.0), (invoice_ids[1], 60.0),
+                                     (invoice_ids[2], 118.01)])  # fmt: skip
+    refused = await client.post("/api/v0/payment", json=over, headers=h)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errorResponse"]["errorType"] == "UNPROCESSABLE_REQUEST"
+    ghost = new_object_id()
+    missing = payment_body("PAY-HALF", [(invoice_ids[0], 50.0), (ghost, 1.0)])
+    refused = await client.post("/api/v0/payment", json=missing, headers=h)
+    assert refused.status_code == 404, refused.text
+    assert await seller_rows(database, seller.seller_id) == before
+
+    # Nothing of the refused payment stuck to its id: it can be reported afresh.
+    fine = payment_body("PAY-HALF", [(invoice_ids[0], 50.0), (invoice_ids[2], 118.0)])
+    accepted = await client.post("/api/v0/payment", json=fine, headers=h)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["payload"]["amount"] == 168.0
+
+
+async def test_a_customer_failing_on_its_last_rule_or_its_ref_writes_nothing(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database, world: World
+) -> None:
+    h = seller.headers
+    contacts = [
+        {"name": f"Contact {n}", "email": f"c{n}@half.example", "mobile": f"987654321{n}"}
+        for n in range(3)
+    ]
+    good_rule = {"dueDateDifference": 1, "reminderType": "ONCE", "reminderTime": "09:00"}
+    body = {
+        "legalName": "Half Written Ltd",
+        "uniqueRefNo": "HALF-1",
+        "customerKeyContacts": contacts,
+        "customerReminders": [good_rule, good_rule, {**good_rule, "reminderTime": "25:00"}],
+    }
+    before = await seller_rows(database, seller.seller_id)
+    bad_rule = await client.post("/api/v0/customer", json=body, headers=h)
+    assert bad_rule.status_code == 400, bad_rule.text
+    fields = [e["field"] for e in bad_rule.json()["errorResponse"]["apiSubErrors"]]
+    assert fields == ["customerReminders.2.reminderTime"]
+    # The uniqueRefNo of the world's customer: refused only after every field passed.
+    taken = {**body, "uniqueRefNo": f"ROBUST-{seller.seller_id}",
+             "customerReminders": [good_rule]}  # fmt: skip
+    clash = await client.post("/api/v0/customer", json=taken, headers=h)
+    assert clash.status_code == 422, clash.text
+    assert await seller_rows(database, seller.seller_id) == before
+
+    made = await client.post(
+        "/api/v0/customer", json={**body, "customerReminders": [good_rule]}, headers=h
+    )
+    assert made.status_code == 200, made.text
+    after = _counts(await seller_rows(database, seller.seller_id))
+    grown = {name: after[name] - _counts(before).get(name, 0) for name in after}
+    assert {k: v for k, v in grown.items() if v} == {
+        "customer": 1,
+        "key_contact": 3,
+        "reminder_rule": 1,
+        "audit_entry": 1,
+    }
