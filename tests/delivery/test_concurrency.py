@@ -67,6 +67,16 @@ async def test_two_workers_send_each_of_1000_messages_exactly_once(
     assert sum(result.sent for result in results) >= 1000
     # Both workers took part: the rows were split between them, not sent twice.
     assert all(result.claimed > 0 for result in results)
+    # Each row was claimed once: a second claim would show as a second attempt.
+    async with database.session_factory() as session:
+        outcomes = (
+            await session.execute(
+                select(Delivery.status, Delivery.attempts, func.count())
+                .where(Delivery.seller_id == seller.seller_id)
+                .group_by(Delivery.status, Delivery.attempts)
+            )
+        ).all()
+    assert [tuple(row) for row in outcomes] == [("SENT", 1, 1000)]
     print(
         f"\n{database.backend}: 1000 messages by two workers in {elapsed:.1f}s "
         f"(split {results[0].claimed}/{results[1].claimed})"
