@@ -305,3 +305,31 @@ async def test_reupload_with_another_contact_is_different_content(
             payload["total_amount"],
             errors[0] if errors else "",
         ) == expected
+
+
+async def test_xlsx_cells_with_a_nul_character_fail_their_row(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer = await create_customer(database, seller.seller_id)
+    invoices = [
+        ["Z1", customer, "2025-03-01", "2025-03-31", 10, 0, 0, 0, 0, "a\x00b"],
+        ["Z2", customer, "2025-03-01", "2025-03-31", 10, 0, 0, 0, 0, "ok"],
+        ["Z3", customer, "2025-03-01", "2025-03-31", 10, 0, 0, 0, 0, "ok"],
+    ]
+    items = [["Z2", "Nu\x00ts", "7318", 1, 10, 0], ["Z3", "Nuts", "7318", 1, 10, 0]]
+    content = xlsx_bytes(
+        {"invoices": ([*HEADERS, "note"], invoices), "items": (ITEM_HEADERS, items)}
+    )
+    response = await upload(client, seller.headers, content, "nul.xlsx")
+    assert response.status_code == 200, response.text
+    payload = response.json()["payload"]
+    assert (
+        payload["success_count"],
+        payload["failure_count"],
+        payload["failure_count_second_file"],
+    ) == (1, 2, 1)
+    assert [(r["invoiceNumber"], r["error"]) for r in payload["failureRequests"]] == [
+        ("Z1", "note: must not contain a NUL character"),
+        ("Z2", "items row 2: description: must not contain a NUL character"),
+    ]
+    assert sorted(await _saved(database, seller.seller_id)) == ["Z3"]

@@ -201,6 +201,19 @@ def overflow_error(cells: Sequence[Any], width: int) -> str | None:
     return f"row has {len(cells)} cells but the header has {width} columns (extra: {shown})"
 
 
+def nul_error(cells: Sequence[Any], headers: Sequence[str]) -> str | None:
+    """A NUL character in a sheet's cell (XLSX writes it as _x0000_): no text column of
+    PostgreSQL can store it, so the row fails naming the columns instead of the import."""
+    named = [
+        headers[index] if index < len(headers) else f"column {index + 1}"
+        for index, cell in enumerate(cells)
+        if type(cell) is str and "\x00" in cell
+    ]
+    if not named:
+        return None
+    return f"{', '.join(named)}: must not contain a NUL character"
+
+
 def _csv_rows(path: Path) -> Iterator[list[str]]:
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
         yield from csv.reader(handle)

@@ -22,6 +22,7 @@ from khata.bulk.files import (
     Workbook,
     cell_text,
     map_headers,
+    nul_error,
     open_csv,
     overflow_error,
     require_data,
@@ -213,6 +214,9 @@ def _load_items(table: Table) -> _Items:
     items = _Items(headers=display_headers(table.headers, ITEM_FIELDS))
     for line, cells in enumerate(table.rows, start=2):
         checked = check_item_row(cells, columns)
+        nul = nul_error(cells, table.headers)
+        if nul is not None:
+            checked = [nul, *(checked if isinstance(checked, list) else [])]
         number_index = columns["invoiceNumber"]
         number = cell_text(cells[number_index]) if number_index < len(cells) else ""
         if isinstance(checked, ItemRow):
@@ -282,6 +286,7 @@ class InvoiceImport:
         self.job_id = job_id or new_object_id(now.timestamp())
         self._seen_numbers: set[str] = set()
         self._width = 0  # columns of the header
+        self._headers: list[str] = []
         # invoiceNumbers of rows that failed their own checks (their items are not orphans)
         self._failed_numbers: set[str] = set()
 
@@ -328,6 +333,7 @@ class InvoiceImport:
         )
         headers = display_headers(table.headers, INVOICE_FIELDS)
         width = self._width = len(headers)
+        self._headers = headers
         success = ReportWriter(success_path, file_format, [*headers, "invoiceId", "warnings"])
         failure = ReportWriter(failure_path, file_format, [*headers, "error"])
         extra_columns = [(index, name) for index, name in enumerate(headers) if name not in columns]
@@ -486,6 +492,9 @@ class InvoiceImport:
         seen, failed = self._seen_numbers, self._failed_numbers
         width = self._width
         number_index = columns["invoiceNumber"]
+        # A CSV with a NUL byte is refused whole when staged; a sheet can hold one per cell.
+        xlsx = self.staged.file_format != CSV
+        headers = self._headers
         item_errors = items.errors_by_number if items is not None else None
         for index, cells in enumerate(batch):
             if index and not index % _YIELD_EVERY:
@@ -494,6 +503,8 @@ class InvoiceImport:
             outcomes.append(outcome)
             checked = check_invoice_row(cells, columns)
             overflow = overflow_error(cells, width) if len(cells) > width else None
+            if xlsx and overflow is None:
+                overflow = nul_error(cells, headers)
             if overflow is not None or not isinstance(checked, InvoiceRow):
                 errors = [] if isinstance(checked, InvoiceRow) else checked
                 outcome.errors = [overflow, *errors] if overflow is not None else errors
