@@ -43,8 +43,8 @@ LEAKS = ("Traceback", "sqlalchemy", "asyncpg", "sqlite3", "psycopg", 'File "/')
 
 PATH_GARBAGE = ["x", "A" * 500, "%00", "ग्राहक✓😀", "../..", "%ED%A0%80", "%FF"]
 QUERY_GARBAGE: dict[str, list[str]] = {
-    "limit": ["-1", "0", "999999999", "abc"],
-    "offset": ["-1", "abc"],
+    "limit": ["-1", "0", "999999999", "abc", "9" * 20],
+    "offset": ["-1", "abc", "9" * 20, str(2**63)],
     "page": ["0", "abc"],
     "orderBy": ["nope"],
     "direction": ["sideways"],

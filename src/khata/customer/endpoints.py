@@ -11,6 +11,7 @@ from khata.customer.schemas import CustomerCreate, CustomerSearch, CustomerUpdat
 from khata.customer.wire import contact_to_wire, customer_to_wire
 from khata.kit.deps import Caller, Now, Session
 from khata.kit.envelopes import ar_ok
+from khata.kit.pagination import MAX_OFFSET
 
 router = APIRouter(tags=["customers"])
 
@@ -31,7 +32,7 @@ async def search_customers(
     caller: Caller,
     body: CustomerSearch | None = Body(default=None),
     limit: int = Query(default=100, ge=1, le=MAX_PAGE),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
     order_by: str = Query(default="createdOn", alias="orderBy"),
     direction: Literal["ASC", "DESC", "asc", "desc"] = Query(default="DESC"),
 ) -> dict[str, Any]:

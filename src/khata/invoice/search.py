@@ -15,6 +15,7 @@ from khata.invoice.status import ReceivableStatus
 from khata.invoice.validation import amount_paise
 from khata.invoice.views import NOT_OVERDUE_STATUSES, invoice_payload
 from khata.kit.errors import FieldError, ValidationFailed
+from khata.kit.pagination import MAX_OFFSET
 from khata.kit.timeutil import local_date
 from khata.models import Customer, Invoice, InvoiceLine
 
@@ -49,8 +50,8 @@ def page_of(
     offset = 0 if offset is None else offset
     if not 1 <= limit <= MAX_LIMIT:
         errors.append(FieldError("limit", f"must be between 1 and {MAX_LIMIT}", limit))
-    if offset < 0:
-        errors.append(FieldError("offset", "must not be negative", offset))
+    if not 0 <= offset <= MAX_OFFSET:
+        errors.append(FieldError("offset", f"must be between 0 and {MAX_OFFSET}", offset))
     order_by = order_by or "createdOn"
     if order_by not in ORDER_COLUMNS:
         allowed = ", ".join(ORDER_COLUMNS)
