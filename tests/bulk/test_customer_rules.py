@@ -6,7 +6,13 @@ import httpx
 from sqlalchemy import func, select
 
 from khata.models import Customer
-from tests.bulk.factories import csv_bytes, read_csv_report, read_xlsx_report, upload
+from tests.bulk.factories import (
+    csv_bytes,
+    read_csv_report,
+    read_xlsx_report,
+    upload,
+    xlsx_bytes,
+)
 from tests.bulk.test_customer_create import CREATE, HEADERS, contact_row, customer_row
 from tests.support import Database, SellerContext, create_customer
 
@@ -232,4 +238,18 @@ async def test_tenant_wall_on_reports_and_jobs(
     )
     assert refused.status_code in (403, 404), refused.text
     assert await _count(database, other_seller.seller_id) == 0
+    assert await _count(database, seller.seller_id) == 1
+
+
+async def test_xlsx_cell_with_a_nul_character_fails_its_row(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    headers = ["legalName", "contactName", "contactEmail"]
+    rows = [["A\x00B Ltd", "Asha", "asha@b.example"], ["Clean Ltd", "Ravi", "ravi@c.example"]]
+    content = xlsx_bytes({"customers": (headers, rows)})
+    response = await upload(client, seller.headers, content, "c.xlsx", CREATE)
+    assert response.status_code == 200, response.text
+    payload = response.json()["payload"]
+    assert (payload["success_count"], payload["failure_count"]) == (1, 1)
+    assert payload["failureRequests"][0]["error"] == ("legalName: must not contain a NUL character")
     assert await _count(database, seller.seller_id) == 1

@@ -38,6 +38,7 @@ from khata.bulk.files import (
     Table,
     Workbook,
     cell_text,
+    nul_error,
     open_csv,
     require_data,
 )
@@ -197,6 +198,8 @@ class _CustomerJob:
         self.progress = progress
         self.job_id = job_id or new_object_id(now.timestamp())
         self.columns: dict[str, int] = {}
+        self.headers: list[str] = []
+        self.xlsx = False
 
     def columns_of(self, headers: Sequence[str]) -> dict[str, int]:
         raise NotImplementedError
@@ -234,7 +237,8 @@ class _CustomerJob:
         success_path, failure_path = report_paths(
             self.report_dir, self.seller_id, self.job_id, file_format
         )
-        headers = display_headers(table.headers, self.known)
+        headers = self.headers = display_headers(table.headers, self.known)
+        self.xlsx = file_format != CSV
         width = len(headers)
         success_headers = [*headers, *self.success_columns]
         success = ReportWriter(success_path, file_format, success_headers)
@@ -344,6 +348,9 @@ class CustomerCreateImport(_CustomerJob):
         for cells in batch:
             row = _Row(cells=cells)
             rows.append(row)
+            if self.xlsx and (nul := nul_error(cells, self.headers)) is not None:
+                row.errors = [nul]  # PostgreSQL text cannot hold it (a CSV one is refused whole)
+                continue
             values = cells_of(cells, self.columns)
             ref = values.get("uniqueRefNo") or None
             details = hash(tuple(values.get(name, "") for name in CUSTOMER_DETAIL_FIELDS))
@@ -651,6 +658,9 @@ class CustomerUpdateImport(_CustomerJob):
         for cells in batch:
             row = _Row(cells=cells)
             rows.append(row)
+            if self.xlsx and (nul := nul_error(cells, self.headers)) is not None:
+                row.errors = [nul]  # PostgreSQL text cannot hold it (a CSV one is refused whole)
+                continue
             values = cells_of(cells, self.columns)
             customer_id = values.get("customerId", "")
             if not customer_id:
