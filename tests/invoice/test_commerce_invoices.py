@@ -176,6 +176,21 @@ async def test_get_and_list_invoices_with_filters(
     assert (await client.get("/invoices", headers=other_seller.headers)).json()["count"] == 0
     bad_limit = await client.get("/invoices?limit=0", headers=seller.headers)
     assert bad_limit.status_code == 400
+    # A 20-digit page once overflowed the database's 64-bit OFFSET (a 500).
+    for query, message in {
+        "page=99999999999999999999": "Validation error: page Input should be less than or"
+        " equal to 10000000",
+        "page=abc": "Validation error: page Input should be a valid integer, unable to parse"
+        " string as an integer",
+        "limit=10000": "Validation error: limit Input should be less than or equal to 100",
+    }.items():
+        refused = await client.get(f"/invoices?{query}", headers=seller.headers)
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {"success": False, "message": message},
+        ), query
+    far = await client.get("/invoices?page=10000000&limit=100", headers=seller.headers)
+    assert (far.status_code, far.json()["data"], far.json()["count"]) == (200, [], 3)
 
 
 async def test_mails_sent_lists_the_sent_emails_only(

@@ -162,3 +162,32 @@ async def test_decimal_tax_rate_and_string_price(
         375.0,
     )
     assert order["total"] == 3375.03
+
+
+async def test_order_list_paging_refusals_are_400_never_500(
+    client: httpx.AsyncClient, seller: SellerContext
+) -> None:
+    cases = {
+        "page=0": "Validation error: page Input should be greater than or equal to 1",
+        "limit=0": "Validation error: limit Input should be greater than or equal to 1",
+        "limit=10000": "Validation error: limit Input should be less than or equal to 100",
+        "page=abc": "Validation error: page Input should be a valid integer, unable to parse"
+        " string as an integer",
+        # A 20-digit page once overflowed the database's 64-bit OFFSET (a 500).
+        "page=99999999999999999999": "Validation error: page Input should be less than or"
+        " equal to 10000000",
+    }
+    for query, message in cases.items():
+        response = await client.get(f"/orders?{query}", headers=seller.headers)
+        assert (response.status_code, response.json()) == (
+            400,
+            {"success": False, "message": message},
+        ), query
+    far = await client.get("/orders?page=10000000&limit=100", headers=seller.headers)
+    assert far.status_code == 200
+    assert far.json() == {
+        "success": True,
+        "data": [],
+        "message": "Orders retrieved successfully",
+        "count": 0,
+    }

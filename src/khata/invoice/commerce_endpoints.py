@@ -10,6 +10,7 @@ from khata.invoice.commerce_schemas import BULK_REQUEST_SCHEMA, InvoiceCreate, p
 from khata.invoice.commerce_views import invoice_wire, invoices_answer
 from khata.kit.deps import Caller, Now, Session
 from khata.kit.envelopes import commerce_ok
+from khata.order.schemas import MAX_LIMIT, MAX_PAGE
 
 router = APIRouter(tags=["commerce"])
 
@@ -58,8 +59,8 @@ async def get_invoice(invoice_id: str, session: Session, caller: Caller) -> dict
 async def list_invoices(
     session: Session,
     caller: Caller,
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     order_id: Annotated[str | None, Query(alias="orderId")] = None,
     customer_id: Annotated[str | None, Query(alias="customerId")] = None,
 ) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from khata.kit.deps import Caller, Now, Session
 from khata.kit.envelopes import commerce_ok
 from khata.order import service
-from khata.order.schemas import OrderCreate
+from khata.order.schemas import MAX_LIMIT, MAX_PAGE, OrderCreate
 from khata.order.views import order_wire
 
 router = APIRouter(tags=["commerce"])
@@ -31,8 +31,8 @@ async def get_order(order_id: str, session: Session, caller: Caller) -> dict[str
 async def list_orders(
     session: Session,
     caller: Caller,
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     customer_id: Annotated[str | None, Query(alias="customerId")] = None,
 ) -> dict[str, Any]:
     found, total = await service.list_orders(

@@ -4,6 +4,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from khata.kit.pagination import MAX_OFFSET
+
+# Commerce lists: at most 100 a page, and no page whose offset overflows the database's
+# 64-bit OFFSET (a 20-digit page is a 400 naming page, not a 500).
+MAX_LIMIT = 100
+MAX_PAGE = MAX_OFFSET // MAX_LIMIT
+
 
 class OrderLineIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
