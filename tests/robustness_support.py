@@ -195,6 +195,10 @@ def json_bodies(endpoint: Endpoint) -> Iterator[tuple[str, bytes]]:
         # surrogate (not encodable as UTF-8), the rest absent: a partial update or a search
         # filter then reaches the database with it.
         for name, sub in schema["properties"].items():
+            if sub.get("format") in ("date", "date-time"):
+                # Date arithmetic at the ends of the calendar (a day after 9999-12-31).
+                for edge in ("9999-12-31", "0001-01-01", "9999-12-31T23:59:59+14:00"):
+                    yield f"{name} {edge}", json.dumps({name: edge}).encode()
             if sub.get("type") == "string":
                 yield f"{name} NUL", json.dumps({name: "a\u0000b"}).encode()
                 yield f"{name} surrogate", b'{"' + name.encode() + b'": "a\\ud800b"}'

@@ -656,3 +656,18 @@ async def test_a_customer_failing_on_its_last_rule_or_its_ref_writes_nothing(
         "reminder_rule": 1,
         "audit_entry": 1,
     }
+
+
+async def test_search_dates_at_the_ends_of_the_calendar_bound_nothing(
+    client: httpx.AsyncClient, seller: SellerContext, world: World
+) -> None:
+    everything = {"createdOnFrom": "0001-01-01", "createdOnTo": "9999-12-31"}
+    found = await client.post("/api/v0/invoice/search", json=everything, headers=seller.headers)
+    assert found.status_code == 200, found.text
+    assert found.json()["payload"]["totalCount"] == 4
+    dispatched = {"dispatchedOnFrom": "0001-01-01", "dispatchedOnTo": "9999-12-31"}
+    found = await client.post("/api/v0/invoice/search", json=dispatched, headers=seller.headers)
+    assert [i["invoiceId"] for i in found.json()["payload"]["invoices"]] == [world.paid_invoice_id]
+    nothing = {"createdOnFrom": "9999-12-31"}
+    found = await client.post("/api/v0/invoice/search", json=nothing, headers=seller.headers)
+    assert found.json()["payload"]["totalCount"] == 0

@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,8 +64,14 @@ def page_of(
     return Page(limit=limit, offset=offset, order_by=order_by, descending=direction == "DESC")
 
 
-def _start_of(day: date, time_zone: str) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(time_zone))
+def _start_of(day: date, time_zone: str) -> datetime | None:
+    """When the seller's calendar day begins, in UTC. At the ends of the calendar the instant
+    falls outside what a datetime holds: None (no lower bound at all) before 0001-01-01 UTC,
+    the last representable instant after 9999-12-31 UTC."""
+    try:
+        return datetime.combine(day, time.min, tzinfo=ZoneInfo(time_zone)).astimezone(UTC)
+    except OverflowError:
+        return None if day.year == 1 else datetime.max.replace(tzinfo=UTC)
 
 
 def _conditions(
@@ -102,10 +108,17 @@ def _conditions(
     )
     for start, end, stamp in stamps:
         # Dates are the seller's calendar days, inclusive at both ends.
-        if start is not None:
-            conditions.append(stamp >= _start_of(start, time_zone))
-        if end is not None:
-            conditions.append(stamp < _start_of(end + timedelta(days=1), time_zone))
+        if start is not None or end is not None:
+            # A range asks for invoices that have the date, however wide the range is.
+            conditions.append(stamp.is_not(None))
+        lower = _start_of(start, time_zone) if start is not None else None
+        if lower is not None:
+            conditions.append(stamp >= lower)
+        # The day after 9999-12-31 does not exist: such an end excludes nothing.
+        if end is not None and end < date.max:
+            day_after = _start_of(end + timedelta(days=1), time_zone)
+            if day_after is not None:
+                conditions.append(stamp < day_after)
     if filters.dueDateFrom is not None:
         conditions.append(Invoice.due_date >= filters.dueDateFrom)
     if filters.dueDateTo is not None:
