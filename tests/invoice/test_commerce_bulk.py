@@ -125,6 +125,9 @@ async def test_bulk_accepts_a_bearer_token_and_answers_seed_field_types(
         b'{"orderIds": []}',
         b'{"orderIds": [1, 2]}',
         b'{"orderIds": ["a", "a"]}',
+        # Nested past Python's recursion limit: the JSON parser's RecursionError was a 500.
+        b'{"orderIds": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b"[" * 100_000,
     ],
 )
 async def test_bulk_refuses_bad_bodies_with_the_seed_message(

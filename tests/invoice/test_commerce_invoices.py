@@ -136,6 +136,21 @@ async def test_single_invoice_refusals(
     )
     assert malformed.status_code == 400
     assert malformed.json() == {"success": False, "message": "Malformed JSON request body"}
+    # NaN and 1e400 (Infinity) parse in Python but have no JSON form: PostgreSQL's jsonb
+    # refused them with a 500.
+    for meta in (b"[NaN]", b'[{"x": 1e400}]'):
+        refused = await client.post(
+            "/invoices",
+            headers={**seller.headers, "Content-Type": "application/json"},
+            content=b'{"orderId": "%s", "metaFields": %s}' % (order["id"].encode(), meta),
+        )
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {
+                "success": False,
+                "message": "Validation error: metaFields must not contain NaN or Infinity",
+            },
+        ), meta
     assert await invoice_rows(database, seller.seller_id) == []
 
 

@@ -1,5 +1,7 @@
 """Orders over HTTP: create, read, list, and every refusal with its exact message."""
 
+import json
+
 import httpx
 
 from tests.order.factories import THREE_LINES, post_order
@@ -191,3 +193,75 @@ async def test_order_list_paging_refusals_are_400_never_500(
         "message": "Orders retrieved successfully",
         "count": 0,
     }
+
+
+async def test_order_garbage_is_a_400_never_a_500(
+    client: httpx.AsyncClient, database: Database, seller: SellerContext
+) -> None:
+    customer = await create_customer(database, seller.seller_id)
+    line = {"name": "Widget", "quantity": 1, "unitPrice": 10, "taxRate": 18}
+
+    async def post_raw(content: bytes) -> httpx.Response:
+        return await client.post(
+            "/orders",
+            headers={**seller.headers, "Content-Type": "application/json"},
+            content=content,
+        )
+
+    def order(**changes: object) -> dict[str, object]:
+        return {"customerId": customer, "lineItems": [{**line, **changes}]}
+
+    cases: list[tuple[bytes, str]] = [
+        # Beyond the decimal context: decimal.Overflow escaped as a 500.
+        (
+            json.dumps(order(unitPrice="1e999999999")).encode(),
+            "Validation error: lineItems[0].unitPrice must not exceed 999999999999.99",
+        ),
+        # x 100 underflowed to 0 in the decimal context and passed as a 0% rate.
+        (
+            json.dumps(order(taxRate="1e-999999999")).encode(),
+            "Validation error: lineItems[0].taxRate must have at most 2 decimals",
+        ),
+        (
+            json.dumps(order(unitPrice=1e30)).encode(),
+            "Validation error: lineItems[0].unitPrice must not exceed 999999999999.99",
+        ),
+        (
+            json.dumps(order(quantity=10**20)).encode(),
+            "Validation error: lineItems.0.quantity Input should be less than or equal to"
+            " 1000000000",
+        ),
+        # NaN / 1e400 in metaFields: PostgreSQL's jsonb refused them (a 500).
+        (
+            json.dumps({**order(), "metaFields": [{"x": float("nan")}]}).encode(),
+            "Validation error: metaFields must not contain NaN or Infinity",
+        ),
+        (
+            b'{"customerId": "%s", "lineItems": [{"name": "a", "quantity": 1, "unitPrice": 1,'
+            b' "taxRate": 5}], "metaFields": [1e400]}' % customer.encode(),
+            "Validation error: metaFields must not contain NaN or Infinity",
+        ),
+        # Hundreds of levels broke the response encoder after the order was made (a 500).
+        (
+            json.dumps({**order(), "metaFields": _nested(33)}).encode(),
+            "Validation error: metaFields must not nest deeper than 32",
+        ),
+    ]
+    for content, message in cases:
+        response = await post_raw(content)
+        assert (response.status_code, response.json()) == (
+            400,
+            {"success": False, "message": message},
+        ), content[:120]
+    assert (await client.get("/orders", headers=seller.headers)).json()["count"] == 0
+
+    deepest = await post_raw(json.dumps({**order(), "metaFields": _nested(32)}).encode())
+    assert deepest.status_code == 201, deepest.text
+    assert deepest.json()["data"]["metaFields"] == _nested(32)
+
+
+def _nested(levels: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value

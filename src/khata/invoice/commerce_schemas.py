@@ -31,7 +31,8 @@ def parse_order_ids(raw: bytes) -> list[str]:
     rather than by a Pydantic model: 1-1000 distinct strings, or that message."""
     try:
         body = json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        # RecursionError: brackets nested thousands deep (a 500 before).
         body = None
     order_ids = body.get("orderIds") if isinstance(body, dict) else None
     if (

@@ -29,6 +29,7 @@ from khata.invoice.repository_commerce import LineState, OrderHead, Row
 from khata.invoice.status import ReceivableStatus
 from khata.kit.ids import new_object_id
 from khata.order.errors import OrderNotFound
+from khata.order.service import meta_fields_errors, validation_error
 
 # Statuses in which money is moving or the invoice is final: it can no longer be deleted.
 _UNDELETABLE = {
@@ -161,6 +162,9 @@ async def create_one(
     session: AsyncSession, *, caller: Caller, body: InvoiceCreate, now: datetime
 ) -> InvoiceDraft:
     """One invoice from one order, for all that is left or for the lines and quantities asked."""
+    problems = meta_fields_errors(body.metaFields)
+    if problems:
+        raise validation_error(problems)
     seller_id = caller.seller_id
     heads = await repository.order_heads(session, seller_id, [body.orderId])
     order = heads.get(body.orderId)

@@ -1,5 +1,6 @@
 """Order rules: who may buy, what a line may hold, and an order's totals."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -11,7 +12,7 @@ from khata.auth.service import Caller
 from khata.invoice.amounts import line_amounts
 from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.ids import new_object_id
-from khata.kit.money import MoneyError, parse_amount, to_paise
+from khata.kit.money import MAX_AMOUNT, MoneyError, parse_amount, to_paise
 from khata.models import OrderLine, SalesOrder
 from khata.order import repository
 from khata.order.errors import CustomerNotActive, CustomerNotFound, OrderNotFound
@@ -19,6 +20,9 @@ from khata.order.schemas import OrderCreate
 
 # Beyond this an order total would not fit comfortably in a 64-bit paise column.
 MAX_ORDER_TOTAL_PAISE = 10**15
+_HUNDREDTH = Decimal("0.01")
+# Levels of lists and objects in metaFields (the list itself is level 1).
+MAX_META_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -39,13 +43,55 @@ def parse_tax_rate(value: Any) -> int:
         raise ValueError("must be a finite number")
     if rate < 0 or rate > 100:
         raise ValueError("must be between 0 and 100")
-    basis_points = rate * 100
-    if basis_points != basis_points.to_integral_value():
+    # Compared exactly, outside the decimal context: there 1e-999999999 x 100 underflows to 0
+    # and would pass as a 0% rate.
+    if rate.quantize(_HUNDREDTH) != rate:
         raise ValueError("must have at most 2 decimals")
-    return int(basis_points)
+    return int(rate.scaleb(2))
 
 
-def _validation(errors: list[FieldError]) -> ValidationFailed:
+def parse_unit_price(value: Any) -> int:
+    """A unit price in paise (kit.money rules). "1e999999999" overflows the decimal context
+    inside parse_amount (decimal.Overflow, not a MoneyError: a 500 before); it is as much too
+    large as 1e30 and says so."""
+    try:
+        unit_price, _rounded = parse_amount(value)
+    except MoneyError:
+        raise
+    except ArithmeticError as exc:
+        raise MoneyError(f"must not exceed {MAX_AMOUNT}") from exc
+    return to_paise(unit_price)
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in a JSON value (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
+
+
+def meta_fields_errors(meta_fields: list[Any] | None) -> list[FieldError]:
+    """metaFields are stored and answered as given, so they must be JSON that every layer can
+    carry: Python's parser lets NaN, Infinity and 1e400 through (PostgreSQL's jsonb refused
+    them: a 500), and a few hundred nested levels broke the response encoder (a 500)."""
+    if meta_fields is None:
+        return []
+    if _depth(meta_fields) > MAX_META_DEPTH:
+        return [FieldError("metaFields", f"must not nest deeper than {MAX_META_DEPTH}", None)]
+    try:
+        json.dumps(meta_fields, allow_nan=False)
+    except ValueError:
+        return [FieldError("metaFields", "must not contain NaN or Infinity", None)]
+    return []
+
+
+def validation_error(errors: list[FieldError]) -> ValidationFailed:
     summary = "Validation error: " + "; ".join(f"{e.field} {e.message}" for e in errors)
     return ValidationFailed(errors, summary)
 
@@ -58,16 +104,16 @@ async def create_order(
     rates: list[int] = []
     for index, item in enumerate(body.lineItems):
         try:
-            unit_price, _rounded = parse_amount(item.unitPrice)
-            prices.append(to_paise(unit_price))
+            prices.append(parse_unit_price(item.unitPrice))
         except MoneyError as exc:
             errors.append(FieldError(f"lineItems[{index}].unitPrice", str(exc), item.unitPrice))
         try:
             rates.append(parse_tax_rate(item.taxRate))
         except ValueError as exc:
             errors.append(FieldError(f"lineItems[{index}].taxRate", str(exc), item.taxRate))
+    errors += meta_fields_errors(body.metaFields)
     if errors:
-        raise _validation(errors)
+        raise validation_error(errors)
 
     seller_id = caller.seller_id
     customer = await repository.get_customer(session, seller_id, body.customerId)
@@ -100,7 +146,7 @@ async def create_order(
             )
         )
     if subtotal + tax > MAX_ORDER_TOTAL_PAISE:
-        raise _validation([FieldError("lineItems", "order total is too large", None)])
+        raise validation_error([FieldError("lineItems", "order total is too large", None)])
     order = SalesOrder(
         seller_id=seller_id,
         id=order_id,
