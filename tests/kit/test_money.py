@@ -67,3 +67,13 @@ def test_rounding_never_moves_more_than_half_a_paisa(amount: Decimal) -> None:
 def test_wire_number_prints_back_as_the_same_two_decimals(paise: int) -> None:
     amount = from_paise(paise)
     assert Decimal(repr(wire(amount))).quantize(Decimal("0.01")) == amount
+
+
+@pytest.mark.parametrize("raw", ["1e999999999", "9" * 400, 1e308])
+def test_astronomic_amounts_are_refused_not_crashed(raw: object) -> None:
+    with pytest.raises(MoneyError, match="must not exceed"):
+        parse_amount(raw)
+
+
+def test_vanishingly_small_amounts_round_to_zero_with_a_flag() -> None:
+    assert parse_amount("1e-999999999") == (Decimal("0.00"), True)

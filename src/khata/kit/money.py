@@ -54,7 +54,8 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> tuple[Decima
         raise MoneyError("must be a finite number")
     if raw < 0 and not allow_negative:
         raise MoneyError("must not be negative")
-    if abs(raw) > MAX_AMOUNT:
+    # copy_abs, not abs(): abs() applies the context and overflows on 1e999999999.
+    if raw.copy_abs() > MAX_AMOUNT:
         raise MoneyError(f"must not exceed {MAX_AMOUNT}")
     rounded = round_paise(raw)
     return rounded, rounded != raw
