@@ -25,7 +25,11 @@ async def test_access_token_works_in_both_headers(
 async def test_api_key_works_in_both_headers(
     client: httpx.AsyncClient, seller: SellerContext
 ) -> None:
-    for headers in ({"accessToken": seller.token}, {"Authorization": f"bearer {seller.token}"}):
+    for headers in (
+        {"accessToken": seller.token},
+        {"accessToken": f"Bearer {seller.token}"},
+        {"Authorization": f"bearer {seller.token}"},
+    ):
         response = await client.get("/api/v0/seller", headers=headers)
         assert response.status_code == 200
         assert response.json()["payload"]["principal"]["type"] == "api"

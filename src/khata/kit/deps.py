@@ -35,9 +35,11 @@ _SELLER_PARAMETERS = ("sellerId", "companyId", "parentCompanyId")
 
 
 def _token_from(request: Request) -> str | None:
-    token = request.headers.get("accesstoken")
+    token = request.headers.get("accesstoken", "").strip()
     if token:
-        return token.strip()
+        # The seed calls this header's value a "Bearer Token": accept it with the prefix too.
+        scheme, _, rest = token.partition(" ")
+        return rest.strip() if scheme.lower() == "bearer" and rest.strip() else token
     authorization = request.headers.get("authorization", "")
     scheme, _, value = authorization.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
