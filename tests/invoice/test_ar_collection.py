@@ -90,6 +90,27 @@ async def test_dispatch_sends_to_every_enabled_channel_and_answers_per_invoice(
     assert (await get_invoice(client, seller, invoice["invoiceId"]))["paymentLink"] == link
 
 
+async def test_dispatch_does_not_send_twice_to_an_address_a_contact_already_has(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer_id = await create_customer(
+        database,
+        seller.seller_id,
+        contacts=[
+            {"name": "A", "email": "ap@buyer.example", "mobile": "9000000001", "sms_enabled": True}
+        ],
+    )
+    invoice = await create_invoice(
+        client, seller, customer_id, emailAddress="AP@buyer.example", mobileNumber="9000000001"
+    )
+    await dispatch(client, seller, invoice["invoiceId"])
+    sent = await _deliveries(database, seller.seller_id, invoice["invoiceId"])
+    assert sorted((d.channel, d.recipient) for d in sent) == [
+        ("EMAIL", "ap@buyer.example"),
+        ("SMS", "9000000001"),
+    ]
+
+
 async def test_dispatch_refuses_paid_or_cancelled_invoices(
     client: httpx.AsyncClient, seller: SellerContext, database: Database
 ) -> None:

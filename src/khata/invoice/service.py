@@ -369,22 +369,27 @@ async def dispatch_invoices(
             "dueDate": invoice.due_date.isoformat(),
             "paymentLink": payment_link(settings.public_base_url, invoice.payment_link_key),
         }
-        for contact in contacts.get(customer.id, []):
-            messages.extend(
-                outbox.channel_messages_for_contact(
-                    contact,
-                    kind=outbox.DISPATCH,
-                    dedupe_prefix=prefix,
-                    invoice_ids=[invoice.id],
-                    customer_id=customer.id,
-                    context=context,
-                )
+        contact_messages = [
+            message
+            for contact in contacts.get(customer.id, [])
+            for message in outbox.channel_messages_for_contact(
+                contact,
+                kind=outbox.DISPATCH,
+                dedupe_prefix=prefix,
+                invoice_ids=[invoice.id],
+                customer_id=customer.id,
+                context=context,
             )
+        ]
+        messages.extend(contact_messages)
+        already_addressed = {(m.channel, m.recipient.strip().lower()) for m in contact_messages}
+        # The invoice's own address gets SMS only (nothing says that number is on WhatsApp),
+        # and nothing when a key contact already receives the same message there.
         for channel, address in (
             (outbox.EMAIL, invoice.email_address),
             (outbox.SMS, invoice.mobile_number),
         ):
-            if address:
+            if address and (channel, address.strip().lower()) not in already_addressed:
                 messages.append(
                     outbox.OutgoingMessage(
                         kind=outbox.DISPATCH,
