@@ -11,7 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from khata.delivery.worker import run_pass
 from khata.models import Customer, Delivery
@@ -55,10 +55,13 @@ class World:
         self.database = database
         self.seller = seller
         self.mailbox = mailbox
+        self.gateway = gateway
+        self.mobiles: dict[str, str] = {}
         self.settings = worker_settings(database, smtp_port=mailbox.port, gateway_url=gateway.url)
 
     async def customer(self, *, sms: bool = False, name: str = "Sharma Steel Works") -> str:
         email = f"ap-{secrets.token_hex(5)}@buyer.example"
+        mobile = f"97{secrets.randbelow(10**8):08d}"
         customer_id = await create_customer(
             self.database,
             self.seller.seller_id,
@@ -67,13 +70,14 @@ class World:
                 {
                     "name": "Ravi Kumar",
                     "email": email,
-                    "mobile": f"97{secrets.randbelow(10**8):08d}",
+                    "mobile": mobile,
                     "sms_enabled": sms,
                 }
             ],
         )
         self.emails = getattr(self, "emails", {})
         self.emails[customer_id] = email
+        self.mobiles[customer_id] = mobile
         return customer_id
 
     async def run(self, moment: datetime) -> None:
@@ -81,6 +85,10 @@ class World:
 
     def mails(self, customer_id: str) -> list[ReceivedMail]:
         return self.mailbox.handler.to(self.emails[customer_id])
+
+    def texts(self, customer_id: str) -> list[list[str]]:
+        """The invoice numbers of each SMS the customer's contact received, in order."""
+        return [c.json["invoiceNumbers"] for c in self.gateway.to(self.mobiles[customer_id])]
 
 
 @pytest.fixture
@@ -345,6 +353,98 @@ async def test_invoices_of_one_customer_due_together_share_one_message(world: Wo
     ]
 
 
+async def test_an_invoice_dispatched_after_its_group_was_reminded_gets_its_own_reminder(
+    world: World,
+) -> None:
+    due = date(2027, 8, 10)
+    customer = await world.customer(sms=True)
+    seller_id = world.seller.seller_id
+    await create_invoice(world.database, seller_id, customer, invoice_number="INV-A", due_date=due)
+    late = await create_invoice(
+        world.database,
+        seller_id,
+        customer,
+        invoice_number="INV-B",
+        due_date=due,
+        balance_paise=236_000,
+        dispatched=False,
+        status="CREATED",
+    )
+    await create_rule(world.database, seller_id, customer, due_date_difference=0)
+
+    await world.run(ist(due, 10, 0))
+    first = [m.message["Subject"] for m in world.mails(customer)]
+    # INV-B is presented to the buyer after INV-A's reminder for the same occurrence went out.
+    await update_invoice(world.database, late, dispatched=True, receivable_status="SENT_TO_BUYER")
+    await world.run(ist(due, 12, 0))
+    await world.run(ist(due, 16, 0))
+    await world.run(ist(date(2027, 8, 20)))
+
+    subjects = [m.message["Subject"] for m in world.mails(customer)]
+    assert first == ["Payment reminder: invoice INV-A (₹1,180.00) due 10 Aug 2027"]
+    assert subjects == [
+        "Payment reminder: invoice INV-A (₹1,180.00) due 10 Aug 2027",
+        "Payment reminder: invoice INV-B (₹2,360.00) due 10 Aug 2027",
+    ]
+    assert world.texts(customer) == [["INV-A"], ["INV-B"]]
+    async with world.database.session_factory() as session:
+        rows = (
+            await session.execute(
+                select(Delivery.channel, Delivery.occurrence_on, Delivery.status)
+                .where(Delivery.seller_id == seller_id, Delivery.customer_id == customer)
+                .order_by(Delivery.created_at, Delivery.channel)
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("EMAIL", due, "SENT"),
+        ("SMS", due, "SENT"),
+        ("EMAIL", due, "SENT"),
+        ("SMS", due, "SENT"),
+    ]
+
+
+async def test_recurring_late_invoice_catches_up_then_joins_the_group_next_round(
+    world: World,
+) -> None:
+    due = date(2027, 9, 10)
+    customer = await world.customer()
+    seller_id = world.seller.seller_id
+    await create_invoice(world.database, seller_id, customer, invoice_number="INV-RA", due_date=due)
+    late = await create_invoice(
+        world.database,
+        seller_id,
+        customer,
+        invoice_number="INV-RB",
+        due_date=due,
+        dispatched=False,
+        status="CREATED",
+    )
+    await create_rule(
+        world.database,
+        seller_id,
+        customer,
+        due_date_difference=0,
+        reminder_type="RECURRING",
+        reminder_interval=7,
+    )
+
+    await world.run(ist(due))
+    await update_invoice(world.database, late, dispatched=True, receivable_status="SENT_TO_BUYER")
+    # The next day INV-RB gets the 10 Sep round it missed; INV-RA is not reminded again.
+    await world.run(ist(date(2027, 9, 11)))
+    await world.run(ist(date(2027, 9, 12)))
+    # From the next round on both go in one message.
+    await world.run(ist(date(2027, 9, 17)))
+    await world.run(ist(date(2027, 9, 18)))
+
+    subjects = [m.message["Subject"] for m in world.mails(customer)]
+    assert subjects == [
+        "Payment reminder: invoice INV-RA (₹1,180.00) due 10 Sep 2027",
+        "Payment reminder: invoice INV-RB (₹1,180.00) due 10 Sep 2027",
+        "Payment reminder: 2 invoices (₹2,360.00) from Test Traders Pvt Ltd",
+    ]
+
+
 async def test_worker_command_runs_one_pass_at_the_given_time(world: World) -> None:
     due = date(2027, 7, 10)
     customer = await world.customer()
@@ -415,11 +515,19 @@ def test_latest_occurrence_rules() -> None:
     assert occurrence(datetime(2027, 1, 31, 4, 29, tzinfo=utc)) is None
 
 
-async def _schedule(database: Database, moment: datetime) -> tuple[int, int]:
-    """One scheduler pass at `moment`: (messages queued, SQL statements it took)."""
+async def _schedule(database: Database, seller_id: str, moment: datetime) -> tuple[int, int]:
+    """One scheduler pass at `moment`: (messages queued, SQL statements it took). The queued
+    rows are then cancelled: left PENDING (due since 2001) they would head the batches of
+    every later test's worker pass, sent to whatever servers that test runs."""
     with count_statements(database.engine) as counter:
         async with database.session_factory() as session, session.begin():
             queued = await schedule_reminders(session, now=moment)
+    async with database.session_factory() as session, session.begin():
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.seller_id == seller_id, Delivery.status == "PENDING")
+            .values(status="CANCELLED")
+        )
     return queued, counter.count
 
 
@@ -434,7 +542,7 @@ async def test_scheduler_statements_stay_constant_from_1_to_200_due_invoices(
         world.database, seller_id, lone, invoice_number="INV-S0", due_date=date(2001, 3, 10)
     )
     await create_rule(world.database, seller_id, lone, due_date_difference=0)
-    one = await _schedule(world.database, ist(date(2001, 3, 10)))
+    one = await _schedule(world.database, seller_id, ist(date(2001, 3, 10)))
     await update_invoice(world.database, lone_invoice, receivable_status="PAID", balance_amount=0)
 
     for n in range(20):
@@ -448,7 +556,7 @@ async def test_scheduler_statements_stay_constant_from_1_to_200_due_invoices(
                 invoice_number=f"INV-S{n}-{k}",
                 due_date=date(2001, 4, 10 + k % 2),
             )
-    many = await _schedule(world.database, ist(date(2001, 4, 11)))
+    many = await _schedule(world.database, seller_id, ist(date(2001, 4, 11)))
 
     # Each customer: one message per channel for the invoices due on the 10th, one for the 11th.
     assert one[0] == 2
@@ -477,7 +585,7 @@ async def test_scheduler_reads_only_invoices_whose_first_occurrence_has_come(
             for c in await scheduler._candidates(session, moment)
             if c.invoice_id in due
         ]
-    queued, _ = await _schedule(world.database, moment)
+    queued, _ = await _schedule(world.database, seller_id, moment)
 
     # INV-F2's occurrence (11 May) is more than a day ahead of every time zone: not read.
     assert read == ["INV-F1"]

@@ -6,7 +6,7 @@ request, two schedulers racing) leaves exactly one row.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -37,6 +37,7 @@ class OutgoingMessage:
     key_contact_id: str | None = None
     reminder_rule_id: str | None = None
     stage: str | None = None
+    occurrence_on: date | None = None  # reminders: the rule occurrence it is for
     subject: str | None = None
     body: str | None = None
     html_body: str | None = None
@@ -77,6 +78,7 @@ async def queue(
                 "key_contact_id": message.key_contact_id,
                 "reminder_rule_id": message.reminder_rule_id,
                 "stage": message.stage,
+                "occurrence_on": message.occurrence_on,
                 "context": message.context,
                 "status": PENDING,
                 "attempts": 0,
@@ -127,6 +129,7 @@ def channel_messages_for_contact(
     customer_id: str,
     reminder_rule_id: str | None = None,
     stage: str | None = None,
+    occurrence_on: date | None = None,
     context: dict[str, Any] | None = None,
 ) -> list[OutgoingMessage]:
     """One message per enabled channel of a key contact that has an address for it."""
@@ -150,6 +153,7 @@ def channel_messages_for_contact(
             key_contact_id=contact.id,
             reminder_rule_id=reminder_rule_id,
             stage=stage,
+            occurrence_on=occurrence_on,
             context=context or {},
         )
         for channel, address in channels

@@ -1,9 +1,9 @@
 """The delivery outbox: one message to send, written with the change that caused it."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, JSONType, UTCDateTime
@@ -32,6 +32,8 @@ class Delivery(Base):
     key_contact_id: Mapped[str | None] = mapped_column(String(24))
     reminder_rule_id: Mapped[str | None] = mapped_column(String(24))
     stage: Mapped[str | None] = mapped_column(String(64))
+    # A reminder's occurrence (local date): each invoice is reminded once per rule occurrence.
+    occurrence_on: Mapped[date | None] = mapped_column(Date)
     context: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     status: Mapped[str] = mapped_column(String(10))  # PENDING | SENT | DEAD
     attempts: Mapped[int] = mapped_column(Integer, default=0)

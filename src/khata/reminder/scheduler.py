@@ -7,13 +7,19 @@ reminderInterval days, each at reminderTime in the seller's time zone.
 
 Per invoice only the latest occurrence that is not in the future counts. In normal running
 that is the one that just came due; after downtime it is the latest missed one, so a worker
-that was off for ten days sends one message, never the backlog. Invoices of one customer whose
-chosen occurrence is the same (same rule, same moment) share one message that lists them all,
-and the dedupe key (customer + rule + occurrence date + contact + channel) makes every later
-pass a no-op for that occurrence. Paid, cancelled, closed or deleted invoices and inactive
+that was off for ten days sends one message, never the backlog.
+
+Each (invoice, rule, occurrence) is reminded once: a reminder row records its occurrence
+(`occurrence_on`) and links its invoices, and the candidates query brings, per invoice and
+rule, the latest occurrence already queued. Invoices of one customer whose occurrence is due
+in the same pass share one message listing them all; an invoice that qualifies later (say,
+dispatched after its customer's message went) gets its own message at the next pass, because
+the dedupe key (customer + rule + occurrence + the invoice set + contact + channel) names
+which invoices a message covers. Paid, cancelled, closed or deleted invoices and inactive
 customers simply stop qualifying, so their next reminder is never queued.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +31,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.delivery import outbox
 from khata.invoice.status import FINAL_STATUSES
-from khata.models import Customer, Invoice, KeyContact, ReminderRule, Seller
+from khata.models import (
+    Customer,
+    Delivery,
+    DeliveryInvoice,
+    Invoice,
+    KeyContact,
+    ReminderRule,
+    Seller,
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,8 @@ class Candidate:
     reminder_interval: int | None
     reminder_time: str
     stage: str | None
+    # The newest occurrence of this rule already queued for this invoice, if any.
+    last_queued_on: date | None
 
 
 def _at(day: date, reminder_time: str, zone: ZoneInfo) -> datetime:
@@ -99,7 +115,26 @@ def _first_occurrence_not_after(session: AsyncSession, now: datetime) -> ColumnE
 
 async def _candidates(session: AsyncSession, now: datetime) -> list[Candidate]:
     """Every (invoice, rule) pair that may remind at `now`: one query across all sellers, which
-    leaves out the pairs whose first occurrence is still ahead (most open invoices)."""
+    leaves out the pairs whose first occurrence is still ahead (most open invoices), with the
+    newest occurrence already queued for the pair (a correlated subquery, so still one query)."""
+    last_queued_on = (
+        select(func.max(Delivery.occurrence_on))
+        .join(
+            DeliveryInvoice,
+            and_(
+                DeliveryInvoice.seller_id == Delivery.seller_id,
+                DeliveryInvoice.delivery_id == Delivery.id,
+            ),
+        )
+        .where(
+            DeliveryInvoice.seller_id == Invoice.seller_id,
+            DeliveryInvoice.invoice_id == Invoice.id,
+            Delivery.kind == outbox.REMINDER,
+            Delivery.reminder_rule_id == ReminderRule.id,
+        )
+        .correlate(Invoice, ReminderRule)
+        .scalar_subquery()
+    )
     query = (
         select(
             Invoice.seller_id,
@@ -113,6 +148,7 @@ async def _candidates(session: AsyncSession, now: datetime) -> list[Candidate]:
             ReminderRule.reminder_interval,
             ReminderRule.reminder_time,
             ReminderRule.stage,
+            last_queued_on,
         )
         .join(Seller, Seller.id == Invoice.seller_id)
         .join(
@@ -137,7 +173,8 @@ async def _candidates(session: AsyncSession, now: datetime) -> list[Candidate]:
             _first_occurrence_not_after(session, now),
         )
     )
-    return [Candidate(*row) for row in await session.execute(query)]
+    # tuple(): past ten columns the row is untyped, and mypy cannot count a Row's items.
+    return [Candidate(*tuple(row)) for row in await session.execute(query)]
 
 
 async def _contacts(
@@ -157,6 +194,13 @@ async def _contacts(
     for contact in (await session.execute(query)).scalars():
         contacts[(contact.seller_id, contact.customer_id)].append(contact)
     return contacts
+
+
+def _invoice_set(invoice_ids: Sequence[str]) -> str:
+    """A short name for a set of invoices: a later message for the same occurrence that covers
+    other invoices gets another dedupe key, while two schedulers building the same group still
+    collide on one."""
+    return hashlib.sha256(",".join(sorted(invoice_ids)).encode()).hexdigest()[:12]
 
 
 async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
@@ -185,10 +229,14 @@ async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
         elif instant == best[0]:
             best[1].append(candidate)
 
-    # One message per customer, rule and occurrence, listing every invoice it covers.
+    # One message per customer, rule and occurrence, listing every invoice it covers. The
+    # filter comes after choosing the newest occurrence: filtering first would let an older
+    # rule speak for an invoice whose newest one was already sent.
     groups: dict[tuple[str, str, str, date], list[Candidate]] = defaultdict(list)
     for _instant, candidates, day in chosen.values():
         for candidate in candidates:
+            if candidate.last_queued_on is not None and candidate.last_queued_on >= day:
+                continue
             groups[(candidate.seller_id, candidate.customer_id, candidate.rule_id, day)].append(
                 candidate
             )
@@ -200,16 +248,18 @@ async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
     for (seller_id, customer_id, rule_id, day), members in sorted(groups.items()):
         members.sort(key=lambda m: (m.due_date, m.invoice_id))
         invoice_ids = [m.invoice_id for m in members]
+        prefix = f"reminder:{customer_id}:{rule_id}:{day.isoformat()}:{_invoice_set(invoice_ids)}"
         for contact in contacts.get((seller_id, customer_id), []):
             by_seller[seller_id].extend(
                 outbox.channel_messages_for_contact(
                     contact,
                     kind=outbox.REMINDER,
-                    dedupe_prefix=f"reminder:{customer_id}:{rule_id}:{day.isoformat()}",
+                    dedupe_prefix=prefix,
                     invoice_ids=invoice_ids,
                     customer_id=customer_id,
                     reminder_rule_id=rule_id,
                     stage=members[0].stage,
+                    occurrence_on=day,
                     context={"occurrenceDate": day.isoformat()},
                 )
             )

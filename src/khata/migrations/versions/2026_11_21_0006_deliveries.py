@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("key_contact_id", sa.String(length=24), nullable=True),
         sa.Column("reminder_rule_id", sa.String(length=24), nullable=True),
         sa.Column("stage", sa.String(length=64), nullable=True),
+        sa.Column("occurrence_on", sa.Date(), nullable=True),
         sa.Column(
             "context",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
