@@ -1,5 +1,9 @@
 """Real receiving servers for the delivery tests: an SMTP server (aiosmtpd) and an HTTP
-gateway (http.server in a thread), each counting what arrives per delivery id."""
+gateway (http.server, a thread per connection), each counting what arrives per delivery id.
+
+Both listen with a deep backlog: two workers open up to 16 connections at once, and on a
+busy machine a backlog of 5 (http.server's default) overflows, which the sender sees as a
+reset connection: a failed send the test did not mean to cause."""
 
 import asyncio
 import email
@@ -8,6 +12,7 @@ import json
 import socket
 import threading
 import time
+import traceback
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+LISTEN_BACKLOG = 512
 
 
 def free_port() -> int:
@@ -81,9 +88,22 @@ class SmtpServer:
     port: int
 
 
+class _DeepBacklogController(Controller):
+    """aiosmtpd's Controller listening with LISTEN_BACKLOG (asyncio's default is 100)."""
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(
+            self._factory_invoker,
+            host=self.hostname,
+            port=self.port,
+            ssl=self.ssl_context,
+            backlog=LISTEN_BACKLOG,
+        )
+
+
 def start_smtp(handler: MailHandler) -> tuple[Controller, int]:
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller = _DeepBacklogController(handler, hostname="127.0.0.1", port=port)
     controller.start()
     return controller, port
 
@@ -108,6 +128,8 @@ class Gateway:
     answers: list[int] = field(default_factory=list)
     # Keep the call, answer only this much later (a sender can die meanwhile).
     hold_seconds: float = 0.0
+    # Exceptions raised while handling a request (the sender saw a dropped connection).
+    server_errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def to(self, number: str) -> list[GatewayCall]:
@@ -145,6 +167,20 @@ def _gateway_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _GatewayServer(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+    def __init__(self, gateway: Gateway) -> None:
+        super().__init__(("127.0.0.1", 0), _gateway_handler(gateway))
+        self.gateway = gateway
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Kept, so a test failing on a refused send can say what the server went through.
+        with self.gateway.lock:
+            self.gateway.server_errors.append(traceback.format_exc(limit=3))
+
+
 @contextmanager
 def running_smtp_server() -> Iterator[SmtpServer]:
     handler = MailHandler()
@@ -156,8 +192,7 @@ def running_smtp_server() -> Iterator[SmtpServer]:
 @contextmanager
 def running_gateway() -> Iterator[Gateway]:
     the_gateway = Gateway(url="")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _gateway_handler(the_gateway))
-    server.daemon_threads = True
+    server = _GatewayServer(the_gateway)
     the_gateway.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
