@@ -12,7 +12,7 @@ from rich.console import Console
 from khata import migrate as migrations
 from khata.config import get_settings
 from khata.db import create_engine, create_session_factory
-from khata.delivery.worker import PassResult, run_forever, run_pass
+from khata.delivery.worker import BATCH_SIZE, PassResult, run_forever, run_pass
 from khata.kit.timeutil import utc_now
 
 console = Console()
@@ -28,7 +28,8 @@ def _parse_now(value: str, time_zone: str) -> datetime:
 
 def _report(result: PassResult) -> None:
     console.print(
-        f"reminders queued: {result.reminders_queued}, sent: {result.sent}, "
+        f"reminders queued: {result.reminders_queued}, claimed: {result.claimed}, "
+        f"sent: {result.sent}, "
         f"retrying: {result.failed}, dead: {result.dead}, cancelled: {result.cancelled}"
     )
     for error in result.errors[:20]:
@@ -51,6 +52,17 @@ def worker_command(
     interval: Annotated[
         float, typer.Option(help="Seconds between passes when running continuously.")
     ] = 30.0,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            "--batch-size",
+            min=1,
+            help=(
+                "Messages claimed per transaction. Smaller batches spread the queue more "
+                "evenly over several workers."
+            ),
+        ),
+    ] = BATCH_SIZE,
 ) -> None:
     """Send due deliveries (email, SMS, WhatsApp) and queue due payment reminders.
 
@@ -67,10 +79,14 @@ def worker_command(
         factory = create_session_factory(engine)
         try:
             if once:
-                _report(await run_pass(factory, settings, fixed or utc_now()))
+                _report(
+                    await run_pass(factory, settings, fixed or utc_now(), batch_size=batch_size)
+                )
             else:
                 clock = (lambda: fixed) if fixed else utc_now
-                await run_forever(factory, settings, interval=interval, clock=clock)
+                await run_forever(
+                    factory, settings, interval=interval, clock=clock, batch_size=batch_size
+                )
         finally:
             await engine.dispose()
 

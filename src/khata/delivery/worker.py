@@ -266,11 +266,12 @@ async def run_forever(
     *,
     interval: float = 30.0,
     clock: Callable[[], datetime] = utc_now,
+    batch_size: int = BATCH_SIZE,
 ) -> None:
     """Passes every `interval` seconds until cancelled; a failing pass is logged, not fatal."""
     while True:
         try:
-            result = await run_pass(session_factory, settings, clock())
+            result = await run_pass(session_factory, settings, clock(), batch_size=batch_size)
             if result.claimed or result.reminders_queued:
                 log.info(
                     "worker pass: %d reminders queued, %d sent, %d retrying, %d dead, %d cancelled",
