@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.audit import service as audit
 from khata.auth.service import Caller
+from khata.bulk import repository
 from khata.bulk.customer_rows import (
     CREATE_FIELDS,
     CUSTOMER_DETAIL_FIELDS,
@@ -305,16 +306,14 @@ class _CustomerJob:
     async def _finish(self, summary: JobSummary, *, status: str) -> None:
         try:
             async with self.batch_scope() as session:
-                job = await session.get(BulkJob, (self.seller_id, self.job_id))
-                if job is None:
-                    return
-                job.status = status
-                job.total_count = summary.total_count
-                job.success_count = summary.success_count
-                job.failure_count = summary.failure_count
-                job.warn_count = summary.warn_count
-                job.finished_at = self.now
-                await session.flush()
+                await repository.finish_job(
+                    session,
+                    seller_id=self.seller_id,
+                    job_id=self.job_id,
+                    status=status,
+                    counts=summary.job_counts(),
+                    finished_at=self.now,
+                )
         except Exception:
             if status == COMPLETED:
                 raise

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -212,3 +213,23 @@ async def insert_lines(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
 
 async def get_job(session: AsyncSession, *, seller_id: str, job_id: str) -> BulkJob | None:
     return await session.get(BulkJob, (seller_id, job_id))
+
+
+async def finish_job(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    job_id: str,
+    status: str,
+    counts: dict[str, int],
+    finished_at: datetime,
+) -> None:
+    """Write a job's final status and counts (the summary every bulk endpoint answers)."""
+    job = await get_job(session, seller_id=seller_id, job_id=job_id)
+    if job is None:
+        return
+    job.status = status
+    for name, value in counts.items():
+        setattr(job, name, value)
+    job.finished_at = finished_at
+    await session.flush()

@@ -85,6 +85,17 @@ class JobSummary:
     success_requests: list[dict[str, Any]] = field(default_factory=list)
     failure_requests: list[dict[str, Any]] = field(default_factory=list)
 
+    def job_counts(self) -> dict[str, int]:
+        """The counts kept on the bulk_job row, so a past job answers the same summary."""
+        return {
+            "total_count": self.total_count,
+            "success_count": self.success_count,
+            "failure_count": self.failure_count,
+            "failure_count_second_file": self.failure_count_second_file,
+            "warn_count": self.warn_count,
+            "total_amount": self.total_amount,
+        }
+
 
 def request_scope(session: AsyncSession) -> BatchScope:
     """Every batch in the request's own transaction (SQLite: one writer, one transaction)."""
@@ -393,20 +404,14 @@ class InvoiceImport:
     async def _finish(self, summary: JobSummary, *, status: str) -> None:
         try:
             async with self.batch_scope() as session:
-                job = await repository.get_job(
-                    session, seller_id=self.seller_id, job_id=self.job_id
+                await repository.finish_job(
+                    session,
+                    seller_id=self.seller_id,
+                    job_id=self.job_id,
+                    status=status,
+                    counts=summary.job_counts(),
+                    finished_at=self.now,
                 )
-                if job is None:
-                    return
-                job.status = status
-                job.total_count = summary.total_count
-                job.success_count = summary.success_count
-                job.failure_count = summary.failure_count
-                job.failure_count_second_file = summary.failure_count_second_file
-                job.warn_count = summary.warn_count
-                job.total_amount = summary.total_amount
-                job.finished_at = self.now
-                await session.flush()
         except Exception:
             if status == COMPLETED:
                 raise
