@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.audit import service as audit
 from khata.auth.service import Caller
-from khata.bulk import repository
 from khata.bulk.customer_rows import (
     CREATE_FIELDS,
     CUSTOMER_DETAIL_FIELDS,
@@ -56,6 +55,7 @@ from khata.bulk.service import (
     BatchScope,
     JobSummary,
     Progress,
+    close_job,
     display_headers,
     report_names,
     report_paths,
@@ -296,27 +296,16 @@ class _CustomerJob:
         except BaseException:
             success.close()
             failure.close()
-            await self._finish(summary, status=FAILED)
+            await close_job(
+                self.batch_scope, self.seller_id, self.job_id, summary, self.now, status=FAILED
+            )
             raise
         success.close()
         failure.close()
-        await self._finish(summary, status=COMPLETED)
+        await close_job(
+            self.batch_scope, self.seller_id, self.job_id, summary, self.now, status=COMPLETED
+        )
         return summary
-
-    async def _finish(self, summary: JobSummary, *, status: str) -> None:
-        try:
-            async with self.batch_scope() as session:
-                await repository.finish_job(
-                    session,
-                    seller_id=self.seller_id,
-                    job_id=self.job_id,
-                    status=status,
-                    counts=summary.job_counts(),
-                    finished_at=self.now,
-                )
-        except Exception:
-            if status == COMPLETED:
-                raise
 
 
 def _pad(cells: list[Any], width: int) -> list[Any]:

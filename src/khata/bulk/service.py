@@ -97,6 +97,32 @@ class JobSummary:
         }
 
 
+async def close_job(
+    batch_scope: BatchScope,
+    seller_id: str,
+    job_id: str,
+    summary: JobSummary,
+    now: datetime,
+    *,
+    status: str,
+) -> None:
+    """Record a job's final status and counts (both bulk engines end here)."""
+    try:
+        async with batch_scope() as session:
+            await repository.finish_job(
+                session,
+                seller_id=seller_id,
+                job_id=job_id,
+                status=status,
+                counts=summary.job_counts(),
+                finished_at=now,
+            )
+    except Exception:
+        # Marking a FAILED job is best effort: it must not hide the error that failed it.
+        if status == COMPLETED:
+            raise
+
+
 def request_scope(session: AsyncSession) -> BatchScope:
     """Every batch in the request's own transaction (SQLite: one writer, one transaction)."""
     return lambda: nullcontext(session)
@@ -378,11 +404,15 @@ class InvoiceImport:
         except BaseException:
             success.close()
             failure.close()
-            await self._finish(summary, status=FAILED)
+            await close_job(
+                self.batch_scope, self.seller_id, self.job_id, summary, self.now, status=FAILED
+            )
             raise
         success.close()
         failure.close()
-        await self._finish(summary, status=COMPLETED)
+        await close_job(
+            self.batch_scope, self.seller_id, self.job_id, summary, self.now, status=COMPLETED
+        )
         return summary
 
     def _report_items(self, items: _Items, failure: ReportWriter, summary: JobSummary) -> None:
@@ -400,21 +430,6 @@ class InvoiceImport:
                 )
         summary.failure_count_second_file = len(bad)
         failure.write_sheet(ITEMS_SHEET, [*items.headers, "error"], bad)
-
-    async def _finish(self, summary: JobSummary, *, status: str) -> None:
-        try:
-            async with self.batch_scope() as session:
-                await repository.finish_job(
-                    session,
-                    seller_id=self.seller_id,
-                    job_id=self.job_id,
-                    status=status,
-                    counts=summary.job_counts(),
-                    finished_at=self.now,
-                )
-        except Exception:
-            if status == COMPLETED:
-                raise
 
     async def _pipeline(
         self,
