@@ -4,10 +4,11 @@ Factories write rows directly (not through the services under test), so each dom
 can build the world they need without depending on another domain's endpoints.
 """
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event
@@ -15,19 +16,30 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from khata.auth import service as auth_service
 from khata.kit.ids import new_customer_id, new_object_id
-from khata.kit.timeutil import utc_now
 from khata.models import Customer, KeyContact
 from khata.seller import service as seller_service
+
+# The suite's calendar: every test and factory lives on this day (12:00 in Kolkata), whatever
+# the date the suite runs on. Time still moves forward by the suite's elapsed (monotonic) time,
+# so rows written one after another keep their order.
+PINNED_START = datetime(2026, 11, 21, 6, 30, tzinfo=UTC)
+PINNED_TODAY = date(2026, 11, 21)
+_STARTED = time.monotonic()
+
+
+def suite_now() -> datetime:
+    """The suite's "now": the pinned start plus the time the suite has run; never the calendar."""
+    return PINNED_START + timedelta(seconds=time.monotonic() - _STARTED)
 
 
 @dataclass
 class Clock:
-    """What the app believes "now" is; None means the real time."""
+    """What the app believes "now" is; None means the suite's own clock (`suite_now`)."""
 
     fixed: datetime | None = None
 
     def now(self) -> datetime:
-        return self.fixed or utc_now()
+        return self.fixed or suite_now()
 
 
 @dataclass
@@ -86,7 +98,7 @@ async def create_seller(
     invoice_prefix: str = "INV-",
     payment_terms_days: int = 30,
 ) -> SellerContext:
-    now = utc_now()
+    now = suite_now()
     async with database.session_factory() as session, session.begin():
         new = await seller_service.create_seller(
             session,
@@ -125,7 +137,7 @@ async def create_customer(
     contacts: list[dict[str, Any]] | None = None,
 ) -> str:
     """Insert a customer with key contacts (default: one with email on) and answer its id."""
-    now = utc_now()
+    now = suite_now()
     customer_id = new_customer_id()
     if contacts is None:
         contacts = [{"name": "Asha Rao", "email": "asha@buyer.example", "mobile": "9876543210"}]

@@ -7,10 +7,9 @@ and an unhandled exception that must not leak internals.
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -19,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from khata.app import create_app
 from khata.config import Settings
+from khata.kit.clock import get_now
 from khata.kit.deps import Caller
 from khata.kit.envelopes import ar_ok, commerce_ok
 from tests.support import Database, SellerContext
@@ -193,12 +193,15 @@ async def test_unhandled_exception_is_a_clean_500(
 
 
 async def test_timestamp_is_in_the_sellers_time_zone(
-    probe: httpx.AsyncClient, seller: SellerContext
+    database: Database, report_dir: Path, seller: SellerContext
 ) -> None:
-    response = await probe.post("/api/v0/probe/items", json={}, headers=seller.headers)
-    stamp = datetime.strptime(response.json()["errorResponse"]["timestamp"], "%Y-%m-%d %H:%M:%S")
-    kolkata_now = datetime.now(ZoneInfo("Asia/Kolkata")).replace(tzinfo=None)
-    assert abs(kolkata_now - stamp) < timedelta(minutes=1)
+    app = build_probe_app(database, report_dir)
+    # 18:45 UTC is already the next day in Kolkata (UTC+05:30).
+    app.dependency_overrides[get_now] = lambda: datetime(2026, 11, 21, 18, 45, 7, tzinfo=UTC)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as probe:
+        response = await probe.post("/api/v0/probe/items", json={}, headers=seller.headers)
+    assert response.json()["errorResponse"]["timestamp"] == "2026-11-22 00:15:07"
 
 
 async def test_healthz_reports_the_database(probe: httpx.AsyncClient) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from khata import migrate as migrations
 from khata.auth import service as auth_service
 from khata.bulk.cli import import_app
-from khata.config import get_settings
+from khata.config import DEFAULT_PUBLIC_BASE_URL, get_settings
 from khata.db import create_engine, create_session_factory, unit_of_work
 from khata.delivery import cli as delivery_cli
 from khata.kit.errors import KhataError
@@ -86,6 +86,13 @@ def serve(
     worker: Annotated[
         bool, typer.Option(help="On SQLite, also send messages and reminders in-process.")
     ] = True,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            "--proxy-headers",
+            help="Behind a reverse proxy: trust X-Forwarded-Proto/-Host/-For for links.",
+        ),
+    ] = False,
 ) -> None:
     """Apply migrations, create a demo seller on an empty database, and serve HTTP."""
     import os
@@ -94,8 +101,19 @@ def serve(
 
     from khata.delivery.worker import EMBEDDED_WORKER_ENV
 
-    # Read by the app's lifespan in the uvicorn process (the app is built there, by factory).
+    # Read in the uvicorn process, where the app is built by factory.
     os.environ[EMBEDDED_WORKER_ENV] = "1" if worker else "0"
+    settings = get_settings()
+    proxy_headers = proxy_headers or settings.proxy_headers
+    if proxy_headers:
+        os.environ["KHATA_PROXY_HEADERS"] = "true"
+    served_at = f"http://{host}:{port}"
+    if settings.public_base_url is None and served_at != DEFAULT_PUBLIC_BASE_URL:
+        console.print(
+            f"[yellow]warning:[/yellow] KHATA_PUBLIC_BASE_URL is not set: answers link to the "
+            f"address each request used, but e-mails and `khata import` link to "
+            f"{DEFAULT_PUBLIC_BASE_URL}, not {served_at}"
+        )
 
     async def ensure_demo(session: AsyncSession) -> seller_service.NewSeller | None:
         if await seller_service.count_sellers(session) > 0:
@@ -113,7 +131,14 @@ def serve(
     if demo is not None:
         console.print("[green]empty database: created a demo seller[/green]")
         _print_seller(demo, f"http://{host}:{port}")
-    uvicorn.run("khata.app:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "khata.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=proxy_headers,
+    )
 
 
 @seller_app.command("create")
@@ -156,7 +181,7 @@ def seller_create(
             )
         )
     else:
-        _print_seller(new, get_settings().public_base_url)
+        _print_seller(new, get_settings().links_base_url)
 
 
 @token_app.command("create")
@@ -205,7 +230,7 @@ def demo() -> None:
     settings = get_settings()
     migrations.upgrade(settings.database_url)
     result = asyncio.run(seed_demo(settings))
-    _print_seller(result.seller, settings.public_base_url)
+    _print_seller(result.seller, settings.links_base_url)
     print(f"API key:        {result.api_key}")
     print(
         f"made {len(result.customer_ids)} customers, {len(result.order_ids)} orders and "

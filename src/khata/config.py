@@ -4,13 +4,20 @@ from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Where links point when no base URL is set and no request tells the service's own address.
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KHATA_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./khata.db"
-    # Base URL used to build absolute links (payment links, report file URLs).
-    public_base_url: str = "http://127.0.0.1:8000"
+    # Base of absolute links (payment links, report file URLs). Unset: a request's links are
+    # built from the request's own base URL, and links made outside a request (worker e-mails,
+    # CLI import) from DEFAULT_PUBLIC_BASE_URL.
+    public_base_url: str | None = None
+    # Trust X-Forwarded-Proto / X-Forwarded-Host (`khata serve --proxy-headers`, behind a proxy).
+    proxy_headers: bool = False
     access_token_ttl_seconds: int = 3600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     # Failed logins allowed per OAuth client inside the window before answering 429.
@@ -36,6 +43,11 @@ class Settings(BaseSettings):
     # lease, which must outlast one send (SMTP and gateway time out after 30 s).
     delivery_backoff_seconds: int = 60
     delivery_lease_seconds: int = 600
+
+    @property
+    def links_base_url(self) -> str:
+        """The base of links made outside a request."""
+        return (self.public_base_url or DEFAULT_PUBLIC_BASE_URL).rstrip("/")
 
 
 @lru_cache

@@ -6,9 +6,8 @@ import httpx
 import pytest
 
 from khata.auth import service as auth_service
-from khata.kit.timeutil import utc_now
 from tests.auth.test_token import password_login
-from tests.support import Clock, Database, SellerContext
+from tests.support import Clock, Database, SellerContext, suite_now
 
 UNAUTHORIZED_MESSAGE = "Invalid or missing access token"
 
@@ -61,7 +60,7 @@ async def test_missing_or_unknown_token_is_401_in_the_ar_envelope(
 async def test_access_token_expires(
     client: httpx.AsyncClient, seller: SellerContext, clock: Clock
 ) -> None:
-    start = utc_now()
+    start = suite_now()
     clock.fixed = start
     token = (await password_login(client, seller)).json()["access_token"]
     clock.fixed = start + timedelta(seconds=3599)
@@ -81,7 +80,7 @@ async def test_revoked_tokens_stop_working(
             await client.get("/api/v0/seller", headers={"accessToken": the_token})
         ).status_code == 200
         async with database.session_factory() as session, session.begin():
-            assert await auth_service.revoke_token(session, token=the_token, now=utc_now())
+            assert await auth_service.revoke_token(session, token=the_token, now=suite_now())
         revoked = await client.get("/api/v0/seller", headers={"accessToken": the_token})
         assert revoked.status_code == 401
 

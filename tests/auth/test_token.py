@@ -6,8 +6,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from khata.kit.timeutil import utc_now
-from tests.support import Clock, SellerContext
+from tests.support import Clock, SellerContext, suite_now
 
 
 def basic(client_id: str, secret: str) -> dict[str, str]:
@@ -199,7 +198,7 @@ async def test_expired_refresh_token_is_refused(
     client: httpx.AsyncClient, seller: SellerContext, clock: Clock
 ) -> None:
     tokens = (await password_login(client, seller)).json()
-    clock.fixed = utc_now() + timedelta(days=31)
+    clock.fixed = suite_now() + timedelta(days=31)
     response = await client.post(
         "/oauth/token",
         data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
@@ -212,7 +211,7 @@ async def test_expired_refresh_token_is_refused(
 async def test_failed_logins_are_limited_per_client_then_recover(
     client: httpx.AsyncClient, seller: SellerContext, clock: Clock
 ) -> None:
-    clock.fixed = utc_now()
+    clock.fixed = suite_now()
     bad = {"grant_type": "password", "username": seller.admin_email, "password": "wrong"}
     for _ in range(10):
         response = await client.post(

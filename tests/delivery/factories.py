@@ -1,13 +1,13 @@
 """Rows the delivery and reminder tests need, written directly (the invoice and customer
 endpoints are other domains), plus worker settings pointing at the test servers."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from khata.config import Settings
 from khata.kit.ids import new_object_id, new_secret
 from khata.models import Invoice, ReminderRule
-from tests.support import Database
+from tests.support import Database, suite_now
 
 
 async def create_invoice(
@@ -23,7 +23,7 @@ async def create_invoice(
     deleted: bool = False,
 ) -> Invoice:
     """A dispatched invoice (base + 18% IGST = balance, nothing received) with a payment link."""
-    now = datetime.now(UTC)
+    now = suite_now()
     base = balance_paise * 100 // 118
     invoice = Invoice(
         seller_id=seller_id,
@@ -79,7 +79,7 @@ async def create_rule(
     reminder_time: str = "10:00",
     stage: str | None = None,
 ) -> str:
-    now = datetime.now(UTC)
+    now = suite_now()
     rule_id = new_object_id()
     async with database.session_factory() as session, session.begin():
         session.add(

@@ -4,7 +4,7 @@ that failed under load is retried without ever becoming a duplicate."""
 import asyncio
 import time
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,7 +15,7 @@ from khata.delivery.worker import PassResult, run_pass
 from khata.models import Delivery, DeliveryInvoice
 from tests.delivery.factories import create_invoice, worker_settings
 from tests.delivery.servers import Gateway, SmtpServer
-from tests.support import Database, SellerContext, create_customer
+from tests.support import PINNED_TODAY, Database, SellerContext, create_customer
 
 NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
 CHANNELS = (("EMAIL", 400), ("SMS", 300), ("WHATSAPP", 300))
@@ -29,7 +29,7 @@ async def test_two_workers_send_each_of_1000_messages_exactly_once(
 ) -> None:
     customer_id = await create_customer(database, seller.seller_id)
     invoice = await create_invoice(
-        database, seller.seller_id, customer_id, invoice_number="INV-1000", due_date=date.today()
+        database, seller.seller_id, customer_id, invoice_number="INV-1000", due_date=PINNED_TODAY
     )
     messages = [
         outbox.OutgoingMessage(
@@ -128,7 +128,7 @@ async def test_two_schedulers_queueing_the_same_messages_leave_one_row_each(
 ) -> None:
     customer_id = await create_customer(database, seller.seller_id)
     invoice = await create_invoice(
-        database, seller.seller_id, customer_id, invoice_number="INV-DUP", due_date=date.today()
+        database, seller.seller_id, customer_id, invoice_number="INV-DUP", due_date=PINNED_TODAY
     )
     messages = [
         outbox.OutgoingMessage(

@@ -1,7 +1,6 @@
 """`khata serve` on SQLite sends messages in-process: the app's lifespan runs the worker."""
 
 import asyncio
-from datetime import date
 
 import pytest
 
@@ -11,7 +10,7 @@ from khata.delivery.worker import EMBEDDED_WORKER_ENV
 from khata.kit.timeutil import utc_now
 from tests.delivery.factories import create_invoice, worker_settings
 from tests.delivery.servers import SmtpServer
-from tests.support import Database, SellerContext, create_customer
+from tests.support import PINNED_TODAY, Database, SellerContext, create_customer
 
 
 async def test_app_lifespan_runs_the_worker_on_sqlite_only(
@@ -22,7 +21,7 @@ async def test_app_lifespan_runs_the_worker_on_sqlite_only(
 ) -> None:
     customer_id = await create_customer(database, seller.seller_id)
     invoice = await create_invoice(
-        database, seller.seller_id, customer_id, invoice_number="INV-E1", due_date=date.today()
+        database, seller.seller_id, customer_id, invoice_number="INV-E1", due_date=PINNED_TODAY
     )
     recipient = f"embedded-{database.backend}@buyer.example"
     async with database.session_factory() as session, session.begin():
@@ -39,7 +38,7 @@ async def test_app_lifespan_runs_the_worker_on_sqlite_only(
                     customer_id=customer_id,
                 )
             ],
-            now=utc_now(),
+            now=utc_now(),  # wall clock ok: the embedded worker sends by the real clock
         )
     monkeypatch.setenv(EMBEDDED_WORKER_ENV, "1")
     app = create_app(worker_settings(database, smtp_port=smtp_server.port), engine=database.engine)

@@ -14,7 +14,7 @@ from khata.delivery.worker import run_pass
 from khata.models import Delivery, KeyContact
 from tests.delivery.factories import create_invoice, update_invoice, worker_settings
 from tests.delivery.servers import Gateway, MailHandler, SmtpServer, free_port, start_smtp
-from tests.support import Database, SellerContext, create_customer
+from tests.support import PINNED_TODAY, Database, SellerContext, create_customer
 
 NOW = datetime(2026, 12, 1, 3, 30, tzinfo=UTC)  # 09:00 in Asia/Kolkata
 
@@ -175,7 +175,7 @@ async def test_refusing_smtp_server_is_retried_with_backoff_then_dead(
         contact = unique_contact()
         customer_id = await create_customer(database, seller.seller_id, contacts=[contact])
         invoice = await create_invoice(
-            database, seller.seller_id, customer_id, invoice_number="INV-9", due_date=date.today()
+            database, seller.seller_id, customer_id, invoice_number="INV-9", due_date=PINNED_TODAY
         )
         [delivery_id] = await queue_dispatch(
             database, seller.seller_id, customer_id, [invoice.id], NOW
@@ -221,7 +221,7 @@ async def test_unreachable_smtp_server_keeps_the_connection_error(
     contact = unique_contact()
     customer_id = await create_customer(database, seller.seller_id, contacts=[contact])
     invoice = await create_invoice(
-        database, seller.seller_id, customer_id, invoice_number="INV-10", due_date=date.today()
+        database, seller.seller_id, customer_id, invoice_number="INV-10", due_date=PINNED_TODAY
     )
     await queue_dispatch(database, seller.seller_id, customer_id, [invoice.id], NOW)
     settings = worker_settings(database, smtp_port=free_port(), max_attempts=1)
@@ -242,7 +242,7 @@ async def test_gateway_error_answer_is_retried_and_sent_once(
     contact = unique_contact(mail_enabled=False, sms_enabled=True)
     customer_id = await create_customer(database, seller.seller_id, contacts=[contact])
     invoice = await create_invoice(
-        database, seller.seller_id, customer_id, invoice_number="INV-11", due_date=date.today()
+        database, seller.seller_id, customer_id, invoice_number="INV-11", due_date=PINNED_TODAY
     )
     [delivery_id] = await queue_dispatch(database, seller.seller_id, customer_id, [invoice.id], NOW)
     settings = worker_settings(database, smtp_port=smtp_server.port, gateway_url=gateway.url)
@@ -270,7 +270,7 @@ async def test_reminder_for_an_invoice_paid_after_queueing_is_cancelled_not_sent
     contact = unique_contact()
     customer_id = await create_customer(database, seller.seller_id, contacts=[contact])
     invoice = await create_invoice(
-        database, seller.seller_id, customer_id, invoice_number="INV-12", due_date=date.today()
+        database, seller.seller_id, customer_id, invoice_number="INV-12", due_date=PINNED_TODAY
     )
     async with database.session_factory() as session, session.begin():
         contacts = (

@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from khata.delivery import outbox
 from khata.models import Delivery
 from tests.delivery.factories import create_invoice
 from tests.delivery.servers import Gateway, SmtpServer
-from tests.support import Database, SellerContext, create_customer
+from tests.support import PINNED_TODAY, Database, SellerContext, create_customer
 
 NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
 CHANNELS = (("EMAIL", 100), ("SMS", 100), ("WHATSAPP", 100))
@@ -56,7 +56,7 @@ async def test_two_worker_processes_send_each_of_300_messages_exactly_once(
 ) -> None:
     customer_id = await create_customer(database, seller.seller_id)
     invoice = await create_invoice(
-        database, seller.seller_id, customer_id, invoice_number="INV-PROC", due_date=date.today()
+        database, seller.seller_id, customer_id, invoice_number="INV-PROC", due_date=PINNED_TODAY
     )
     messages = [
         outbox.OutgoingMessage(

@@ -171,3 +171,46 @@ async def test_a_too_long_key_is_a_validation_error_naming_the_header(
         }
     ]
     assert await _count(database, Invoice, seller.seller_id) == 0
+
+
+def _header_styles(token: str) -> dict[str, dict[str, str]]:
+    return {
+        "accessToken": {"accessToken": token},
+        "accessToken Bearer": {"accessToken": f"Bearer {token}"},
+        "Authorization Bearer": {"Authorization": f"Bearer {token}"},
+    }
+
+
+async def test_every_token_header_style_replays_an_ar_create(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    for number, (style, auth) in enumerate(_header_styles(seller.token).items()):
+        body = invoice_body(customer_id, invoiceNumber=f"STYLE-{number}")
+        headers = {**auth, "Idempotency-Key": f"style-{number}"}
+        first = await client.post("/api/v0/invoice", json=body, headers=headers)
+        assert first.status_code == 200, (style, first.text)
+        second = await client.post("/api/v0/invoice", json=body, headers=headers)
+        assert second.status_code == 200, (style, second.text)
+        assert second.json() == first.json(), style
+        assert second.headers.get("idempotent-replayed") == "true", style
+        assert await _count(database, Invoice, seller.seller_id) == number + 1, style
+
+
+async def test_every_token_header_style_replays_a_commerce_create(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    body = {
+        "customerId": customer_id,
+        "lineItems": [{"name": "Nut", "quantity": 2, "unitPrice": 4.25, "taxRate": 12}],
+    }
+    for number, (style, auth) in enumerate(_header_styles(seller.token).items()):
+        headers = {**auth, "Idempotency-Key": f"order-style-{number}"}
+        first = await client.post("/orders", json=body, headers=headers)
+        assert first.status_code == 201, (style, first.text)
+        second = await client.post("/orders", json=body, headers=headers)
+        assert second.status_code == 201, (style, second.text)
+        assert second.json() == first.json(), style
+        assert second.headers.get("idempotent-replayed") == "true", style
+        assert await _count(database, SalesOrder, seller.seller_id) == number + 1, style

@@ -7,9 +7,8 @@ from sqlalchemy import insert
 
 from khata.invoice.amounts import line_amounts
 from khata.kit.ids import new_object_id
-from khata.kit.timeutil import utc_now
 from khata.models import OrderLine, SalesOrder
-from tests.support import Database, SellerContext
+from tests.support import Database, SellerContext, suite_now
 
 THREE_LINES: list[dict[str, Any]] = [
     {"sku": "A-1", "name": "Widget", "quantity": 30, "unitPrice": 100.05, "taxRate": 18},
@@ -43,7 +42,7 @@ async def insert_orders(
     lines_per_order: int = 3,
 ) -> list[str]:
     """Write `count` orders straight into the tables with two batched inserts (fast)."""
-    now = utc_now()
+    now = suite_now()
     orders: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     for _ in range(count):

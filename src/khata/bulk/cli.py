@@ -82,7 +82,7 @@ def _run(kind: str, file: Path, seller_id: str, report_dir: Path | None) -> JobS
                 actor=CLI_ACTOR,
                 now=utc_now(),
                 report_dir=str(report_dir or settings.report_dir),
-                public_base_url=settings.public_base_url,
+                public_base_url=settings.links_base_url,
                 limits=limits,
                 batch_scope=committing_scope(factory),
                 progress=advance,

@@ -21,7 +21,7 @@ from khata.bulk.service import (
 )
 from khata.bulk.wire import CONTENT_TYPES, bulk_response, summary_of_job, template
 from khata.config import Settings
-from khata.kit.deps import AppSettings, Caller, Now, Session
+from khata.kit.deps import AppSettings, Caller, LinkBase, Now, Session
 from khata.kit.envelopes import ar_ok
 from khata.kit.errors import NotFound
 
@@ -67,6 +67,7 @@ async def bulk_create_invoices(
     caller: Caller,
     now: Now,
     settings: AppSettings,
+    link_base: LinkBase,
     file: UploadField = None,
     sellerId: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
@@ -78,13 +79,13 @@ async def bulk_create_invoices(
             actor=_actor(caller),
             now=now,
             report_dir=settings.report_dir,
-            public_base_url=settings.public_base_url,
+            public_base_url=link_base,
             limits=limits_of(settings),
             batch_scope=batch_scope_for(request, session),
         ).run()
     finally:
         discard(staged.path)
-    return ar_ok(bulk_response(summary, settings.public_base_url))
+    return ar_ok(bulk_response(summary, link_base))
 
 
 @router.get("/api/v0/invoice/bulk/template", summary="An empty invoice file to fill in")
@@ -100,12 +101,12 @@ async def get_job(
     jobId: str,
     session: Session,
     caller: Caller,
-    settings: AppSettings,
+    link_base: LinkBase,
 ) -> dict[str, Any]:
     job = await repository.get_job(session, seller_id=caller.seller_id, job_id=jobId)
     if job is None:
         raise NotFound(f"Bulk job not found: {jobId}")
-    return ar_ok(bulk_response(summary_of_job(job), settings.public_base_url))
+    return ar_ok(bulk_response(summary_of_job(job), link_base))
 
 
 @router.get("/api/v0/bulk/{jobId}/files/{kind}", summary="Download a job's success or failure file")
@@ -152,6 +153,7 @@ async def _customer_job(
     caller: Caller,
     now: Any,
     settings: Settings,
+    link_base: str,
     file: UploadFile | None,
 ) -> dict[str, Any]:
     staged = await _stage(request, file, settings)
@@ -166,7 +168,7 @@ async def _customer_job(
         ).run()
     finally:
         discard(staged.path)
-    return ar_ok(bulk_response(summary, settings.public_base_url))
+    return ar_ok(bulk_response(summary, link_base))
 
 
 @router.post("/api/v0/customer/bulk", summary="Create customers from a CSV or XLSX file")
@@ -176,6 +178,7 @@ async def bulk_create_customers(
     caller: Caller,
     now: Now,
     settings: AppSettings,
+    link_base: LinkBase,
     file: UploadField = None,
     companyId: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
@@ -186,6 +189,7 @@ async def bulk_create_customers(
         caller=caller,
         now=now,
         settings=settings,
+        link_base=link_base,
         file=file,
     )
 
@@ -199,6 +203,7 @@ async def bulk_update_customers(
     caller: Caller,
     now: Now,
     settings: AppSettings,
+    link_base: LinkBase,
     file: UploadField = None,
     parentCompanyId: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
@@ -209,6 +214,7 @@ async def bulk_update_customers(
         caller=caller,
         now=now,
         settings=settings,
+        link_base=link_base,
         file=file,
     )
 

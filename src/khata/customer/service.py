@@ -285,7 +285,7 @@ async def create_customer(
     ]
     reminders = [
         reminder_service.new_rule(
-            seller_id=seller_id, customer_id=customer.id, data=reminder, now=now
+            seller=caller.seller, customer_id=customer.id, data=reminder, now=now
         )
         for reminder in data.customer_reminders or []
     ]

@@ -77,7 +77,7 @@ def _variables(
             amount_due=rupees(invoice.balance_paise),
             due_date=wire_date(invoice.due_date),
             payment_link=(
-                f"{settings.public_base_url}/pay/{invoice.payment_link_key}"
+                f"{settings.links_base_url}/pay/{invoice.payment_link_key}"
                 if invoice.payment_link_key
                 else None
             ),

@@ -18,7 +18,7 @@ from khata.invoice.schemas import (
 from khata.invoice.service import BatchResult
 from khata.invoice.status import status_wire
 from khata.invoice.views import one_invoice_payload, payment_link
-from khata.kit.deps import AppSettings, Caller, Now, Session
+from khata.kit.deps import AppSettings, Caller, LinkBase, Now, Session
 from khata.kit.envelopes import ar_ok
 from khata.kit.timeutil import enkash_timestamp
 
@@ -26,25 +26,30 @@ router = APIRouter(tags=["invoices"])
 
 
 async def _payload(
-    session: Session, caller: Caller, invoice: Any, now: Now, settings: AppSettings
+    session: Session, caller: Caller, invoice: Any, now: Now, link_base: str
 ) -> dict[str, Any]:
     return await one_invoice_payload(
         session,
         invoice,
         time_zone=caller.seller.time_zone,
         now=now,
-        public_base_url=settings.public_base_url,
+        public_base_url=link_base,
     )
 
 
 @router.post("/api/v0/invoice", summary="createInvoice")
 async def create_invoice(
-    body: InvoiceCreate, session: Session, caller: Caller, now: Now, settings: AppSettings
+    body: InvoiceCreate,
+    session: Session,
+    caller: Caller,
+    now: Now,
+    settings: AppSettings,
+    link_base: LinkBase,
 ) -> dict[str, Any]:
     invoice = await service.create_invoice(
         session, caller=caller, data=body, now=now, settings=settings
     )
-    return ar_ok(await _payload(session, caller, invoice, now, settings))
+    return ar_ok(await _payload(session, caller, invoice, now, link_base))
 
 
 @router.post("/api/v0/invoice/search", summary="searchCollectionInvoices")
@@ -52,7 +57,7 @@ async def search_invoices(
     session: Session,
     caller: Caller,
     now: Now,
-    settings: AppSettings,
+    link_base: LinkBase,
     body: InvoiceSearch | None = None,
     limit: int | None = Query(default=None),
     offset: int | None = Query(default=None),
@@ -67,16 +72,14 @@ async def search_invoices(
         filters=body or InvoiceSearch(),
         page=page,
         now=now,
-        public_base_url=settings.public_base_url,
+        public_base_url=link_base,
     )
     return ar_ok(
         {"invoices": invoices, "totalCount": total, "limit": page.limit, "offset": page.offset}
     )
 
 
-def _batch_wire(
-    results: list[BatchResult], caller: Caller, settings: AppSettings
-) -> dict[str, Any]:
+def _batch_wire(results: list[BatchResult], caller: Caller, link_base: str) -> dict[str, Any]:
     entries = []
     for result in results:
         entry: dict[str, Any] = {
@@ -93,9 +96,7 @@ def _batch_wire(
                 entry["dispatchedOn"] = enkash_timestamp(
                     invoice.dispatched_at, caller.seller.time_zone
                 )
-                entry["paymentLink"] = payment_link(
-                    settings.public_base_url, invoice.payment_link_key
-                )
+                entry["paymentLink"] = payment_link(link_base, invoice.payment_link_key)
         entries.append(entry)
     succeeded = sum(1 for result in results if result.ok)
     return {
@@ -107,7 +108,12 @@ def _batch_wire(
 
 @router.post("/api/v0/invoice/bulk/dispatch", summary="Dispatch Invoice Collection")
 async def dispatch_invoices(
-    body: BulkDispatch, session: Session, caller: Caller, now: Now, settings: AppSettings
+    body: BulkDispatch,
+    session: Session,
+    caller: Caller,
+    now: Now,
+    settings: AppSettings,
+    link_base: LinkBase,
 ) -> dict[str, Any]:
     results = await service.dispatch_invoices(
         session,
@@ -117,33 +123,45 @@ async def dispatch_invoices(
         now=now,
         settings=settings,
     )
-    return ar_ok(_batch_wire(results, caller, settings))
+    return ar_ok(_batch_wire(results, caller, link_base))
 
 
 @router.post("/api/v0/invoice/bulk/delete", summary="Delete Invoice Collection")
 async def delete_invoices(
-    body: BulkDelete, session: Session, caller: Caller, now: Now, settings: AppSettings
+    body: BulkDelete,
+    session: Session,
+    caller: Caller,
+    now: Now,
+    link_base: LinkBase,
 ) -> dict[str, Any]:
     results = await service.delete_invoices(
         session, caller=caller, invoice_ids=body.invoiceIds, now=now
     )
-    return ar_ok(_batch_wire(results, caller, settings))
+    return ar_ok(_batch_wire(results, caller, link_base))
 
 
 @router.post("/api/v0/invoice/status-change", summary="Change Invoice Status Request")
 async def change_status(
-    body: StatusChange, session: Session, caller: Caller, now: Now, settings: AppSettings
+    body: StatusChange,
+    session: Session,
+    caller: Caller,
+    now: Now,
+    link_base: LinkBase,
 ) -> dict[str, Any]:
     invoice = await service.change_status(session, caller=caller, data=body, now=now)
-    return ar_ok(await _payload(session, caller, invoice, now, settings))
+    return ar_ok(await _payload(session, caller, invoice, now, link_base))
 
 
 @router.get("/api/v0/invoice/{invoiceId}", summary="getInvoice")
 async def get_invoice(
-    invoiceId: str, session: Session, caller: Caller, now: Now, settings: AppSettings
+    invoiceId: str,
+    session: Session,
+    caller: Caller,
+    now: Now,
+    link_base: LinkBase,
 ) -> dict[str, Any]:
     invoice = await service.load_invoice(session, caller, invoiceId)
-    return ar_ok(await _payload(session, caller, invoice, now, settings))
+    return ar_ok(await _payload(session, caller, invoice, now, link_base))
 
 
 @router.patch("/api/v0/invoice/{invoiceId}", summary="updateInvoice")
@@ -153,12 +171,12 @@ async def update_invoice(
     session: Session,
     caller: Caller,
     now: Now,
-    settings: AppSettings,
+    link_base: LinkBase,
 ) -> dict[str, Any]:
     invoice = await service.update_invoice(
         session, caller=caller, invoice_id=invoiceId, data=body, now=now
     )
-    return ar_ok(await _payload(session, caller, invoice, now, settings))
+    return ar_ok(await _payload(session, caller, invoice, now, link_base))
 
 
 @router.get("/api/v0/invoice/{invoiceId}/history", summary="Audit history of an invoice")

@@ -367,7 +367,7 @@ async def dispatch_invoices(
             "sellerName": caller.seller.legal_name,
             "balanceAmount": wire_paise(invoice.balance_amount),
             "dueDate": invoice.due_date.isoformat(),
-            "paymentLink": payment_link(settings.public_base_url, invoice.payment_link_key),
+            "paymentLink": payment_link(settings.links_base_url, invoice.payment_link_key),
         }
         contact_messages = [
             message

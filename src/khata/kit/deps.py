@@ -12,6 +12,7 @@ from khata.auth.errors import ForeignSeller
 from khata.auth.service import Caller as CallerInfo
 from khata.config import Settings
 from khata.kit.clock import get_now
+from khata.kit.credentials import token_from_headers
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -27,28 +28,38 @@ def get_settings_from_app(request: Request) -> Settings:
     return settings
 
 
+def get_link_base(request: Request) -> str:
+    """The base of absolute links in this request's answer: KHATA_PUBLIC_BASE_URL when set, else
+    the address the client used (scheme, host, port, root path), so a client of a server on any
+    port can follow them. Forwarded headers count only when the operator trusts the proxy."""
+    settings: Settings = request.app.state.settings
+    if settings.public_base_url:
+        return settings.public_base_url.rstrip("/")
+    scheme, netloc = request.url.scheme, request.url.netloc
+    if settings.proxy_headers:
+        scheme = _first(request.headers.get("x-forwarded-proto")) or scheme
+        netloc = _first(request.headers.get("x-forwarded-host")) or netloc
+    root_path = request.scope.get("root_path", "").rstrip("/")
+    return f"{scheme}://{netloc}{root_path}"
+
+
+def _first(value: str | None) -> str | None:
+    """The client-side entry of a forwarded header that proxies may have appended to."""
+    return value.split(",")[0].strip() or None if value else None
+
+
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 Now = Annotated[datetime, Depends(get_now)]
 AppSettings = Annotated[Settings, Depends(get_settings_from_app)]
+LinkBase = Annotated[str, Depends(get_link_base)]
 
 _SELLER_PARAMETERS = ("sellerId", "companyId", "parentCompanyId")
 
 
-def _token_from(request: Request) -> str | None:
-    token = request.headers.get("accesstoken", "").strip()
-    if token:
-        # The seed calls this header's value a "Bearer Token": accept it with the prefix too.
-        scheme, _, rest = token.partition(" ")
-        return rest.strip() if scheme.lower() == "bearer" and rest.strip() else token
-    authorization = request.headers.get("authorization", "")
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return None
-
-
 async def authenticate(request: Request, session: Session, now: Now) -> CallerInfo:
-    caller = await auth_service.authenticate(session, token=_token_from(request), now=now)
+    caller = await auth_service.authenticate(
+        session, token=token_from_headers(request.headers), now=now
+    )
     request.state.time_zone = caller.seller.time_zone
     request.state.seller_id = caller.seller_id
     for parameter in _SELLER_PARAMETERS:

@@ -10,12 +10,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from khata.config import get_settings
+from khata.kit.clock import app_now
 from khata.kit.dialect import Dialect, dialect_for_path
 from khata.kit.envelopes import ar_error, commerce_error, json_safe
 from khata.kit.errors import ClientRequestError, FieldError, KhataError, ValidationFailed
 from khata.kit.ids import new_object_id
 from khata.kit.textsafety import MESSAGE, screen
-from khata.kit.timeutil import enkash_timestamp, utc_now
+from khata.kit.timeutil import enkash_timestamp
 
 logger = logging.getLogger("khata")
 
@@ -60,7 +61,7 @@ def render_error(request: Request, exc: KhataError) -> JSONResponse:
             error_type=error_type,
             message=exc.message,
             request_id=headers["X-Request-ID"],
-            timestamp=enkash_timestamp(utc_now(), time_zone),
+            timestamp=enkash_timestamp(app_now(request.app), time_zone),
             sub_errors=exc.errors if isinstance(exc, ValidationFailed) else None,
         )
         return JSONResponse(body, status_code=status, headers=headers)
@@ -145,7 +146,7 @@ def _internal_error_body(scope: Scope, request_id: str) -> tuple[int, dict[str, 
             error_type="SYSTEM_ERROR",
             message=AR_DEFAULT_500,
             request_id=request_id,
-            timestamp=enkash_timestamp(utc_now(), time_zone),
+            timestamp=enkash_timestamp(app_now(scope.get("app")), time_zone),
         )
     if dialect is Dialect.OAUTH:
         return 500, {"error": "server_error", "error_description": "Internal server error"}

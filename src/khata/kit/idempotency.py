@@ -10,20 +10,21 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from khata.auth import service as auth_service
 from khata.auth.secrets import seller_of_token
-from khata.kit.clock import get_now
+from khata.kit.clock import app_now
+from khata.kit.credentials import token_from_headers
 from khata.kit.dialect import Dialect, dialect_for_path
 from khata.kit.envelopes import ar_error, commerce_error
 from khata.kit.errors import FieldError, KhataError
@@ -45,14 +46,6 @@ BUSY_MESSAGE = "A request with this Idempotency-Key is still being processed"
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
     return {name.lower(): value for name, value in scope.get("headers", [])}
-
-
-def _token(headers: dict[bytes, bytes]) -> str | None:
-    token = headers.get(b"accesstoken", b"").decode("latin-1").strip()
-    if token:
-        return token
-    scheme, _, value = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
 
 
 def _applies(scope: Scope, headers: dict[bytes, bytes]) -> bool:
@@ -99,7 +92,7 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         key = headers[HEADER].decode("latin-1").strip()
-        token = _token(headers)
+        token = token_from_headers(Headers(scope=scope))
         seller_id = seller_of_token(token) if token else None
         body, receive = await _buffer_body(receive)
         if seller_id is None or not key:
@@ -107,7 +100,6 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         app_ = scope["app"]
-        now_of: Callable[[], datetime] = app_.dependency_overrides.get(get_now, get_now)
         factory: async_sessionmaker[AsyncSession] = app_.state.session_factory
         if len(key) > MAX_KEY_LENGTH:
             too_long = FieldError(
@@ -126,7 +118,7 @@ class IdempotencyMiddleware:
         fingerprint = request_fingerprint(
             "POST", scope.get("path", ""), scope.get("query_string", b""), body
         )
-        outcome = await _reserve(factory, seller_id, key, token or "", fingerprint, scope, now_of)
+        outcome = await _reserve(factory, seller_id, key, token or "", fingerprint, scope)
         if outcome.kind == "unauthenticated":
             await self.app(scope, receive, send)
             return
@@ -200,12 +192,11 @@ async def _reserve(
     token: str,
     fingerprint: str,
     scope: Scope,
-    now_of: Callable[[], datetime],
 ) -> _Outcome:
     waited = 0.0
     time_zone: str | None = None
     while True:
-        now = now_of()
+        now = app_now(scope["app"])
         try:
             async with factory() as session, session.begin():
                 try:
@@ -307,7 +298,7 @@ async def _error(
             error_type=error_type,
             message=message,
             request_id=request_id,
-            timestamp=enkash_timestamp(get_now(), zone),
+            timestamp=enkash_timestamp(app_now(scope.get("app")), zone),
             sub_errors=sub_errors,
         )
     else:

@@ -1,7 +1,11 @@
 """Time helpers: UTC instants, seller-local dates, and the wire formats of both dialects."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+TIME_OF_DAY_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+TIME_OF_DAY_MESSAGE = "must be a time of day as HH:mm (24 h)"
 
 
 def utc_now() -> datetime:

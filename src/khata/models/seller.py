@@ -19,6 +19,10 @@ class Seller(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Kolkata")
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
     invoice_prefix: Mapped[str] = mapped_column(String(16), default="INV-")
+    # HH:mm in the seller's time zone, used by a reminder rule created without reminderTime.
+    default_reminder_time: Mapped[str] = mapped_column(
+        String(5), default="10:00", server_default="10:00"
+    )
     # Last entityId handed out. Bumped with UPDATE ... RETURNING inside the invoice's own
     # transaction, so numbers are gap-free and the row lock serialises concurrent writers.
     invoice_counter: Mapped[int] = mapped_column(BigInteger, default=0)

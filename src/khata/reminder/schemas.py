@@ -1,16 +1,14 @@
 """Wire models of reminder rules: what a client may send, checked field by field."""
 
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from khata.kit.timeutil import enkash_timestamp
+from khata.kit.timeutil import TIME_OF_DAY_MESSAGE, TIME_OF_DAY_RE, enkash_timestamp
 from khata.models import ReminderRule as ReminderRuleLike
 
-REMINDER_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 ReminderType = Literal["ONCE", "RECURRING"]
 
 
@@ -35,7 +33,8 @@ class ReminderIn(_WireModel):
     due_date_difference: StrictInt = Field(ge=-365, le=365)
     reminder_type: ReminderType
     reminder_interval: StrictInt | None = Field(default=None, ge=1, le=365)
-    reminder_time: str
+    # Absent: the seller's defaultReminderTime.
+    reminder_time: str | None = None
     stage: str | None = Field(default=None, max_length=64)
 
     @field_validator("stage", mode="before")
@@ -45,9 +44,9 @@ class ReminderIn(_WireModel):
 
     @field_validator("reminder_time")
     @classmethod
-    def _time_format(cls, value: str) -> str:
-        if not REMINDER_TIME_RE.match(value):
-            raise PydanticCustomError("reminder_time", "must be a time of day as HH:mm (24 h)")
+    def _time_format(cls, value: str | None) -> str | None:
+        if value is not None and not TIME_OF_DAY_RE.match(value):
+            raise PydanticCustomError("reminder_time", TIME_OF_DAY_MESSAGE)
         return value
 
 
@@ -69,8 +68,8 @@ class ReminderUpdate(_WireModel):
     @field_validator("reminder_time")
     @classmethod
     def _time_format(cls, value: str | None) -> str | None:
-        if value is not None and not REMINDER_TIME_RE.match(value):
-            raise PydanticCustomError("reminder_time", "must be a time of day as HH:mm (24 h)")
+        if value is not None and not TIME_OF_DAY_RE.match(value):
+            raise PydanticCustomError("reminder_time", TIME_OF_DAY_MESSAGE)
         return value
 
 

@@ -15,7 +15,7 @@ from khata.customer import repository as customer_repository
 from khata.customer.errors import CustomerDeleted, CustomerNotFound
 from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.ids import new_object_id
-from khata.models import Customer, ReminderRule
+from khata.models import Customer, ReminderRule, Seller
 from khata.reminder import repository
 from khata.reminder.errors import ReminderNotFound
 from khata.reminder.schemas import ReminderIn, ReminderUpdate
@@ -32,16 +32,16 @@ def rule_errors(
     return []
 
 
-def new_rule(*, seller_id: str, customer_id: str, data: ReminderIn, now: datetime) -> ReminderRule:
+def new_rule(*, seller: Seller, customer_id: str, data: ReminderIn, now: datetime) -> ReminderRule:
     return ReminderRule(
-        seller_id=seller_id,
+        seller_id=seller.id,
         id=new_object_id(now.timestamp()),
         customer_id=customer_id,
         due_date_difference=data.due_date_difference,
         reminder_type=data.reminder_type,
         # An interval means nothing for a one-off reminder; storing it would mislead the reader.
         reminder_interval=data.reminder_interval if data.reminder_type == "RECURRING" else None,
-        reminder_time=data.reminder_time,
+        reminder_time=data.reminder_time or seller.default_reminder_time,
         stage=data.stage,
         deleted=False,
         created_at=now,
@@ -76,7 +76,7 @@ async def create_reminder(
     errors = rule_errors(reminder_type=data.reminder_type, reminder_interval=data.reminder_interval)
     if errors:
         raise ValidationFailed(errors)
-    rule = new_rule(seller_id=caller.seller_id, customer_id=customer_id, data=data, now=now)
+    rule = new_rule(seller=caller.seller, customer_id=customer_id, data=data, now=now)
     session.add(rule)
     audit.record(
         session,

@@ -1,34 +1,25 @@
-"""GET /api/v0/seller: the caller's own seller profile (a first authenticated call to try)."""
+"""GET and PATCH /api/v0/seller: the caller's own seller profile and settings."""
 
 from typing import Any
 
 from fastapi import APIRouter
 
-from khata.kit.deps import Caller
+from khata.kit.deps import Caller, Now, Session
 from khata.kit.envelopes import ar_ok
-from khata.kit.timeutil import enkash_timestamp
+from khata.seller import service
+from khata.seller.schemas import SellerUpdate, seller_to_wire
 
 router = APIRouter(tags=["auth"])
 
 
 @router.get("/api/v0/seller", summary="The seller of the access token")
 async def get_own_seller(caller: Caller) -> dict[str, Any]:
-    seller = caller.seller
-    return ar_ok(
-        {
-            "sellerId": seller.id,
-            "legalName": seller.legal_name,
-            "gstin": seller.gstin,
-            "state": seller.state_code,
-            "currency": seller.currency,
-            "timeZone": seller.time_zone,
-            "paymentTermsDays": seller.payment_terms_days,
-            "invoicePrefix": seller.invoice_prefix,
-            "createdOn": enkash_timestamp(seller.created_at, seller.time_zone),
-            "principal": {
-                "id": caller.principal.id,
-                "name": caller.principal.name,
-                "type": caller.principal.type,
-            },
-        }
-    )
+    return ar_ok(seller_to_wire(caller.seller, caller.principal))
+
+
+@router.patch("/api/v0/seller", summary="Change the seller's settings (admin principals)")
+async def update_own_seller(
+    body: SellerUpdate, session: Session, caller: Caller, now: Now
+) -> dict[str, Any]:
+    seller = await service.update_seller(session, caller=caller, changes=body, now=now)
+    return ar_ok(seller_to_wire(seller, caller.principal))

@@ -1,16 +1,20 @@
-"""Creating a seller: the tenant row, an admin principal and OAuth client credentials."""
+"""The seller (tenant): creating one with its admin and OAuth client, and changing its settings."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.audit import service as audit
 from khata.auth.secrets import hash_password, hash_token
-from khata.kit.errors import FieldError, ValidationFailed
+from khata.auth.service import Caller
+from khata.kit.errors import FieldError, Forbidden, ValidationFailed
 from khata.kit.gst import is_valid_gstin, normalize_state
 from khata.kit.ids import new_object_id, new_secret, new_seller_id
 from khata.models import OAuthClient, Principal, Seller
+from khata.seller.schemas import SellerUpdate, seller_snapshot
 
 
 @dataclass(frozen=True)
@@ -97,3 +101,62 @@ async def create_seller(
 
 async def count_sellers(session: AsyncSession) -> int:
     return int((await session.execute(select(func.count()).select_from(Seller))).scalar_one())
+
+
+class AdminOnly(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("Only an admin of the seller may change its settings")
+
+
+async def update_seller(
+    session: AsyncSession, *, caller: Caller, changes: SellerUpdate, now: datetime
+) -> Seller:
+    """Apply the fields present in `changes` to the caller's seller, audited; a field sent as
+    null is refused (every setting has a value), except the GSTIN, which null clears."""
+    if caller.principal.type != "admin":
+        raise AdminOnly()
+    seller = await session.get(Seller, caller.seller_id, with_for_update=True)
+    assert seller is not None  # the caller was authenticated against this row
+    given = changes.model_fields_set
+    errors = [
+        FieldError(to_camel(name), "must not be null", None)
+        for name in given
+        if getattr(changes, name) is None and name != "gstin"
+    ]
+    state_code = seller.state_code
+    if "state" in given and changes.state is not None:
+        state_code = normalize_state(changes.state) or ""
+        if not state_code:
+            errors.append(FieldError("state", "is not a GST state code or name", changes.state))
+    gstin = seller.gstin
+    if "gstin" in given:
+        gstin = changes.gstin.upper() if changes.gstin else None
+        if gstin is not None and not is_valid_gstin(gstin):
+            errors.append(FieldError("gstin", "is not a valid GSTIN", changes.gstin))
+    if gstin is not None and state_code and is_valid_gstin(gstin) and gstin[:2] != state_code:
+        errors.append(FieldError("gstin", "does not belong to the seller's state", gstin))
+    if errors:
+        raise ValidationFailed(errors)
+    before = seller_snapshot(seller)
+    seller.gstin = gstin
+    seller.state_code = state_code
+    for name in ("legal_name", "payment_terms_days", "invoice_prefix", "time_zone"):
+        if name in given:
+            setattr(seller, name, getattr(changes, name))
+    if "default_reminder_time" in given:
+        seller.default_reminder_time = str(changes.default_reminder_time)
+    after = seller_snapshot(seller)
+    if after != before:
+        audit.record(
+            session,
+            caller=caller,
+            seller_id=seller.id,
+            entity_type="seller",
+            entity_id=seller.id,
+            action="UPDATED",
+            now=now,
+            before=before,
+            after=after,
+        )
+    await session.flush()
+    return seller
