@@ -3,9 +3,9 @@
 from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from khata.models import Delivery
+from khata.models import Delivery, Invoice
 from tests.invoice.ar_factories import create_invoice, dispatch, get_invoice, report_payment
 from tests.support import Clock, Database, SellerContext, create_customer
 
@@ -152,7 +152,7 @@ async def test_bulk_delete_only_without_money(
     assert (payload["successCount"], payload["failureCount"]) == (1, 2)
     assert [r["success"] for r in payload["results"]] == [True, False, False]
     assert payload["results"][1]["message"] == (
-        "Invoice has a payment received or pending and cannot be deleted"
+        f"Invoice cannot be deleted (a payment awaits confirmation): {pending['invoiceId']}"
     )
     gone = await client.get(f"/api/v0/invoice/{free['invoiceId']}", headers=seller.headers)
     assert gone.status_code == 404
@@ -166,3 +166,50 @@ async def test_bulk_delete_only_without_money(
         "/api/v0/invoice/bulk/delete", json={"invoiceIds": []}, headers=seller.headers
     )
     assert empty.status_code == 400
+
+
+async def test_one_delete_rule_keeps_paid_cancelled_and_closed_invoices_in_both_dialects(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    kept = {}
+    for status, reason in (
+        ("PAID", "it is paid"),
+        ("CANCELLED", "it is cancelled"),
+        ("CLOSED", "it is closed"),
+    ):
+        invoice = await create_invoice(client, seller, customer_id)
+        async with database.session_factory() as session, session.begin():
+            await session.execute(
+                update(Invoice)
+                .where(Invoice.seller_id == seller.seller_id, Invoice.id == invoice["invoiceId"])
+                .values(receivable_status=status)
+            )
+        kept[invoice["invoiceId"]] = f"Invoice cannot be deleted ({reason}): {invoice['invoiceId']}"
+    response = await client.post(
+        "/api/v0/invoice/bulk/delete", json={"invoiceIds": list(kept)}, headers=seller.headers
+    )
+    assert response.status_code == 200
+    results = response.json()["payload"]["results"]
+    assert [(r["invoiceId"], r["success"], r["message"]) for r in results] == [
+        (invoice_id, False, message) for invoice_id, message in kept.items()
+    ]
+    for invoice_id, message in kept.items():
+        commerce = await client.delete(f"/invoices/{invoice_id}", headers=seller.headers)
+        assert commerce.status_code == 409
+        assert commerce.json() == {"success": False, "message": message}
+        still = await client.get(f"/api/v0/invoice/{invoice_id}", headers=seller.headers)
+        assert still.status_code == 200
+
+    # A CREATED and a SENT_TO_BUYER invoice with nothing received go, through either dialect.
+    created = await create_invoice(client, seller, customer_id)
+    sent = await create_invoice(client, seller, customer_id, dispatchNow=True)
+    assert sent["receivableStatus"]["name"] == "SENT_TO_BUYER"
+    gone = await client.delete(f"/invoices/{created['invoiceId']}", headers=seller.headers)
+    assert gone.status_code == 200, gone.text
+    ar_gone = await client.post(
+        "/api/v0/invoice/bulk/delete",
+        json={"invoiceIds": [sent["invoiceId"]]},
+        headers=seller.headers,
+    )
+    assert ar_gone.json()["payload"]["results"][0]["success"] is True

@@ -38,8 +38,3 @@ class InvoiceNumberTaken(Conflict):
 
     def __init__(self, invoice_number: str) -> None:
         super().__init__(f"Invoice number already exists: {invoice_number}")
-
-
-class InvoiceNotDeletable(Conflict):
-    def __init__(self, invoice_id: str, reason: str) -> None:
-        super().__init__(f"Invoice cannot be deleted ({reason}): {invoice_id}")

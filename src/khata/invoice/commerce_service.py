@@ -14,7 +14,6 @@ from khata.audit import service as audit
 from khata.auth.service import Caller
 from khata.invoice import repository_commerce as repository
 from khata.invoice.commerce_errors import (
-    InvoiceNotDeletable,
     InvoiceNotFound,
     InvoiceNumberTaken,
     OrderCustomerNotActive,
@@ -23,22 +22,14 @@ from khata.invoice.commerce_errors import (
     QuantityExceedsRemaining,
 )
 from khata.invoice.commerce_schemas import InvoiceCreate
+from khata.invoice.errors import InvoiceNotDeletable
 from khata.invoice.from_orders import InvoiceDraft, Pick, build_invoices
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.repository_commerce import LineState, OrderHead, Row
-from khata.invoice.status import ReceivableStatus
+from khata.invoice.status import deletion_refusal
 from khata.kit.ids import new_object_id
 from khata.order.errors import OrderNotFound
 from khata.order.service import meta_fields_errors, validation_error
-
-# Statuses in which money is moving or the invoice is final: it can no longer be deleted.
-_UNDELETABLE = {
-    ReceivableStatus.PAYMENT_INITIATED.value: "a payment awaits confirmation",
-    ReceivableStatus.PARTIALLY_PAID.value: "it is partially paid",
-    ReceivableStatus.PAID.value: "it is paid",
-    ReceivableStatus.CANCELLED.value: "it is cancelled",
-    ReceivableStatus.CLOSED.value: "it is closed",
-}
 
 
 def _check_customer(order: OrderHead) -> None:
@@ -259,9 +250,7 @@ async def delete_invoice(
     invoice = await repository.get_invoice(session, seller_id, invoice_id, for_update=True)
     if invoice is None:
         raise InvoiceNotFound(invoice_id)
-    if invoice.total_received > 0:
-        raise InvoiceNotDeletable(invoice_id, "a payment was received")
-    reason = _UNDELETABLE.get(invoice.receivable_status)
+    reason = deletion_refusal(invoice.receivable_status, invoice.total_received)
     if reason is not None:
         raise InvoiceNotDeletable(invoice_id, reason)
     await release_order_quantities(session, seller_id=seller_id, invoice_ids=[invoice_id])

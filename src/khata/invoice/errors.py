@@ -1,6 +1,11 @@
 """Errors of the AR invoice rules; the handlers render them in the caller's dialect."""
 
-from khata.kit.errors import NotFound, RuleViolation
+from khata.kit.errors import Conflict, NotFound, RuleViolation
+
+
+class InvoiceNotDeletable(Conflict):
+    def __init__(self, invoice_id: str, reason: str) -> None:
+        super().__init__(f"Invoice cannot be deleted ({reason}): {invoice_id}")
 
 
 class InvoiceNotFound(NotFound):

@@ -19,13 +19,19 @@ from khata.invoice.errors import (
     CustomerNotFound,
     DuplicateInvoiceNumber,
     InvoiceFinal,
+    InvoiceNotDeletable,
     InvoiceNotFound,
     StaleInvoice,
     TransitionNotAllowed,
 )
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.schemas import InvoiceCreate, InvoiceUpdate, StatusChange
-from khata.invoice.status import FINAL_STATUSES, REQUESTABLE_TRANSITIONS, ReceivableStatus
+from khata.invoice.status import (
+    FINAL_STATUSES,
+    REQUESTABLE_TRANSITIONS,
+    ReceivableStatus,
+    deletion_refusal,
+)
 from khata.invoice.validation import InvoiceAmounts, amount_paise, check_amounts, check_dates
 from khata.invoice.views import payment_link
 from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
@@ -421,7 +427,7 @@ async def dispatch_invoices(
 async def delete_invoices(
     session: AsyncSession, *, caller: Caller, invoice_ids: list[str], now: datetime
 ) -> list[BatchResult]:
-    """Soft delete of invoices that have nothing received (or pending); per-invoice answers."""
+    """Soft delete of the invoices the delete rule allows; per-invoice answers."""
     wanted = repository.ids_in_order(invoice_ids)
     invoices = await repository.get_invoices(session, caller.seller_id, wanted, for_update=True)
     results: list[BatchResult] = []
@@ -430,9 +436,10 @@ async def delete_invoices(
         if invoice is None:
             results.append(BatchResult(invoice_id, False, f"Invoice not found: {invoice_id}"))
             continue
-        if invoice.total_received > 0 or invoice.receivable_status == "PAYMENT_INITIATED":
-            reason = "Invoice has a payment received or pending and cannot be deleted"
-            results.append(BatchResult(invoice_id, False, reason))
+        refusal = deletion_refusal(invoice.receivable_status, invoice.total_received)
+        if refusal is not None:
+            message = InvoiceNotDeletable(invoice_id, refusal).message
+            results.append(BatchResult(invoice_id, False, message))
             continue
         before = snapshot(invoice)
         invoice.deleted = True

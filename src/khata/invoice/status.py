@@ -39,5 +39,23 @@ REQUESTABLE_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Statuses in which money is moving or the invoice is a kept record: it can no longer be deleted.
+_UNDELETABLE: dict[str, str] = {
+    ReceivableStatus.PAYMENT_INITIATED: "a payment awaits confirmation",
+    ReceivableStatus.PARTIALLY_PAID: "it is partially paid",
+    ReceivableStatus.PAID: "it is paid",
+    ReceivableStatus.CANCELLED: "it is cancelled",
+    ReceivableStatus.CLOSED: "it is closed",
+}
+
+
+def deletion_refusal(status: str, total_received_paise: int) -> str | None:
+    """Why an invoice may not be deleted, or None when it may: the one delete rule of both
+    dialects. Only a CREATED or SENT_TO_BUYER invoice with nothing received goes."""
+    if total_received_paise > 0:
+        return "a payment was received"
+    return _UNDELETABLE.get(status)
+
+
 def status_wire(name: str) -> dict[str, str]:
     return {"name": name, "label": LABELS.get(name, name)}
