@@ -103,10 +103,10 @@ def serve(
 
     # Read in the uvicorn process, where the app is built by factory.
     os.environ[EMBEDDED_WORKER_ENV] = "1" if worker else "0"
-    settings = get_settings()
-    proxy_headers = proxy_headers or settings.proxy_headers
-    if proxy_headers:
+    if proxy_headers:  # before the settings are first read (and cached) in this process
         os.environ["KHATA_PROXY_HEADERS"] = "true"
+    settings = get_settings()
+    proxy_headers = settings.proxy_headers
     served_at = f"http://{host}:{port}"
     if settings.public_base_url is None and served_at != DEFAULT_PUBLIC_BASE_URL:
         console.print(

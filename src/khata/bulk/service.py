@@ -40,11 +40,11 @@ from khata.bulk.invoice_rows import (
 from khata.bulk.reports import ReportWriter
 from khata.delivery import outbox
 from khata.invoice import amounts
+from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.status import ReceivableStatus
-from khata.invoice.views import payment_link
 from khata.kit.ids import new_object_id, new_object_ids, new_secret
-from khata.kit.money import from_paise, wire_paise
+from khata.kit.money import from_paise
 from khata.models import BulkJob, Seller
 
 INVOICE, CUSTOMER_CREATE, CUSTOMER_UPDATE = "INVOICE", "CUSTOMER_CREATE", "CUSTOMER_UPDATE"
@@ -734,8 +734,7 @@ class InvoiceImport:
     async def _queue_dispatch(
         self, session: AsyncSession, invoices: list[dict[str, Any]], legal_names: dict[str, str]
     ) -> None:
-        """dispatchNow: the same messages as the AR dispatch (one per enabled channel of each
-        key contact, plus the invoice's own email and mobile), with the same dedupe keys."""
+        """dispatchNow rows: the messages of `invoice.dispatch`, exactly as an API dispatch."""
         contacts = await repository.key_contacts_of(
             session, seller_id=self.seller_id, customer_ids=[i["customer_id"] for i in invoices]
         )
@@ -744,44 +743,21 @@ class InvoiceImport:
             by_customer.setdefault(contact.customer_id, []).append(contact)
         messages: list[outbox.OutgoingMessage] = []
         for invoice in invoices:
-            invoice_id, customer_id = invoice["id"], invoice["customer_id"]
-            prefix = f"dispatch:{invoice_id}:{invoice['version']}"
-            context = {
-                "invoiceId": invoice_id,
-                "invoiceNumber": invoice["invoice_number"],
-                "customerLegalName": legal_names.get(customer_id),
-                "sellerName": self.seller_name,
-                "balanceAmount": wire_paise(invoice["balance_amount"]),
-                "dueDate": invoice["due_date"].isoformat(),
-                "paymentLink": payment_link(self.public_base_url, invoice["payment_link_key"]),
-            }
-            for contact in by_customer.get(customer_id, []):
-                messages.extend(
-                    outbox.channel_messages_for_contact(
-                        contact,
-                        kind=outbox.DISPATCH,
-                        dedupe_prefix=prefix,
-                        invoice_ids=[invoice_id],
-                        customer_id=customer_id,
-                        context=context,
-                    )
-                )
-            for channel, address in (
-                (outbox.EMAIL, invoice["email_address"]),
-                (outbox.SMS, invoice["mobile_number"]),
-            ):
-                if address:
-                    messages.append(
-                        outbox.OutgoingMessage(
-                            kind=outbox.DISPATCH,
-                            channel=channel,
-                            recipient=address,
-                            dedupe_key=f"{prefix}:invoice:{channel}",
-                            invoice_ids=[invoice_id],
-                            customer_id=customer_id,
-                            context=context,
-                        )
-                    )
+            facts = DispatchedInvoice(
+                invoice_id=invoice["id"],
+                invoice_number=invoice["invoice_number"],
+                version=invoice["version"],
+                customer_id=invoice["customer_id"],
+                customer_legal_name=legal_names.get(invoice["customer_id"]),
+                seller_name=self.seller_name,
+                balance_paise=invoice["balance_amount"],
+                due_date=invoice["due_date"],
+                payment_link_key=invoice["payment_link_key"],
+                email_address=invoice["email_address"],
+                mobile_number=invoice["mobile_number"],
+            )
+            contacts_of = by_customer.get(invoice["customer_id"], [])
+            messages.extend(dispatch_messages(facts, contacts_of, link_base=self.public_base_url))
         await outbox.queue(session, seller_id=self.seller_id, messages=messages, now=self.now)
 
 

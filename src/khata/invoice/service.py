@@ -13,6 +13,7 @@ from khata.config import Settings
 from khata.delivery import outbox
 from khata.invoice import repository
 from khata.invoice.commerce_service import release_order_quantities
+from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
 from khata.invoice.errors import (
     AmountsLocked,
     CustomerNotActive,
@@ -33,7 +34,6 @@ from khata.invoice.status import (
     deletion_refusal,
 )
 from khata.invoice.validation import InvoiceAmounts, amount_paise, check_amounts, check_dates
-from khata.invoice.views import payment_link
 from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
 from khata.kit.ids import new_object_id, new_secret
 from khata.kit.money import wire_paise
@@ -365,48 +365,24 @@ async def dispatch_invoices(
         if partial_payment_allowed is not None:
             invoice.partial_payment_allowed = partial_payment_allowed
         _touch(invoice, caller, now)
-        prefix = f"dispatch:{invoice.id}:{invoice.version}"
-        context = {
-            "invoiceId": invoice.id,
-            "invoiceNumber": invoice.invoice_number,
-            "customerLegalName": customer.legal_name,
-            "sellerName": caller.seller.legal_name,
-            "balanceAmount": wire_paise(invoice.balance_amount),
-            "dueDate": invoice.due_date.isoformat(),
-            "paymentLink": payment_link(settings.links_base_url, invoice.payment_link_key),
-        }
-        contact_messages = [
-            message
-            for contact in contacts.get(customer.id, [])
-            for message in outbox.channel_messages_for_contact(
-                contact,
-                kind=outbox.DISPATCH,
-                dedupe_prefix=prefix,
-                invoice_ids=[invoice.id],
-                customer_id=customer.id,
-                context=context,
+        facts = DispatchedInvoice(
+            invoice_id=invoice.id,
+            invoice_number=invoice.invoice_number,
+            version=invoice.version,
+            customer_id=customer.id,
+            customer_legal_name=customer.legal_name,
+            seller_name=caller.seller.legal_name,
+            balance_paise=invoice.balance_amount,
+            due_date=invoice.due_date,
+            payment_link_key=invoice.payment_link_key,
+            email_address=invoice.email_address,
+            mobile_number=invoice.mobile_number,
+        )
+        messages.extend(
+            dispatch_messages(
+                facts, contacts.get(customer.id, []), link_base=settings.links_base_url
             )
-        ]
-        messages.extend(contact_messages)
-        already_addressed = {(m.channel, m.recipient.strip().lower()) for m in contact_messages}
-        # The invoice's own address gets SMS only (nothing says that number is on WhatsApp),
-        # and nothing when a key contact already receives the same message there.
-        for channel, address in (
-            (outbox.EMAIL, invoice.email_address),
-            (outbox.SMS, invoice.mobile_number),
-        ):
-            if address and (channel, address.strip().lower()) not in already_addressed:
-                messages.append(
-                    outbox.OutgoingMessage(
-                        kind=outbox.DISPATCH,
-                        channel=channel,
-                        recipient=address,
-                        dedupe_key=f"{prefix}:invoice:{channel}",
-                        invoice_ids=[invoice.id],
-                        customer_id=customer.id,
-                        context=context,
-                    )
-                )
+        )
         audit.record(
             session,
             caller=caller,
