@@ -316,3 +316,34 @@ async def test_ragged_rows_short_ones_miss_cells_long_ones_fail_naming_the_extra
         "ok",
         "row has 8 cells but the header has 6 columns (extra: 'stray', '=1+1')",
     ]
+
+
+async def test_dispatch_now_rows_send_what_an_api_dispatch_sends(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    """One builder: the invoice's own e-mail gets no second copy when a key contact (here
+    asha@buyer.example) already receives the message there; another address gets its own."""
+    customer = await create_customer(database, seller.seller_id)
+    columns = [*FIELDS, "emailAddress", "dispatchNow"]
+    rows = [
+        invoice_row("D1", customer, emailAddress="ASHA@buyer.example", dispatchNow="true"),
+        invoice_row("D2", customer, emailAddress="accounts@buyer.example", dispatchNow="true"),
+    ]
+    response = await upload(client, seller.headers, csv_bytes(rows, columns))
+    assert response.json()["payload"]["success_count"] == 2, response.text
+    async with database.session_factory() as session:
+        numbers = {
+            i.id: i.invoice_number
+            for i in (
+                await session.scalars(select(Invoice).where(Invoice.seller_id == seller.seller_id))
+            )
+        }
+        deliveries = (
+            await session.scalars(select(Delivery).where(Delivery.seller_id == seller.seller_id))
+        ).all()
+    sent = sorted((numbers[str(d.invoice_id)], d.channel, d.recipient) for d in deliveries)
+    assert sent == [
+        ("D1", "EMAIL", "asha@buyer.example"),
+        ("D2", "EMAIL", "accounts@buyer.example"),
+        ("D2", "EMAIL", "asha@buyer.example"),
+    ]
