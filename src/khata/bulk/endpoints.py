@@ -79,7 +79,7 @@ async def bulk_create_invoices(
             actor=_actor(caller),
             now=now,
             report_dir=settings.report_dir,
-            public_base_url=link_base,
+            public_base_url=settings.links_base_url,  # e-mail links, as in API dispatch
             limits=limits_of(settings),
             batch_scope=batch_scope_for(request, session),
         ).run()
