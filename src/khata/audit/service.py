@@ -9,7 +9,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from khata.auth.service import Caller
 from khata.kit.ids import new_object_id
 from khata.kit.timeutil import enkash_timestamp
-from khata.models import AuditEntry
+from khata.models import AuditEntry, Principal
+
+
+def entry_row(
+    *,
+    principal: Principal | None,
+    seller_id: str,
+    entity_type: str,
+    entity_id: str,
+    action: str,
+    now: datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The column values of one audit entry, for a batch insert of many."""
+    return {
+        "seller_id": seller_id,
+        "id": new_object_id(now.timestamp()),
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "action": action,
+        "actor_id": principal.id if principal else None,
+        "actor_name": principal.name if principal else None,
+        "actor_type": principal.type if principal else None,
+        "at": now,
+        "before": before,
+        "after": after,
+    }
 
 
 def record(
@@ -26,17 +53,16 @@ def record(
 ) -> AuditEntry:
     """Add an audit entry to the current transaction (it commits or rolls back with the change)."""
     entry = AuditEntry(
-        seller_id=seller_id,
-        id=new_object_id(now.timestamp()),
-        entity_type=entity_type,
-        entity_id=entity_id,
-        action=action,
-        actor_id=caller.principal.id if caller else None,
-        actor_name=caller.principal.name if caller else None,
-        actor_type=caller.principal.type if caller else None,
-        at=now,
-        before=before,
-        after=after,
+        **entry_row(
+            principal=caller.principal if caller else None,
+            seller_id=seller_id,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            action=action,
+            now=now,
+            before=before,
+            after=after,
+        )
     )
     session.add(entry)
     return entry

@@ -26,8 +26,8 @@ from khata.invoice.errors import InvoiceNotDeletable
 from khata.invoice.from_orders import InvoiceDraft, Pick, build_invoices
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.repository_commerce import LineState, OrderHead, Row
+from khata.invoice.snapshot import invoice_snapshot, snapshot, touch
 from khata.invoice.status import deletion_refusal
-from khata.kit.ids import new_object_id
 from khata.order.errors import OrderNotFound
 from khata.order.service import meta_fields_errors, validation_error
 
@@ -38,26 +38,15 @@ def _check_customer(order: OrderHead) -> None:
 
 
 def _audit_row(caller: Caller, draft: InvoiceDraft, now: datetime) -> Row:
-    invoice = draft.invoice
-    return {
-        "seller_id": caller.seller_id,
-        "id": new_object_id(now.timestamp()),
-        "entity_type": "invoice",
-        "entity_id": invoice["id"],
-        "action": "CREATED",
-        "actor_id": caller.principal.id,
-        "actor_name": caller.principal.name,
-        "actor_type": caller.principal.type,
-        "at": now,
-        "before": None,
-        "after": {
-            "entityId": str(invoice["entity_id"]),
-            "invoiceNumber": invoice["invoice_number"],
-            "orderId": invoice["order_id"],
-            "netAmount": invoice["net_amount"],
-            "via": invoice["via"],
-        },
-    }
+    return audit.entry_row(
+        principal=caller.principal,
+        seller_id=caller.seller_id,
+        entity_type="invoice",
+        entity_id=draft.invoice["id"],
+        action="CREATED",
+        now=now,
+        after=invoice_snapshot(draft.invoice),
+    )
 
 
 async def _save(
@@ -254,12 +243,9 @@ async def delete_invoice(
     if reason is not None:
         raise InvoiceNotDeletable(invoice_id, reason)
     await release_order_quantities(session, seller_id=seller_id, invoice_ids=[invoice_id])
-    before = {"deleted": False, "version": invoice.version}
+    before = snapshot(invoice)
     invoice.deleted = True
-    invoice.version += 1
-    invoice.updated_at = now
-    invoice.modified_by_id = caller.principal.id
-    invoice.modified_by_name = caller.principal.name
+    touch(invoice, caller.principal, now)
     audit.record(
         session,
         caller=caller,
@@ -269,7 +255,7 @@ async def delete_invoice(
         action="DELETED",
         now=now,
         before=before,
-        after={"deleted": True, "version": invoice.version},
+        after=snapshot(invoice),
     )
     await session.flush()
     return repository.as_row(invoice)

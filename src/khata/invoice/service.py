@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +26,7 @@ from khata.invoice.errors import (
 )
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.schemas import InvoiceCreate, InvoiceUpdate, StatusChange
+from khata.invoice.snapshot import snapshot, touch
 from khata.invoice.status import (
     FINAL_STATUSES,
     REQUESTABLE_TRANSITIONS,
@@ -36,47 +36,11 @@ from khata.invoice.status import (
 from khata.invoice.validation import InvoiceAmounts, amount_paise, check_amounts, check_dates
 from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
 from khata.kit.ids import new_object_id, new_secret
-from khata.kit.money import wire_paise
 from khata.models import Invoice
 
 ENTITY = "invoice"
 AMOUNT_FIELDS = ("baseAmount", "cgst", "sgst", "igst", "tds")
 DISPATCHABLE = frozenset({ReceivableStatus.CREATED, ReceivableStatus.SENT_TO_BUYER})
-
-
-def snapshot(invoice: Invoice) -> dict[str, Any]:
-    """What the audit trail keeps of an invoice: wire names, amounts in rupees."""
-    return {
-        "invoiceNumber": invoice.invoice_number,
-        "invoiceDate": invoice.invoice_date.isoformat(),
-        "dueDate": invoice.due_date.isoformat(),
-        "description": invoice.description,
-        "poNumber": invoice.po_number,
-        "externalId": invoice.external_id,
-        "emailAddress": invoice.email_address,
-        "mobileNumber": invoice.mobile_number,
-        "baseAmount": wire_paise(invoice.base_amount),
-        "cgst": wire_paise(invoice.cgst),
-        "sgst": wire_paise(invoice.sgst),
-        "igst": wire_paise(invoice.igst),
-        "tds": wire_paise(invoice.tds),
-        "gstExclusive": invoice.gst_exclusive,
-        "netAmount": wire_paise(invoice.net_amount),
-        "totalReceived": wire_paise(invoice.total_received),
-        "balanceAmount": wire_paise(invoice.balance_amount),
-        "partialPaymentAllowed": invoice.partial_payment_allowed,
-        "receivableStatus": invoice.receivable_status,
-        "dispatched": invoice.dispatched,
-        "deleted": invoice.deleted,
-        "version": invoice.version,
-    }
-
-
-def _touch(invoice: Invoice, caller: Caller, now: datetime) -> None:
-    invoice.version += 1
-    invoice.modified_by_id = caller.principal.id
-    invoice.modified_by_name = caller.principal.name
-    invoice.updated_at = now
 
 
 async def load_invoice(session: AsyncSession, caller: Caller, invoice_id: str) -> Invoice:
@@ -285,7 +249,7 @@ async def update_invoice(
     after = snapshot(invoice)
     changes = audit.changed_fields(before, after)
     if changes:
-        _touch(invoice, caller, now)
+        touch(invoice, caller.principal, now)
         try:
             await session.flush()
         except IntegrityError as exc:
@@ -364,7 +328,7 @@ async def dispatch_invoices(
         invoice.payment_link_key = invoice.payment_link_key or new_secret(24)
         if partial_payment_allowed is not None:
             invoice.partial_payment_allowed = partial_payment_allowed
-        _touch(invoice, caller, now)
+        touch(invoice, caller.principal, now)
         facts = DispatchedInvoice(
             invoice_id=invoice.id,
             invoice_number=invoice.invoice_number,
@@ -419,7 +383,7 @@ async def delete_invoices(
             continue
         before = snapshot(invoice)
         invoice.deleted = True
-        _touch(invoice, caller, now)
+        touch(invoice, caller.principal, now)
         audit.record(
             session,
             caller=caller,

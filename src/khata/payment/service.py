@@ -15,7 +15,7 @@ from khata.audit import service as audit
 from khata.auth.service import Caller
 from khata.invoice import repository as invoice_repository
 from khata.invoice.errors import InvoiceNotFound
-from khata.invoice.service import snapshot
+from khata.invoice.snapshot import snapshot, touch
 from khata.invoice.status import ReceivableStatus, status_wire
 from khata.invoice.validation import amount_paise
 from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
@@ -44,13 +44,6 @@ PAYABLE = frozenset(
     }
 )
 ENTITY = "payment"
-
-
-def _touch(invoice: Invoice, caller: Caller, now: datetime) -> None:
-    invoice.version += 1
-    invoice.modified_by_id = caller.principal.id
-    invoice.modified_by_name = caller.principal.name
-    invoice.updated_at = now
 
 
 def _record_invoice(
@@ -172,7 +165,7 @@ async def report_payment(
             # Remembered so a rejection can put the invoice back where it was.
             invoice.status_before_payment = invoice.receivable_status
             invoice.receivable_status = ReceivableStatus.PAYMENT_INITIATED.value
-        _touch(invoice, caller, now)
+        touch(invoice, caller.principal, now)
         _record_invoice(session, caller, invoice, "PAYMENT_REPORTED", before, now, data.paymentId)
     audit.record(
         session,
@@ -253,7 +246,7 @@ async def confirm_payment(
                 invoice.status_before_payment or ReceivableStatus.SENT_TO_BUYER.value
             )
             invoice.status_before_payment = None
-        _touch(invoice, caller, now)
+        touch(invoice, caller.principal, now)
         action = "PAYMENT_ACCEPTED" if wanted == ACCEPTED else "PAYMENT_REJECTED"
         _record_invoice(session, caller, invoice, action, before, now, payment.payment_ref)
     before_payment = _payment_snapshot(payment)
