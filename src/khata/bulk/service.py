@@ -42,8 +42,8 @@ from khata.delivery import outbox
 from khata.invoice import amounts
 from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
 from khata.invoice.numbering import allocate_entity_ids
-from khata.invoice.status import ReceivableStatus
-from khata.kit.ids import new_object_id, new_object_ids, new_secret
+from khata.invoice.rows import Author, InvoiceRowMaker, as_values, net_of
+from khata.kit.ids import new_object_id, new_object_ids
 from khata.kit.money import from_paise
 from khata.models import BulkJob, Seller
 
@@ -59,15 +59,6 @@ ALREADY_IMPORTED = "already imported"
 
 BatchScope = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 Progress = Callable[[int, int], None]  # (rows done, rows in total)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who started the job (stamped on the invoices it creates)."""
-
-    id: str | None
-    name: str | None
-    type: str | None
 
 
 @dataclass
@@ -298,7 +289,7 @@ class InvoiceImport:
         *,
         staged: StagedFile,
         seller: Seller,
-        actor: Actor,
+        actor: Author,
         now: datetime,
         report_dir: str,
         public_base_url: str,
@@ -321,6 +312,14 @@ class InvoiceImport:
         self.batch_size = batch_size
         self.progress = progress
         self.job_id = job_id or new_object_id(now.timestamp())
+        self._row_maker = InvoiceRowMaker(
+            seller_id=seller.id,
+            invoice_prefix=seller.invoice_prefix,
+            author=actor,
+            now=now,
+            via="BULK_UPLOAD",
+            bulk_job_id=self.job_id,
+        )
         self._seen_numbers: set[str] = set()
         self._width = 0  # columns of the header
         self._headers: list[str] = []
@@ -626,51 +625,40 @@ class InvoiceImport:
         dispatched: list[dict[str, Any]] = []
         saved_amount = 0
         stamp = self.now.timestamp()
-        template = self._invoice_template()
+        maker = self._row_maker
         line_template = self._line_template()
         ids = new_object_ids(stamp, len(new))
         for (outcome, row), entity_id, invoice_id in zip(new, entity_ids, ids, strict=True):
             outcome.invoice_id = invoice_id
-            net = amounts.net_amount(
-                base=row.base_amount,
+            extra = None
+            if extra_columns:
+                cells = outcome.cells
+                extra = {name: cell_text(cells[i]) for i, name in extra_columns if i < len(cells)}
+            record = maker.record(
+                dispatch=row.dispatch_now,
+                id=invoice_id,
+                entity_id=entity_id,
+                invoice_number=row.invoice_number,
+                external_id=row.external_id,
+                customer_id=row.customer_id,
+                invoice_date=row.invoice_date,
+                due_date=row.due_date,
+                description=row.description,
+                po_number=row.po_number,
+                base_amount=row.base_amount,
                 cgst=row.cgst,
                 sgst=row.sgst,
                 igst=row.igst,
+                tds=row.tds,
                 gst_exclusive=row.gst_exclusive,
+                partial_payment_allowed=row.partial_payment_allowed,
+                email_address=row.email_address,
+                mobile_number=row.mobile_number,
+                extra=extra,
             )
-            saved_amount += net
-            record = template.copy()
-            record[_I_ID] = invoice_id
-            record[_I_ENTITY_ID] = entity_id
-            record[_I_INVOICE_NUMBER] = row.invoice_number
-            record[_I_EXTERNAL_ID] = row.external_id
-            record[_I_CUSTOMER_ID] = row.customer_id
-            record[_I_INVOICE_DATE] = row.invoice_date
-            record[_I_DUE_DATE] = row.due_date
-            record[_I_DESCRIPTION] = row.description
-            record[_I_PO_NUMBER] = row.po_number
-            record[_I_BASE_AMOUNT] = row.base_amount
-            record[_I_CGST] = row.cgst
-            record[_I_SGST] = row.sgst
-            record[_I_IGST] = row.igst
-            record[_I_TDS] = row.tds
-            record[_I_GST_EXCLUSIVE] = row.gst_exclusive
-            record[_I_NET_AMOUNT] = net
-            record[_I_BALANCE_AMOUNT] = amounts.balance(net=net, tds=row.tds, total_received=0)
-            record[_I_PARTIAL] = row.partial_payment_allowed
-            record[_I_EMAIL] = row.email_address
-            record[_I_MOBILE] = row.mobile_number
-            if extra_columns:
-                cells = outcome.cells
-                record[_I_EXTRA] = {
-                    name: cell_text(cells[i]) for i, name in extra_columns if i < len(cells)
-                }
+            saved_amount += net_of(record)
             if row.dispatch_now:
-                record[_I_STATUS] = ReceivableStatus.SENT_TO_BUYER.value
-                record[_I_DISPATCHED] = True
-                record[_I_DISPATCHED_AT] = self.now
-                record[_I_PAYMENT_LINK_KEY] = new_secret(24)
-                dispatched.append(dict(zip(repository.INVOICE_COLUMNS, record, strict=True)))
+                dispatched.append(as_values(record))
             records.append(record)
             item_lines = items.by_number.get(row.invoice_number) if items else None
             if item_lines:
@@ -698,34 +686,6 @@ class InvoiceImport:
         if dispatched:
             await self._queue_dispatch(session, dispatched, legal_names)
         return saved_amount
-
-    def _invoice_template(self) -> list[Any]:
-        """An invoice row of this job with every per-job and default value, in column order."""
-        values: dict[str, Any] = {
-            "seller_id": self.seller_id,
-            "order_id": None,
-            "total_received": 0,
-            "receivable_status": ReceivableStatus.CREATED.value,
-            "status_before_payment": None,
-            "approval_status": "APPROVED",
-            "dispatched": False,
-            "dispatched_at": None,
-            "payment_link_key": None,
-            "via": "BULK_UPLOAD",
-            "meta_fields": [],
-            "extra": None,
-            "bulk_job_id": self.job_id,
-            "deleted": False,
-            "version": 1,
-            "created_by_id": self.actor.id,
-            "created_by_name": self.actor.name,
-            "created_by_type": self.actor.type,
-            "modified_by_id": self.actor.id,
-            "modified_by_name": self.actor.name,
-            "created_at": self.now,
-            "updated_at": self.now,
-        }
-        return [values.get(name) for name in repository.INVOICE_COLUMNS]
 
     def _line_template(self) -> list[Any]:
         values: dict[str, Any] = {"seller_id": self.seller_id, "order_line_id": None, "sku": None}
@@ -761,32 +721,6 @@ class InvoiceImport:
         await outbox.queue(session, seller_id=self.seller_id, messages=messages, now=self.now)
 
 
-_INVOICE_INDEX = {name: index for index, name in enumerate(repository.INVOICE_COLUMNS)}
-_I_ID = _INVOICE_INDEX["id"]
-_I_ENTITY_ID = _INVOICE_INDEX["entity_id"]
-_I_INVOICE_NUMBER = _INVOICE_INDEX["invoice_number"]
-_I_EXTERNAL_ID = _INVOICE_INDEX["external_id"]
-_I_CUSTOMER_ID = _INVOICE_INDEX["customer_id"]
-_I_INVOICE_DATE = _INVOICE_INDEX["invoice_date"]
-_I_DUE_DATE = _INVOICE_INDEX["due_date"]
-_I_DESCRIPTION = _INVOICE_INDEX["description"]
-_I_PO_NUMBER = _INVOICE_INDEX["po_number"]
-_I_BASE_AMOUNT = _INVOICE_INDEX["base_amount"]
-_I_CGST = _INVOICE_INDEX["cgst"]
-_I_SGST = _INVOICE_INDEX["sgst"]
-_I_IGST = _INVOICE_INDEX["igst"]
-_I_TDS = _INVOICE_INDEX["tds"]
-_I_GST_EXCLUSIVE = _INVOICE_INDEX["gst_exclusive"]
-_I_NET_AMOUNT = _INVOICE_INDEX["net_amount"]
-_I_BALANCE_AMOUNT = _INVOICE_INDEX["balance_amount"]
-_I_PARTIAL = _INVOICE_INDEX["partial_payment_allowed"]
-_I_STATUS = _INVOICE_INDEX["receivable_status"]
-_I_DISPATCHED = _INVOICE_INDEX["dispatched"]
-_I_DISPATCHED_AT = _INVOICE_INDEX["dispatched_at"]
-_I_PAYMENT_LINK_KEY = _INVOICE_INDEX["payment_link_key"]
-_I_EMAIL = _INVOICE_INDEX["email_address"]
-_I_MOBILE = _INVOICE_INDEX["mobile_number"]
-_I_EXTRA = _INVOICE_INDEX["extra"]
 _LINE_INDEX = {name: index for index, name in enumerate(repository.LINE_COLUMNS)}
 _L_ID = _LINE_INDEX["id"]
 _L_INVOICE_ID = _LINE_INDEX["invoice_id"]
