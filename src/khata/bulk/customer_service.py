@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +59,7 @@ from khata.bulk.service import (
     report_names,
     report_paths,
 )
+from khata.customer import repository as customer_repository
 from khata.customer import service as customer_service
 from khata.customer.schemas import CustomerCreate, CustomerUpdate, KeyContactIn, field_errors_from
 from khata.customer.service import ContactCheck, validate_customer_fields
@@ -438,19 +438,12 @@ class CustomerCreateImport(_CustomerJob):
         refs = [c.ref for c in candidates if c.ref]
         if not refs:
             return
-        stored = {
-            customer.unique_ref_no: customer
-            for customer in (
-                await session.execute(
-                    select(Customer).where(
-                        Customer.seller_id == self.seller_id, Customer.unique_ref_no.in_(refs)
-                    )
-                )
-            ).scalars()
-        }
+        stored = await customer_repository.customers_by_unique_ref(session, self.seller_id, refs)
         if not stored:
             return
-        contacts = await _live_contacts(session, self.seller_id, [c.id for c in stored.values()])
+        contacts = await customer_repository.live_contacts_of(
+            session, self.seller_id, [c.id for c in stored.values()]
+        )
         for candidate in candidates:
             existing = stored.get(candidate.ref) if candidate.ref else None
             if existing is None:
@@ -587,7 +580,7 @@ class CustomerCreateImport(_CustomerJob):
         if not later:
             return
         ids = [row.customer_id for row, _, _ in later if row.customer_id]
-        stored = await _live_contacts(session, self.seller_id, ids)
+        stored = await customer_repository.live_contacts_of(session, self.seller_id, ids)
         for row, contact, _state in later:
             customer_id = row.customer_id
             assert customer_id is not None
@@ -606,24 +599,6 @@ class CustomerCreateImport(_CustomerJob):
                 row.errors = messages(exc.errors)
             except KhataError as exc:
                 row.errors = [f"uniqueRefNo: {exc.message}"]
-
-
-async def _live_contacts(
-    session: AsyncSession, seller_id: str, customer_ids: Sequence[str]
-) -> dict[str, list[KeyContact]]:
-    if not customer_ids:
-        return {}
-    result = await session.execute(
-        select(KeyContact).where(
-            KeyContact.seller_id == seller_id,
-            KeyContact.customer_id.in_(sorted(set(customer_ids))),
-            KeyContact.deleted.is_(False),
-        )
-    )
-    found: dict[str, list[KeyContact]] = {}
-    for contact in result.scalars():
-        found.setdefault(contact.customer_id, []).append(contact)
-    return found
 
 
 class CustomerUpdateImport(_CustomerJob):
@@ -665,17 +640,9 @@ class CustomerUpdateImport(_CustomerJob):
         if not parsed:
             return rows
         # One query loads the batch's customers; the service then finds them in the session.
-        found = {
-            customer.id: customer
-            for customer in (
-                await session.execute(
-                    select(Customer).where(
-                        Customer.seller_id == self.seller_id,
-                        Customer.id.in_(sorted({cid for _, cid, _ in parsed})),
-                    )
-                )
-            ).scalars()
-        }
+        found = await customer_repository.customers_by_ids(
+            session, self.seller_id, (cid for _, cid, _ in parsed)
+        )
         for row, customer_id, update in parsed:
             customer = found.get(customer_id)
             if customer is None:

@@ -38,6 +38,7 @@ from khata.bulk.invoice_rows import (
     check_item_row,
 )
 from khata.bulk.reports import ReportWriter
+from khata.customer import repository as customer_repository
 from khata.delivery import outbox
 from khata.invoice import amounts
 from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
@@ -45,7 +46,7 @@ from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.rows import Author, InvoiceRowMaker, as_values, net_of
 from khata.kit.ids import new_object_id, new_object_ids
 from khata.kit.money import from_paise
-from khata.models import BulkJob, Seller
+from khata.models import BulkJob, KeyContact, Seller
 
 INVOICE, CUSTOMER_CREATE, CUSTOMER_UPDATE = "INVOICE", "CUSTOMER_CREATE", "CUSTOMER_UPDATE"
 RUNNING, COMPLETED, FAILED = "RUNNING", "COMPLETED", "FAILED"
@@ -554,16 +555,19 @@ class InvoiceImport:
     ) -> int:
         """Look-ups, the checks against stored data, and the writes of one batch."""
         candidates = checked.candidates
-        customers = await repository.customers_by_id(
-            session, seller_id=self.seller_id, customer_ids=[r.customer_id for _, r in candidates]
+        customers = await customer_repository.customers_by_ids(
+            session, self.seller_id, (r.customer_id for _, r in candidates)
         )
         existing = await repository.invoices_by_number(
             session, seller_id=self.seller_id, numbers=[r.invoice_number for _, r in candidates]
         )
         dispatch_ids = [r.customer_id for _, r in candidates if r.dispatch_now]
-        reachable = await repository.customers_with_channel(
-            session, seller_id=self.seller_id, customer_ids=dispatch_ids
-        )
+        contacts = await customer_repository.live_contacts_of(session, self.seller_id, dispatch_ids)
+        reachable = {
+            customer_id
+            for customer_id, of_customer in contacts.items()
+            if any(_has_channel(contact) for contact in of_customer)
+        }
         new: list[tuple[_Outcome, InvoiceRow]] = []
         legal_names: dict[str, str] = {}
         for outcome, row in candidates:
@@ -571,11 +575,10 @@ class InvoiceImport:
             if customer is None:
                 outcome.errors = [f"customerId: customer '{row.customer_id}' not found"]
                 continue
-            status, deleted, state, legal_name = customer
-            if deleted:
+            if customer.deleted:
                 outcome.errors = [f"customerId: customer '{row.customer_id}' is deleted"]
                 continue
-            if status != "ACTIVE":
+            if customer.status != "ACTIVE":
                 outcome.errors = [f"customerId: customer '{row.customer_id}' is not ACTIVE"]
                 continue
             stored = existing.get(row.invoice_number)
@@ -586,7 +589,7 @@ class InvoiceImport:
                 else:
                     outcome.errors = ["invoiceNumber already exists with different content"]
                 continue
-            intra = amounts.is_intra_state(self.seller_state, state)
+            intra = amounts.is_intra_state(self.seller_state, customer.state)
             if intra and row.igst:
                 outcome.warnings.append(
                     "igst: customer is in the seller's state (intra-state): expected cgst+sgst"
@@ -616,7 +619,7 @@ class InvoiceImport:
                         f"{from_paise(row.base_amount)}"
                     )
             new.append((outcome, row))
-            legal_names[row.customer_id] = legal_name
+            legal_names[row.customer_id] = customer.legal_name
         if not new:
             return 0
         entity_ids = await allocate_entity_ids(session, seller_id=self.seller_id, count=len(new))
@@ -684,7 +687,7 @@ class InvoiceImport:
         await repository.insert_invoice_records(session, records)
         await repository.insert_line_records(session, line_records)
         if dispatched:
-            await self._queue_dispatch(session, dispatched, legal_names)
+            await self._queue_dispatch(session, dispatched, legal_names, contacts)
         return saved_amount
 
     def _line_template(self) -> list[Any]:
@@ -692,15 +695,13 @@ class InvoiceImport:
         return [values.get(name) for name in repository.LINE_COLUMNS]
 
     async def _queue_dispatch(
-        self, session: AsyncSession, invoices: list[dict[str, Any]], legal_names: dict[str, str]
+        self,
+        session: AsyncSession,
+        invoices: list[dict[str, Any]],
+        legal_names: dict[str, str],
+        by_customer: dict[str, list[KeyContact]],
     ) -> None:
         """dispatchNow rows: the messages of `invoice.dispatch`, exactly as an API dispatch."""
-        contacts = await repository.key_contacts_of(
-            session, seller_id=self.seller_id, customer_ids=[i["customer_id"] for i in invoices]
-        )
-        by_customer: dict[str, list[Any]] = {}
-        for contact in contacts:
-            by_customer.setdefault(contact.customer_id, []).append(contact)
         messages: list[outbox.OutgoingMessage] = []
         for invoice in invoices:
             facts = DispatchedInvoice(
@@ -733,6 +734,14 @@ _L_UNIT_PRICE = _LINE_INDEX["unit_price"]
 _L_TAX_RATE_BP = _LINE_INDEX["tax_rate_bp"]
 _L_AMOUNT = _LINE_INDEX["amount"]
 _L_TAX = _LINE_INDEX["tax"]
+
+
+def _has_channel(contact: KeyContact) -> bool:
+    return bool(
+        (contact.mail_enabled and contact.email)
+        or (contact.sms_enabled and contact.mobile)
+        or (contact.whatsapp_enabled and contact.mobile)
+    )
 
 
 def _text_at(cells: list[Any], index: int) -> str:
