@@ -21,8 +21,9 @@ from rich.text import Text
 from khata import migrate as migrations
 from khata.auth.service import Caller
 from khata.bulk.customer_service import CustomerCreateImport
+from khata.bulk.engine import JobSummary, committing_scope
 from khata.bulk.files import Limits, stage_local
-from khata.bulk.service import InvoiceImport, JobSummary, committing_scope
+from khata.bulk.service import InvoiceImport
 from khata.config import get_settings
 from khata.db import create_engine, create_session_factory
 from khata.invoice.rows import Author

@@ -10,14 +10,10 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from khata.bulk import repository
 from khata.bulk.customer_rows import CREATE_FIELDS
 from khata.bulk.customer_service import CustomerCreateImport, CustomerUpdateImport
+from khata.bulk.engine import BatchScope, committing_scope, request_scope
 from khata.bulk.files import BadFile, Limits, StagedFile, discard, stage_upload, too_large_message
 from khata.bulk.invoice_rows import INVOICE_FIELDS, ITEM_FIELDS
-from khata.bulk.service import (
-    BatchScope,
-    InvoiceImport,
-    committing_scope,
-    request_scope,
-)
+from khata.bulk.service import InvoiceImport
 from khata.bulk.wire import CONTENT_TYPES, bulk_response, summary_of_job, template
 from khata.config import Settings
 from khata.invoice.rows import Author
