@@ -7,11 +7,8 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from khata.kit.sql import insert_records, one_of, table_columns
+from khata.kit.sql import insert_records, one_of
 from khata.models import BulkJob, Invoice, InvoiceLine
-
-LINE_COLUMNS = table_columns(InvoiceLine.__table__)
-
 
 _STORED_FIELDS = (
     "id",

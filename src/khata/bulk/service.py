@@ -55,7 +55,7 @@ from khata.delivery import outbox
 from khata.invoice import amounts
 from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
 from khata.invoice.numbering import allocate_entity_ids
-from khata.invoice.rows import Author, InvoiceRowMaker, as_values, net_of
+from khata.invoice.rows import Author, InvoiceRowMaker, as_values, line_record, net_of
 from khata.kit.ids import new_object_id, new_object_ids
 from khata.kit.money import from_paise
 from khata.models import KeyContact, Seller
@@ -367,7 +367,6 @@ class InvoiceImport:
         saved_amount = 0
         stamp = self.now.timestamp()
         maker = self._row_maker
-        line_template = self._line_template()
         ids = new_object_ids(stamp, len(new))
         for (outcome, row), entity_id, invoice_id in zip(new, entity_ids, ids, strict=True):
             outcome.saved_id = invoice_id
@@ -403,34 +402,38 @@ class InvoiceImport:
             records.append(record)
             item_lines = items.by_number.get(row.invoice_number) if items else None
             if item_lines:
-                for position, line in enumerate(item_lines, start=1):
-                    line_amounts = amounts.line_amounts(
-                        quantity=line.quantity,
-                        unit_price=line.unit_price,
-                        tax_rate_bp=line.tax_rate_bp,
-                    )
-                    line_record = line_template.copy()
-                    line_record[_L_ID] = new_object_id(stamp)
-                    line_record[_L_INVOICE_ID] = invoice_id
-                    line_record[_L_POSITION] = position
-                    line_record[_L_NAME] = line.description
-                    line_record[_L_DESCRIPTION] = line.description
-                    line_record[_L_HSN_CODE] = line.hsn_code
-                    line_record[_L_QUANTITY] = line.quantity
-                    line_record[_L_UNIT_PRICE] = line.unit_price
-                    line_record[_L_TAX_RATE_BP] = line.tax_rate_bp
-                    line_record[_L_AMOUNT] = line_amounts.amount
-                    line_record[_L_TAX] = line_amounts.tax
-                    line_records.append(line_record)
+                line_records.extend(self._line_records(invoice_id, item_lines))
         await repository.insert_invoice_records(session, records)
         await repository.insert_line_records(session, line_records)
         if dispatched:
             await self._queue_dispatch(session, dispatched, legal_names, contacts)
         return saved_amount
 
-    def _line_template(self) -> list[Any]:
-        values: dict[str, Any] = {"seller_id": self.seller_id, "order_line_id": None, "sku": None}
-        return [values.get(name) for name in repository.LINE_COLUMNS]
+    def _line_records(self, invoice_id: str, lines: list[ItemRow]) -> list[list[Any]]:
+        """The invoice_line rows of one invoice's lines on the items sheet."""
+        stamp = self.now.timestamp()
+        records: list[list[Any]] = []
+        for position, line in enumerate(lines, start=1):
+            line_amounts = amounts.line_amounts(
+                quantity=line.quantity, unit_price=line.unit_price, tax_rate_bp=line.tax_rate_bp
+            )
+            records.append(
+                line_record(
+                    seller_id=self.seller_id,
+                    id=new_object_id(stamp),
+                    invoice_id=invoice_id,
+                    position=position,
+                    name=line.description,
+                    description=line.description,
+                    hsn_code=line.hsn_code,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    tax_rate_bp=line.tax_rate_bp,
+                    amount=line_amounts.amount,
+                    tax=line_amounts.tax,
+                )
+            )
+        return records
 
     async def _queue_dispatch(
         self,
@@ -458,20 +461,6 @@ class InvoiceImport:
             contacts_of = by_customer.get(invoice["customer_id"], [])
             messages.extend(dispatch_messages(facts, contacts_of, link_base=self.public_base_url))
         await outbox.queue(session, seller_id=self.seller_id, messages=messages, now=self.now)
-
-
-_LINE_INDEX = {name: index for index, name in enumerate(repository.LINE_COLUMNS)}
-_L_ID = _LINE_INDEX["id"]
-_L_INVOICE_ID = _LINE_INDEX["invoice_id"]
-_L_POSITION = _LINE_INDEX["position"]
-_L_NAME = _LINE_INDEX["name"]
-_L_DESCRIPTION = _LINE_INDEX["description"]
-_L_HSN_CODE = _LINE_INDEX["hsn_code"]
-_L_QUANTITY = _LINE_INDEX["quantity"]
-_L_UNIT_PRICE = _LINE_INDEX["unit_price"]
-_L_TAX_RATE_BP = _LINE_INDEX["tax_rate_bp"]
-_L_AMOUNT = _LINE_INDEX["amount"]
-_L_TAX = _LINE_INDEX["tax"]
 
 
 def _has_channel(contact: KeyContact) -> bool:

@@ -7,9 +7,10 @@ from typing import Any
 from khata.invoice import amounts
 from khata.invoice.status import ReceivableStatus
 from khata.kit.ids import new_secret
-from khata.models import Invoice
+from khata.models import Invoice, InvoiceLine
 
 INVOICE_COLUMNS = tuple(column.name for column in Invoice.__table__.columns)
+LINE_COLUMNS = tuple(column.name for column in InvoiceLine.__table__.columns)
 # Where each column sits in a record: the bulk path fills value lists for COPY, not dicts.
 _POSITION = {name: index for index, name in enumerate(INVOICE_COLUMNS)}
 _NET = _POSITION["net_amount"]
@@ -112,3 +113,8 @@ def net_of(record: list[Any]) -> int:
 def as_values(record: list[Any]) -> dict[str, Any]:
     """A record of `InvoiceRowMaker.record` keyed by column name."""
     return dict(zip(INVOICE_COLUMNS, record, strict=True))
+
+
+def line_record(**values: Any) -> list[Any]:
+    """One new invoice_line row in `LINE_COLUMNS` order; columns not given are NULL."""
+    return [values.get(name) for name in LINE_COLUMNS]
