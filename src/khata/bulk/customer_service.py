@@ -57,8 +57,9 @@ from khata.bulk.files import (
 from khata.bulk.reports import ReportWriter
 from khata.customer import repository as customer_repository
 from khata.customer import service as customer_service
+from khata.customer.errors import UniqueRefNoTaken
 from khata.customer.schemas import CustomerCreate, CustomerUpdate, KeyContactIn, field_errors_from
-from khata.customer.service import ContactCheck, validate_customer_fields
+from khata.customer.service import ContactCheck, PlannedUpdate, validate_customer_fields
 from khata.kit.errors import FieldError, KhataError, ValidationFailed
 from khata.kit.ids import new_customer_id, new_object_id
 from khata.models import Customer, KeyContact
@@ -545,33 +546,56 @@ class CustomerUpdateImport(_CustomerJob):
         if not parsed:
             return
         # One query loads the batch's customers; the service then finds them in the session.
+        await self._update(session, parsed)
+
+    async def _update(
+        self, session: AsyncSession, parsed: list[tuple[Outcome, str, CustomerUpdate]]
+    ) -> None:
+        """The batch's updates with the single update's checks, set-based: one query for the
+        customers, one for their contacts, one for uniqueRefNos, then one flush."""
+        seller_id = self.seller_id
         found = await customer_repository.customers_by_ids(
-            session, self.seller_id, (cid for _, cid, _ in parsed)
+            session, seller_id, (cid for _, cid, _ in parsed)
         )
+        contacts = await customer_repository.live_contacts_of(session, seller_id, list(found))
+        plans: list[tuple[Outcome, Customer, PlannedUpdate]] = []
         for row, customer_id, update in parsed:
             customer = found.get(customer_id)
             if customer is None:
                 row.errors = [f"customerId: customer '{customer_id}' not found"]
                 continue
-            version = customer.version
             try:
-                await customer_service.update_customer(
-                    session,
-                    caller=self.caller,
-                    customer_id=customer_id,
-                    changes=update,
+                plan = customer_service.plan_update(
+                    seller_id=seller_id,
+                    customer=customer,
+                    contacts=contacts.get(customer_id, []),
+                    update=update,
                     now=self.now,
                 )
             except ValidationFailed as exc:
                 row.errors = messages(exc.errors)
                 continue
             except KhataError as exc:
-                field_name = "uniqueRefNo" if "uniqueRefNo" in exc.message else "customerId"
-                row.errors = [f"{field_name}: {exc.message}"]
+                row.errors = [f"customerId: {exc.message}"]
                 continue
-            row.saved_id = customer_id
+            plans.append((row, customer, plan))
+        wanted = [r for _, c, p in plans if (r := p.new_unique_ref(c)) is not None]
+        owners = await customer_repository.customer_ids_by_unique_ref(session, seller_id, wanted)
+        for row, customer, plan in plans:
+            unique_ref = plan.new_unique_ref(customer)
+            if unique_ref is not None:
+                owner = owners.setdefault(unique_ref, customer.id)
+                if owner != customer.id:
+                    row.errors = [f"uniqueRefNo: {UniqueRefNoTaken(unique_ref).message}"]
+                    continue
+            version = customer.version
+            customer_service.apply_update(
+                session, caller=self.caller, customer=customer, plan=plan, now=self.now
+            )
+            row.saved_id = customer.id
             if customer.version == version:
                 row.warnings.append(NO_CHANGES)
+        await session.flush()
 
     def _parse(self, values: dict[str, str], row: Outcome) -> CustomerUpdate | None:
         errors: list[str] = []
