@@ -1,6 +1,6 @@
 """Building an invoice from an order's lines: amounts, GST split, number and dates (no I/O)."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -66,32 +66,9 @@ def build_invoices(
     drafts: list[InvoiceDraft] = []
     for order, order_picks, entity_id in zip(orders, picks, entity_ids, strict=True):
         invoice_id = next(ids)
-        subtotal = tax = 0
-        lines: list[Row] = []
-        for position, pick in enumerate(order_picks):
-            line = pick.line
-            amount = pick.quantity * line.unit_price
-            line_tax_paise = line_tax(amount, line.tax_rate_bp)
-            subtotal += amount
-            tax += line_tax_paise
-            lines.append(
-                {
-                    "seller_id": seller_id,
-                    "id": next(ids),
-                    "invoice_id": invoice_id,
-                    "position": position,
-                    "order_line_id": line.id,
-                    "sku": line.sku,
-                    "name": line.name,
-                    "description": line.description,
-                    "hsn_code": line.hsn_code,
-                    "quantity": pick.quantity,
-                    "unit_price": line.unit_price,
-                    "tax_rate_bp": line.tax_rate_bp,
-                    "amount": amount,
-                    "tax": line_tax_paise,
-                }
-            )
+        lines = _lines(seller_id, invoice_id, order_picks, ids)
+        subtotal = sum(line["amount"] for line in lines)
+        tax = sum(line["tax"] for line in lines)
         gst = split_gst(tax, intra_state=is_intra_state(seller_state, order.customer_state))
         invoice = maker.values(
             id=invoice_id,
@@ -108,3 +85,30 @@ def build_invoices(
         )
         drafts.append(InvoiceDraft(invoice=invoice, lines=lines))
     return drafts
+
+
+def _lines(seller_id: str, invoice_id: str, picks: Sequence[Pick], ids: Iterator[str]) -> list[Row]:
+    """The invoice_line rows of one invoice: tax per line, rounded half-up to the paisa."""
+    lines: list[Row] = []
+    for position, pick in enumerate(picks):
+        line = pick.line
+        amount = pick.quantity * line.unit_price
+        lines.append(
+            {
+                "seller_id": seller_id,
+                "id": next(ids),
+                "invoice_id": invoice_id,
+                "position": position,
+                "order_line_id": line.id,
+                "sku": line.sku,
+                "name": line.name,
+                "description": line.description,
+                "hsn_code": line.hsn_code,
+                "quantity": pick.quantity,
+                "unit_price": line.unit_price,
+                "tax_rate_bp": line.tax_rate_bp,
+                "amount": amount,
+                "tax": line_tax(amount, line.tax_rate_bp),
+            }
+        )
+    return lines

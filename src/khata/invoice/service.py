@@ -87,6 +87,48 @@ async def load_invoice(session: AsyncSession, caller: Caller, invoice_id: str) -
     return invoice
 
 
+def _new_invoice(
+    caller: Caller,
+    data: InvoiceCreate,
+    values: InvoiceAmounts,
+    *,
+    entity_id: int,
+    invoice_number: str,
+    now: datetime,
+) -> Invoice:
+    """The row of an invoice created through the AR API (checked, numbered)."""
+    maker = InvoiceRowMaker(
+        seller_id=caller.seller_id,
+        invoice_prefix=caller.seller.invoice_prefix,
+        author=Author(caller.principal.id, caller.principal.name, caller.principal.type),
+        now=now,
+        via="API",
+    )
+    invoice = Invoice(
+        **maker.values(
+            id=new_object_id(now.timestamp()),
+            entity_id=entity_id,
+            invoice_number=invoice_number,
+            external_id=data.externalId,
+            customer_id=data.customerId,
+            invoice_date=data.invoiceDate,
+            due_date=data.dueDate,
+            description=data.description,
+            po_number=data.poNumber,
+            base_amount=values.base,
+            cgst=values.cgst,
+            sgst=values.sgst,
+            igst=values.igst,
+            tds=values.tds,
+            gst_exclusive=values.gst_exclusive,
+            partial_payment_allowed=data.partialPaymentAllowed,
+            email_address=data.emailAddress,
+            mobile_number=data.mobileNumber,
+        )
+    )
+    return invoice
+
+
 async def create_invoice(
     session: AsyncSession, *, caller: Caller, data: InvoiceCreate, now: datetime, settings: Settings
 ) -> Invoice:
@@ -120,34 +162,8 @@ async def create_invoice(
     invoice_number = data.invoiceNumber.strip()
     if await repository.invoice_number_taken(session, seller_id, invoice_number):
         raise DuplicateInvoiceNumber(invoice_number)
-    maker = InvoiceRowMaker(
-        seller_id=seller_id,
-        invoice_prefix=caller.seller.invoice_prefix,
-        author=Author(caller.principal.id, caller.principal.name, caller.principal.type),
-        now=now,
-        via="API",
-    )
-    invoice = Invoice(
-        **maker.values(
-            id=new_object_id(now.timestamp()),
-            entity_id=entity_id,
-            invoice_number=invoice_number,
-            external_id=data.externalId,
-            customer_id=customer.id,
-            invoice_date=data.invoiceDate,
-            due_date=data.dueDate,
-            description=data.description,
-            po_number=data.poNumber,
-            base_amount=values.base,
-            cgst=values.cgst,
-            sgst=values.sgst,
-            igst=values.igst,
-            tds=values.tds,
-            gst_exclusive=values.gst_exclusive,
-            partial_payment_allowed=data.partialPaymentAllowed,
-            email_address=data.emailAddress,
-            mobile_number=data.mobileNumber,
-        )
+    invoice = _new_invoice(
+        caller, data, values, entity_id=entity_id, invoice_number=invoice_number, now=now
     )
     session.add(invoice)
     try:
