@@ -59,9 +59,9 @@ from khata.customer import repository as customer_repository
 from khata.customer import service as customer_service
 from khata.customer.errors import UniqueRefNoTaken
 from khata.customer.schemas import CustomerCreate, CustomerUpdate, KeyContactIn, field_errors_from
-from khata.customer.service import ContactCheck, PlannedUpdate, validate_customer_fields
+from khata.customer.service import PlannedUpdate, validate_customer_fields
 from khata.kit.errors import FieldError, KhataError, ValidationFailed
-from khata.kit.ids import new_customer_id, new_object_id
+from khata.kit.ids import new_object_id
 from khata.models import Customer, KeyContact
 
 NO_CHANGES = "no changes"
@@ -104,18 +104,7 @@ def _identity(contact: Any) -> tuple[str | None, str | None, str | None]:
 
 
 def _contact_errors(contact: KeyContactIn) -> list[str]:
-    check = ContactCheck(
-        path="customerKeyContacts.0",
-        is_new=True,
-        name=contact.name,
-        email=contact.email,
-        mobile=contact.mobile,
-        mail_enabled=contact.email is not None
-        if contact.mail_enabled is None
-        else contact.mail_enabled,
-        sms_enabled=bool(contact.sms_enabled),
-        whatsapp_enabled=bool(contact.whatsapp_enabled),
-    )
+    check = customer_service.new_contact_check("customerKeyContacts.0", contact)
     return messages(validate_customer_fields(pan_or_gstin=None, state=None, contacts=[check]))
 
 
@@ -395,30 +384,8 @@ class CustomerCreateImport(_CustomerJob):
         customers: list[Customer] = []
         for candidate in new:
             data = candidate.data
-            customer = Customer(
-                seller_id=self.seller_id,
-                id=new_customer_id(),
-                legal_name=data.legal_name,
-                pan_or_gstin=data.pan_or_gstin,
-                contact_number=data.contact_number,
-                email=data.email,
-                address=data.address,
-                state=data.state,
-                pin_code=data.pin_code,
-                account_number=data.account_number,
-                ifsc=data.ifsc,
-                branch_codes=data.branch_codes,
-                unique_ref_no=data.unique_ref_no,
-                assigned_agent=data.assigned_agent,
-                status=data.status,
-                deleted=False,
-                version=1,
-                created_by_id=principal.id,
-                created_by_name=principal.name,
-                modified_by_id=principal.id,
-                modified_by_name=principal.name,
-                created_at=self.now,
-                updated_at=self.now,
+            customer = customer_service.new_customer(
+                seller_id=self.seller_id, principal=principal, data=data, now=self.now
             )
             customers.append(customer)
         session.add_all(customers)
@@ -426,7 +393,9 @@ class CustomerCreateImport(_CustomerJob):
         written: list[Any] = list(customers)
         for candidate, customer in zip(new, customers, strict=True):
             contacts = [
-                self._contact(customer.id, contact)
+                customer_service.new_contact(
+                    seller_id=self.seller_id, customer_id=customer.id, contact=contact, now=self.now
+                )
                 for contact in [
                     candidate.data.customer_key_contacts[0],
                     *(c for _, c in candidate.contact_rows),
@@ -459,26 +428,6 @@ class CustomerCreateImport(_CustomerJob):
         # The request's session lives for the whole upload: keep it from holding every row.
         for instance in written:
             session.expunge(instance)
-
-    def _contact(self, customer_id: str, contact: KeyContactIn) -> KeyContact:
-        return KeyContact(
-            seller_id=self.seller_id,
-            id=new_object_id(self.now.timestamp()),
-            customer_id=customer_id,
-            name=contact.name,
-            legal_name=contact.legal_name,
-            designation=contact.designation,
-            email=contact.email,
-            mobile=contact.mobile,
-            mail_enabled=contact.email is not None
-            if contact.mail_enabled is None
-            else contact.mail_enabled,
-            sms_enabled=bool(contact.sms_enabled),
-            whatsapp_enabled=bool(contact.whatsapp_enabled),
-            deleted=False,
-            created_at=self.now,
-            updated_at=self.now,
-        )
 
     async def _add_contacts(
         self, session: AsyncSession, later: list[tuple[Outcome, KeyContactIn, _RefState]]

@@ -32,7 +32,7 @@ from khata.customer.schemas import (
 from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.gst import gstin_state_code, is_valid_gstin
 from khata.kit.ids import new_customer_id, new_object_id
-from khata.models import Customer, KeyContact, ReminderRule
+from khata.models import Customer, KeyContact, Principal, ReminderRule
 from khata.reminder import service as reminder_service
 
 ENTITY = "customer"
@@ -86,7 +86,7 @@ def validate_customer_fields(
     return errors
 
 
-def _new_contact_check(path: str, contact: KeyContactIn) -> ContactCheck:
+def new_contact_check(path: str, contact: KeyContactIn) -> ContactCheck:
     return ContactCheck(
         path=path,
         is_new=True,
@@ -109,7 +109,7 @@ def _mail_default(contact: KeyContactIn) -> bool:
 def create_errors(data: CustomerCreate) -> list[FieldError]:
     """Every cross-field error of a create (contacts marked deleted are simply left out)."""
     contacts = [
-        _new_contact_check(f"customerKeyContacts.{index}", contact)
+        new_contact_check(f"customerKeyContacts.{index}", contact)
         for index, contact in enumerate(data.customer_key_contacts)
         if not contact.deleted
     ]
@@ -213,7 +213,7 @@ async def _check_unique_ref(
         raise UniqueRefNoTaken(unique_ref_no)
 
 
-def _new_contact(
+def new_contact(
     *, seller_id: str, customer_id: str, contact: KeyContactIn, now: datetime
 ) -> KeyContact:
     return KeyContact(
@@ -234,16 +234,11 @@ def _new_contact(
     )
 
 
-async def create_customer(
-    session: AsyncSession, *, caller: Caller, data: CustomerCreate, now: datetime
-) -> CustomerView:
-    """A new customer with its key contacts and inline reminder rules, in one flush."""
-    errors = create_errors(data)
-    if errors:
-        raise ValidationFailed(errors)
-    seller_id = caller.seller_id
-    await _check_unique_ref(session, seller_id, data.unique_ref_no, None)
-    customer = Customer(
+def new_customer(
+    *, seller_id: str, principal: Principal, data: CustomerCreate, now: datetime
+) -> Customer:
+    """The row of a new customer (the API and bulk files create them alike)."""
+    return Customer(
         seller_id=seller_id,
         id=new_customer_id(),
         legal_name=data.legal_name,
@@ -261,13 +256,25 @@ async def create_customer(
         status=data.status,
         deleted=False,
         version=1,
-        created_by_id=caller.principal.id,
-        created_by_name=caller.principal.name,
-        modified_by_id=caller.principal.id,
-        modified_by_name=caller.principal.name,
+        created_by_id=principal.id,
+        created_by_name=principal.name,
+        modified_by_id=principal.id,
+        modified_by_name=principal.name,
         created_at=now,
         updated_at=now,
     )
+
+
+async def create_customer(
+    session: AsyncSession, *, caller: Caller, data: CustomerCreate, now: datetime
+) -> CustomerView:
+    """A new customer with its key contacts and inline reminder rules, in one flush."""
+    errors = create_errors(data)
+    if errors:
+        raise ValidationFailed(errors)
+    seller_id = caller.seller_id
+    await _check_unique_ref(session, seller_id, data.unique_ref_no, None)
+    customer = new_customer(seller_id=seller_id, principal=caller.principal, data=data, now=now)
     # The contacts and rules point at the customer row, so it must exist first. The savepoint
     # turns a uniqueRefNo taken by a concurrent request (after our check) into a clean 422.
     try:
@@ -279,7 +286,7 @@ async def create_customer(
             raise
         raise UniqueRefNoTaken(data.unique_ref_no) from exc
     contacts = [
-        _new_contact(seller_id=seller_id, customer_id=customer.id, contact=contact, now=now)
+        new_contact(seller_id=seller_id, customer_id=customer.id, contact=contact, now=now)
         for contact in data.customer_key_contacts
         if not contact.deleted
     ]
@@ -473,9 +480,9 @@ def _plan_contacts(
         if patch.key_contact_person_id is None:
             if patch.deleted:
                 continue
-            checks[f"new:{index}"] = _new_contact_check(path, patch)
+            checks[f"new:{index}"] = new_contact_check(path, patch)
             plan.new_contacts.append(
-                _new_contact(seller_id=seller_id, customer_id=customer_id, contact=patch, now=now)
+                new_contact(seller_id=seller_id, customer_id=customer_id, contact=patch, now=now)
             )
             continue
         existing = by_id.get(patch.key_contact_person_id)
