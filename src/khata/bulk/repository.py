@@ -61,11 +61,11 @@ async def invoices_by_number(
     return {row.invoice_number: row for row in result}
 
 
-async def insert_invoice_records(session: AsyncSession, records: list[list[Any]]) -> None:
+async def insert_invoice_records(session: AsyncSession, records: Sequence[Sequence[Any]]) -> None:
     await insert_records(session, Invoice.__table__, records)
 
 
-async def insert_line_records(session: AsyncSession, records: list[list[Any]]) -> None:
+async def insert_line_records(session: AsyncSession, records: Sequence[Sequence[Any]]) -> None:
     await insert_records(session, InvoiceLine.__table__, records)
 
 

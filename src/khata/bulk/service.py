@@ -55,7 +55,7 @@ from khata.delivery import outbox
 from khata.invoice import amounts
 from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
 from khata.invoice.numbering import allocate_entity_ids
-from khata.invoice.rows import Author, InvoiceRowMaker, as_values, line_record, net_of
+from khata.invoice.rows import Author, InvoiceRowMaker, as_record, line_record
 from khata.kit.ids import new_object_id, new_object_ids
 from khata.kit.money import from_paise
 from khata.models import KeyContact, Seller
@@ -361,7 +361,7 @@ class InvoiceImport:
         """The batch's invoices and item lines (one COPY each) and its dispatchNow messages."""
         items, extra_columns = self._items, self._extra_columns
         entity_ids = await allocate_entity_ids(session, seller_id=self.seller_id, count=len(new))
-        records: list[list[Any]] = []
+        records: list[tuple[Any, ...]] = []
         line_records: list[list[Any]] = []
         dispatched: list[dict[str, Any]] = []
         saved_amount = 0
@@ -374,7 +374,7 @@ class InvoiceImport:
             if extra_columns:
                 cells = outcome.cells
                 extra = {name: cell_text(cells[i]) for i, name in extra_columns if i < len(cells)}
-            record = maker.record(
+            values = maker.values(
                 dispatch=row.dispatch_now,
                 id=invoice_id,
                 entity_id=entity_id,
@@ -396,10 +396,10 @@ class InvoiceImport:
                 mobile_number=row.mobile_number,
                 extra=extra,
             )
-            saved_amount += net_of(record)
+            saved_amount += values["net_amount"]
             if row.dispatch_now:
-                dispatched.append(as_values(record))
-            records.append(record)
+                dispatched.append(values)
+            records.append(as_record(values))
             item_lines = items.by_number.get(row.invoice_number) if items else None
             if item_lines:
                 line_records.extend(self._line_records(invoice_id, item_lines))

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from khata.invoice import amounts
@@ -11,14 +12,8 @@ from khata.models import Invoice, InvoiceLine
 
 INVOICE_COLUMNS = tuple(column.name for column in Invoice.__table__.columns)
 LINE_COLUMNS = tuple(column.name for column in InvoiceLine.__table__.columns)
-# Where each column sits in a record: the bulk path fills value lists for COPY, not dicts.
-_POSITION = {name: index for index, name in enumerate(INVOICE_COLUMNS)}
-_NET = _POSITION["net_amount"]
-_BALANCE = _POSITION["balance_amount"]
-_DISPATCH = tuple(
-    _POSITION[name]
-    for name in ("receivable_status", "dispatched", "dispatched_at", "payment_link_key")
-)
+# A row's values in column order, for COPY: one C-level call per row.
+as_record = itemgetter(*INVOICE_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +26,7 @@ class Author:
 
 
 class InvoiceRowMaker:
-    """New invoice rows of one request or job: what they share is worked out once, `record()`
+    """New invoice rows of one request or job: what they share is worked out once, `values()`
     fills in each row's own values (a bulk file makes hundreds of thousands of them)."""
 
     def __init__(
@@ -69,50 +64,34 @@ class InvoiceRowMaker:
             "created_at": now,
             "updated_at": now,
         }
-        self._template: list[Any] = [shared.get(name) for name in INVOICE_COLUMNS]
+        self._shared: dict[str, Any] = {name: shared.get(name) for name in INVOICE_COLUMNS}
 
     def invoice_number(self, entity_id: int) -> str:
         """The number the seller's prefix gives an invoice that brings none of its own."""
         return f"{self.invoice_prefix}{entity_id}"
 
-    def record(self, *, dispatch: bool = False, **values: Any) -> list[Any]:
-        """One new row in `INVOICE_COLUMNS` order. `values` are column names (at least id,
-        entity_id, invoice_number, customer_id, the dates, base_amount and the GST parts);
-        net and balance follow from the amounts; `dispatch` sends it to the buyer now."""
-        record = self._template.copy()
-        position = _POSITION
-        for name, value in values.items():
-            record[position[name]] = value
-        net = amounts.net_amount(
-            base=values["base_amount"],
-            cgst=values["cgst"],
-            sgst=values["sgst"],
-            igst=values["igst"],
-            gst_exclusive=record[position["gst_exclusive"]],
-        )
-        record[_NET] = net
-        record[_BALANCE] = amounts.balance(net=net, tds=record[position["tds"]], total_received=0)
-        if dispatch:
-            status, dispatched, dispatched_at, link_key = _DISPATCH
-            record[status] = ReceivableStatus.SENT_TO_BUYER.value
-            record[dispatched] = True
-            record[dispatched_at] = self.now
-            record[link_key] = new_secret(24)
-        return record
-
     def values(self, *, dispatch: bool = False, **values: Any) -> dict[str, Any]:
-        """One new row as column name -> value (for `Invoice(**...)` or a dict insert)."""
-        return as_values(self.record(dispatch=dispatch, **values))
-
-
-def net_of(record: list[Any]) -> int:
-    """The net amount of a record of `InvoiceRowMaker.record`."""
-    return int(record[_NET])
-
-
-def as_values(record: list[Any]) -> dict[str, Any]:
-    """A record of `InvoiceRowMaker.record` keyed by column name."""
-    return dict(zip(INVOICE_COLUMNS, record, strict=True))
+        """One new row, column name -> value (`as_record` puts it in column order for COPY).
+        `values` are column names (at least id, entity_id, invoice_number, customer_id, the
+        dates, base_amount and the GST parts); net and balance follow from the amounts;
+        `dispatch` sends it to the buyer now."""
+        row = self._shared.copy()
+        row.update(values)
+        net = amounts.net_amount(
+            base=row["base_amount"],
+            cgst=row["cgst"],
+            sgst=row["sgst"],
+            igst=row["igst"],
+            gst_exclusive=row["gst_exclusive"],
+        )
+        row["net_amount"] = net
+        row["balance_amount"] = amounts.balance(net=net, tds=row["tds"], total_received=0)
+        if dispatch:
+            row["receivable_status"] = ReceivableStatus.SENT_TO_BUYER.value
+            row["dispatched"] = True
+            row["dispatched_at"] = self.now
+            row["payment_link_key"] = new_secret(24)
+        return row
 
 
 def line_record(**values: Any) -> list[Any]:
