@@ -58,7 +58,7 @@ from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.rows import Author, InvoiceRowMaker, as_record, line_record
 from khata.kit.ids import new_object_id, new_object_ids
 from khata.kit.money import from_paise
-from khata.models import KeyContact, Seller
+from khata.models import Customer, KeyContact, Seller
 
 
 @dataclass
@@ -281,7 +281,6 @@ class InvoiceImport:
         self, session: AsyncSession, candidates: list[tuple[Outcome, InvoiceRow]]
     ) -> int:
         """Look-ups, the checks against stored data, and the writes of one batch."""
-        items = self._items
         customers = await customer_repository.customers_by_ids(
             session, self.seller_id, (r.customer_id for _, r in candidates)
         )
@@ -316,40 +315,48 @@ class InvoiceImport:
                 else:
                     outcome.errors = ["invoiceNumber already exists with different content"]
                 continue
-            intra = amounts.is_intra_state(self.seller_state, customer.state)
-            if intra and row.igst:
-                outcome.warnings.append(
-                    "igst: customer is in the seller's state (intra-state): expected cgst+sgst"
-                )
-            elif not intra and (row.cgst or row.sgst):
-                outcome.warnings.append(
-                    "cgst/sgst: customer is in another state (inter-state): expected igst"
-                )
-            if row.dispatch_now and row.customer_id not in reachable:
-                if row.email_address or row.mobile_number:
-                    outcome.warnings.append(
-                        "dispatchNow: customer has no key contact with an enabled channel; "
-                        "sent only to the invoice's own email/mobile"
-                    )
-                else:
-                    outcome.warnings.append(
-                        "dispatchNow: customer has no key contact with an enabled channel; "
-                        "not dispatched"
-                    )
-                    row.dispatch_now = False
-            lines = items.by_number.get(row.invoice_number, []) if items else []
-            if lines:
-                items_total = sum(line.quantity * line.unit_price for line in lines)
-                if items_total != row.base_amount:
-                    outcome.warnings.append(
-                        f"items: amounts add up to {from_paise(items_total)} but baseAmount is "
-                        f"{from_paise(row.base_amount)}"
-                    )
+            self._warn(outcome, row, customer, dispatchable=row.customer_id in reachable)
             new.append((outcome, row))
             legal_names[row.customer_id] = customer.legal_name
         if not new:
             return 0
         return await self._write(session, new, legal_names, contacts)
+
+    def _warn(
+        self, outcome: Outcome, row: InvoiceRow, customer: Customer, *, dispatchable: bool
+    ) -> None:
+        """What a saved row is warned about: GST against place of supply, dispatchNow without
+        a reachable contact (not dispatched when the row has no address either), items."""
+        intra = amounts.is_intra_state(self.seller_state, customer.state)
+        if intra and row.igst:
+            outcome.warnings.append(
+                "igst: customer is in the seller's state (intra-state): expected cgst+sgst"
+            )
+        elif not intra and (row.cgst or row.sgst):
+            outcome.warnings.append(
+                "cgst/sgst: customer is in another state (inter-state): expected igst"
+            )
+        if row.dispatch_now and not dispatchable:
+            if row.email_address or row.mobile_number:
+                outcome.warnings.append(
+                    "dispatchNow: customer has no key contact with an enabled channel; "
+                    "sent only to the invoice's own email/mobile"
+                )
+            else:
+                outcome.warnings.append(
+                    "dispatchNow: customer has no key contact with an enabled channel; "
+                    "not dispatched"
+                )
+                row.dispatch_now = False
+        items = self._items
+        lines = items.by_number.get(row.invoice_number, []) if items else []
+        if lines:
+            items_total = sum(line.quantity * line.unit_price for line in lines)
+            if items_total != row.base_amount:
+                outcome.warnings.append(
+                    f"items: amounts add up to {from_paise(items_total)} but baseAmount is "
+                    f"{from_paise(row.base_amount)}"
+                )
 
     async def _write(
         self,
