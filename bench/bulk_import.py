@@ -31,8 +31,8 @@ from sqlalchemy.engine import make_url
 
 from khata import migrate
 from khata.auth import service as auth_service
-from khata.bulk.repository import INVOICE_COLUMNS
 from khata.db import create_engine, create_session_factory
+from khata.invoice.rows import INVOICE_COLUMNS
 from khata.kit.ids import new_customer_id, new_object_id
 from khata.models import Customer
 from khata.seller import service as seller_service

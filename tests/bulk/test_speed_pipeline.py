@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from khata.bulk import repository
+from khata.bulk.engine import JobSummary, committing_scope
 from khata.bulk.files import Limits, stage_local
-from khata.bulk.service import Actor, InvoiceImport, JobSummary, committing_scope
+from khata.bulk.service import InvoiceImport
+from khata.invoice.rows import Author
 from khata.models import BulkJob, Invoice, Seller
 from tests.bulk.factories import csv_bytes, invoice_row, read_csv_report
 from tests.support import Database, SellerContext, create_customer
@@ -28,7 +30,7 @@ async def _import(
     return await InvoiceImport(
         staged=stage_local(file, limits=LIMITS),
         seller=seller,
-        actor=Actor(id=None, name="pipeline test", type=None),
+        actor=Author(id=None, name="pipeline test", type=None),
         now=NOW,
         report_dir=str(report_dir),
         public_base_url="http://testserver",

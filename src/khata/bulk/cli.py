@@ -21,10 +21,12 @@ from rich.text import Text
 from khata import migrate as migrations
 from khata.auth.service import Caller
 from khata.bulk.customer_service import CustomerCreateImport
+from khata.bulk.engine import JobSummary, committing_scope
 from khata.bulk.files import Limits, stage_local
-from khata.bulk.service import Actor, InvoiceImport, JobSummary, committing_scope
+from khata.bulk.service import InvoiceImport
 from khata.config import get_settings
 from khata.db import create_engine, create_session_factory
+from khata.invoice.rows import Author
 from khata.kit.errors import KhataError
 from khata.kit.money import from_paise
 from khata.kit.timeutil import utc_now
@@ -38,7 +40,7 @@ SellerOption = Annotated[str, typer.Option("--seller", help="Seller id (CEK...).
 ReportDirOption = Annotated[
     Path | None, typer.Option("--report-dir", help="Where the report files go.")
 ]
-CLI_ACTOR = Actor(id=None, name="khata import", type="api")
+CLI_ACTOR = Author(id=None, name="khata import", type="api")
 
 
 class RowsPerSecond(ProgressColumn):

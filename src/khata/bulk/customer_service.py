@@ -6,13 +6,12 @@ saved per batch with batched look-ups and one flush per table; updates go throug
 loaded in one query first.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +29,20 @@ from khata.bulk.customer_rows import (
     messages,
     update_columns,
 )
+from khata.bulk.engine import (
+    ALREADY_IMPORTED,
+    BATCH_SIZE,
+    CUSTOMER_CREATE,
+    CUSTOMER_UPDATE,
+    BatchScope,
+    Checked,
+    Job,
+    JobSummary,
+    Outcome,
+    Progress,
+    display_headers,
+    run_job,
+)
 from khata.bulk.files import (
     CSV,
     BadFile,
@@ -37,35 +50,19 @@ from khata.bulk.files import (
     StagedFile,
     Table,
     Workbook,
-    cell_text,
     nul_error,
     open_csv,
     require_data,
 )
 from khata.bulk.reports import ReportWriter
-from khata.bulk.service import (
-    ALREADY_IMPORTED,
-    BATCH_SIZE,
-    COMPLETED,
-    CUSTOMER_CREATE,
-    CUSTOMER_UPDATE,
-    FAILED,
-    RUNNING,
-    SAMPLE_SIZE,
-    BatchScope,
-    JobSummary,
-    Progress,
-    close_job,
-    display_headers,
-    report_names,
-    report_paths,
-)
+from khata.customer import repository as customer_repository
 from khata.customer import service as customer_service
+from khata.customer.errors import UniqueRefNoTaken
 from khata.customer.schemas import CustomerCreate, CustomerUpdate, KeyContactIn, field_errors_from
-from khata.customer.service import ContactCheck, validate_customer_fields
+from khata.customer.service import PlannedUpdate, validate_customer_fields
 from khata.kit.errors import FieldError, KhataError, ValidationFailed
-from khata.kit.ids import new_customer_id, new_object_id
-from khata.models import BulkJob, Customer, KeyContact
+from khata.kit.ids import new_object_id
+from khata.models import Customer, KeyContact
 
 NO_CHANGES = "no changes"
 _COMPARED = (
@@ -82,21 +79,13 @@ _COMPARED = (
 )
 
 
-@dataclass
-class _Row:
-    cells: list[Any]
-    customer_id: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
 @dataclass(eq=False)
 class _NewCustomer:
-    row: _Row
+    row: Outcome
     data: CustomerCreate
     ref: str | None
     # Later rows of the same batch adding contacts to this customer.
-    contact_rows: list[tuple[_Row, KeyContactIn]] = field(default_factory=list)
+    contact_rows: list[tuple[Outcome, KeyContactIn]] = field(default_factory=list)
 
 
 # What a uniqueRefNo seen earlier in the file resolved to.
@@ -110,34 +99,12 @@ class _RefState:
     contacts: set[tuple[str | None, str | None, str | None]] = field(default_factory=set)
 
 
-def _batches(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
-    batch: list[list[Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _identity(contact: Any) -> tuple[str | None, str | None, str | None]:
     return (contact.name, contact.email, contact.mobile)
 
 
 def _contact_errors(contact: KeyContactIn) -> list[str]:
-    check = ContactCheck(
-        path="customerKeyContacts.0",
-        is_new=True,
-        name=contact.name,
-        email=contact.email,
-        mobile=contact.mobile,
-        mail_enabled=contact.email is not None
-        if contact.mail_enabled is None
-        else contact.mail_enabled,
-        sms_enabled=bool(contact.sms_enabled),
-        whatsapp_enabled=bool(contact.whatsapp_enabled),
-    )
+    check = customer_service.new_contact_check("customerKeyContacts.0", contact)
     return messages(validate_customer_fields(pan_or_gstin=None, state=None, contacts=[check]))
 
 
@@ -174,6 +141,8 @@ class _CustomerJob:
     known: tuple[str, ...] = CREATE_FIELDS
     success_columns: tuple[str, ...] = ("customerId", "warnings")
 
+    overlaps = False  # a batch's contact rows look up customers the batch before saved
+
     def __init__(
         self,
         *,
@@ -191,129 +160,60 @@ class _CustomerJob:
         self.caller = caller
         self.seller_id = caller.seller_id
         self.now = now
-        self.report_dir = report_dir
         self.limits = limits
-        self.batch_scope = batch_scope
-        # Read at run time, so a test can shrink the batches to cross their boundaries.
-        self.batch_size = batch_size or BATCH_SIZE
-        self.progress = progress
-        self.job_id = job_id or new_object_id(now.timestamp())
+        self.job = Job(
+            staged=staged,
+            seller_id=caller.seller_id,
+            created_by_id=caller.principal.id,
+            now=now,
+            report_dir=report_dir,
+            batch_scope=batch_scope,
+            job_id=job_id or new_object_id(now.timestamp()),
+            # Read at run time, so a test can shrink the batches to cross their boundaries.
+            batch_size=batch_size or BATCH_SIZE,
+            progress=progress,
+        )
         self.columns: dict[str, int] = {}
         self.headers: list[str] = []
-        self.xlsx = False
+        self.xlsx = staged.file_format != CSV
 
     def columns_of(self, headers: Sequence[str]) -> dict[str, int]:
         raise NotImplementedError
 
-    async def process(self, session: AsyncSession, batch: list[list[Any]]) -> list[_Row]:
+    async def process(self, session: AsyncSession, rows: list[Outcome]) -> None:
         raise NotImplementedError
 
-    def success_cells(self, row: _Row) -> list[Any]:
-        return [row.customer_id, "; ".join(row.warnings)]
+    def success_cells(self, outcome: Outcome) -> list[Any]:
+        return [outcome.saved_id, "; ".join(outcome.warnings)]
+
+    async def check(self, batch: list[list[Any]]) -> Checked:
+        # The checks read customers saved by earlier batches: they run in `save`.
+        return Checked(outcomes=[Outcome(cells=cells) for cells in batch])
+
+    async def save(self, session: AsyncSession, checked: Checked) -> int:
+        await self.process(session, checked.outcomes)
+        return 0
+
+    def finish(self, failure: ReportWriter, summary: JobSummary) -> None:
+        """A customers file has no second sheet."""
 
     async def run(self) -> JobSummary:
         """Every whole-file check happens before the job row or any report is written."""
         if self.staged.file_format == CSV:
-            table = open_csv(self.staged.path, self.limits)
-            self.columns = self.columns_of(table.headers)
-            require_data(table, what="customers")
-            return await self._run(table)
+            return await self._run(open_csv(self.staged.path, self.limits))
         book = Workbook(self.staged.path, self.limits)
         try:
             if not book.sheet_names:
                 raise BadFile("Workbook has no customers sheet")
-            table = book.table(0, what="customers sheet")
-            self.columns = self.columns_of(table.headers)
-            require_data(table, what="customers")
-            return await self._run(table)
+            return await self._run(book.table(0, what="customers sheet"))
         finally:
             book.close()
 
     async def _run(self, table: Table) -> JobSummary:
-        file_format = self.staged.file_format
-        summary = JobSummary(job_id=self.job_id, file_format=file_format)
-        summary.success_file_name, summary.failure_file_name = report_names(
-            self.staged.file_name, file_format
-        )
-        success_path, failure_path = report_paths(
-            self.report_dir, self.seller_id, self.job_id, file_format
-        )
-        headers = self.headers = display_headers(table.headers, self.known)
-        self.xlsx = file_format != CSV
-        width = len(headers)
-        success_headers = [*headers, *self.success_columns]
-        success = ReportWriter(success_path, file_format, success_headers)
-        failure = ReportWriter(failure_path, file_format, [*headers, "error"])
-        async with self.batch_scope() as session:
-            session.add(
-                BulkJob(
-                    seller_id=self.seller_id,
-                    id=self.job_id,
-                    kind=self.kind,
-                    file_name=self.staged.file_name[:300],
-                    file_format=file_format,
-                    status=RUNNING,
-                    total_count=0,
-                    success_count=0,
-                    failure_count=0,
-                    failure_count_second_file=0,
-                    warn_count=0,
-                    total_amount=0,
-                    success_file_path=str(success_path),
-                    failure_file_path=str(failure_path),
-                    created_by_id=self.caller.principal.id,
-                    created_at=self.now,
-                )
-            )
-            await session.flush()
-        try:
-            for batch in _batches(table.rows, self.batch_size):
-                async with self.batch_scope() as session:
-                    rows = await self.process(session, batch)
-                for row in rows:
-                    cells = _pad(row.cells, width)[:width]
-                    summary.total_count += 1
-                    if row.errors:
-                        summary.failure_count += 1
-                        error = "; ".join(row.errors)
-                        failure.write([*cells, error])
-                        if len(summary.failure_requests) < SAMPLE_SIZE:
-                            summary.failure_requests.append(
-                                {**_as_object(headers, cells), "error": error}
-                            )
-                        continue
-                    summary.success_count += 1
-                    if row.warnings:
-                        summary.warn_count += 1
-                    extra = self.success_cells(row)
-                    success.write([*cells, *extra])
-                    if len(summary.success_requests) < SAMPLE_SIZE:
-                        summary.success_requests.append(
-                            _as_object(success_headers, [*cells, *extra])
-                        )
-                if self.progress is not None:
-                    self.progress(summary.total_count, table.row_count)
-        except BaseException:
-            success.close()
-            failure.close()
-            await close_job(
-                self.batch_scope, self.seller_id, self.job_id, summary, self.now, status=FAILED
-            )
-            raise
-        success.close()
-        failure.close()
-        await close_job(
-            self.batch_scope, self.seller_id, self.job_id, summary, self.now, status=COMPLETED
-        )
-        return summary
-
-
-def _pad(cells: list[Any], width: int) -> list[Any]:
-    return cells + [None] * (width - len(cells)) if len(cells) < width else cells
-
-
-def _as_object(headers: list[str], cells: list[Any]) -> dict[str, Any]:
-    return {name: cell_text(value) for name, value in zip(headers, cells, strict=False)}
+        self.columns = self.columns_of(table.headers)
+        require_data(table, what="customers")
+        self.headers = display_headers(table.headers, self.known)
+        return await run_job(self.job, self, table, self.headers)
 
 
 class CustomerCreateImport(_CustomerJob):
@@ -327,15 +227,13 @@ class CustomerCreateImport(_CustomerJob):
     def columns_of(self, headers: Sequence[str]) -> dict[str, int]:
         return create_columns(headers)
 
-    async def process(self, session: AsyncSession, batch: list[list[Any]]) -> list[_Row]:
-        rows: list[_Row] = []
+    async def process(self, session: AsyncSession, rows: list[Outcome]) -> None:
         candidates: list[_NewCustomer] = []
         # Contact rows for customers saved before this batch (in this run or an earlier one).
-        later: list[tuple[_Row, KeyContactIn, _RefState]] = []
-        pending_later: list[tuple[_Row, KeyContactIn, _RefState, _NewCustomer]] = []
-        for cells in batch:
-            row = _Row(cells=cells)
-            rows.append(row)
+        later: list[tuple[Outcome, KeyContactIn, _RefState]] = []
+        pending_later: list[tuple[Outcome, KeyContactIn, _RefState, _NewCustomer]] = []
+        for row in rows:
+            cells = row.cells
             if self.xlsx and (nul := nul_error(cells, self.headers)) is not None:
                 row.errors = [nul]  # PostgreSQL text cannot hold it (a CSV one is refused whole)
                 continue
@@ -362,16 +260,15 @@ class CustomerCreateImport(_CustomerJob):
             # A contact for a customer of this batch that turned out to exist already.
             if candidate.row.errors:
                 row.errors = [f"uniqueRefNo: the customer row for '{candidate.ref}' failed"]
-            elif candidate.row.customer_id is not None:
+            elif candidate.row.saved_id is not None:
                 later.append((row, contact, state))
-        new = [c for c in candidates if not c.row.errors and c.row.customer_id is None]
+        new = [c for c in candidates if not c.row.errors and c.row.saved_id is None]
         await self._insert(session, new)
         await self._add_contacts(session, later)
-        return rows
 
     def _customer_row(
         self,
-        row: _Row,
+        row: Outcome,
         values: dict[str, str],
         ref: str | None,
         details: int,
@@ -401,12 +298,12 @@ class CustomerCreateImport(_CustomerJob):
 
     def _contact_row(
         self,
-        row: _Row,
+        row: Outcome,
         values: dict[str, str],
         state: _RefState,
         candidates: list[_NewCustomer],
-        later: list[tuple[_Row, KeyContactIn, _RefState]],
-        pending_later: list[tuple[_Row, KeyContactIn, _RefState, _NewCustomer]],
+        later: list[tuple[Outcome, KeyContactIn, _RefState]],
+        pending_later: list[tuple[Outcome, KeyContactIn, _RefState, _NewCustomer]],
     ) -> None:
         ref = values.get("uniqueRefNo")
         if not has_contact(values):
@@ -430,7 +327,7 @@ class CustomerCreateImport(_CustomerJob):
                 target.contact_rows.append((row, contact))
                 pending_later.append((row, contact, state, target))
             return
-        row.customer_id = target
+        row.saved_id = target
         later.append((row, contact, state))
 
     async def _check_existing(self, session: AsyncSession, candidates: list[_NewCustomer]) -> None:
@@ -438,19 +335,12 @@ class CustomerCreateImport(_CustomerJob):
         refs = [c.ref for c in candidates if c.ref]
         if not refs:
             return
-        stored = {
-            customer.unique_ref_no: customer
-            for customer in (
-                await session.execute(
-                    select(Customer).where(
-                        Customer.seller_id == self.seller_id, Customer.unique_ref_no.in_(refs)
-                    )
-                )
-            ).scalars()
-        }
+        stored = await customer_repository.customers_by_unique_ref(session, self.seller_id, refs)
         if not stored:
             return
-        contacts = await _live_contacts(session, self.seller_id, [c.id for c in stored.values()])
+        contacts = await customer_repository.live_contacts_of(
+            session, self.seller_id, [c.id for c in stored.values()]
+        )
         for candidate in candidates:
             existing = stored.get(candidate.ref) if candidate.ref else None
             if existing is None:
@@ -461,7 +351,7 @@ class CustomerCreateImport(_CustomerJob):
                     f"uniqueRefNo: '{candidate.ref}' belongs to deleted customer '{existing.id}'"
                 ]
             elif _same_customer(candidate.data, existing, contacts.get(existing.id, [])):
-                candidate.row.customer_id = existing.id
+                candidate.row.saved_id = existing.id
                 candidate.row.warnings.append(ALREADY_IMPORTED)
             else:
                 candidate.row.errors = [
@@ -471,7 +361,7 @@ class CustomerCreateImport(_CustomerJob):
             if state is not None:
                 state.target = _FAILED if candidate.row.errors else existing.id
             for row, _contact in candidate.contact_rows:
-                row.customer_id = candidate.row.customer_id
+                row.saved_id = candidate.row.saved_id
 
     async def _insert(self, session: AsyncSession, new: list[_NewCustomer]) -> None:
         """All new customers of the batch: one flush for customers, one for contacts and audit."""
@@ -483,9 +373,9 @@ class CustomerCreateImport(_CustomerJob):
         except IntegrityError:
             # A concurrent upload took a uniqueRefNo after our look-up: check again, once.
             for candidate in new:
-                candidate.row.customer_id = None
+                candidate.row.saved_id = None
             await self._check_existing(session, new)
-            retry = [c for c in new if not c.row.errors and c.row.customer_id is None]
+            retry = [c for c in new if not c.row.errors and c.row.saved_id is None]
             async with session.begin_nested():
                 await self._flush_new(session, retry)
 
@@ -494,30 +384,8 @@ class CustomerCreateImport(_CustomerJob):
         customers: list[Customer] = []
         for candidate in new:
             data = candidate.data
-            customer = Customer(
-                seller_id=self.seller_id,
-                id=new_customer_id(),
-                legal_name=data.legal_name,
-                pan_or_gstin=data.pan_or_gstin,
-                contact_number=data.contact_number,
-                email=data.email,
-                address=data.address,
-                state=data.state,
-                pin_code=data.pin_code,
-                account_number=data.account_number,
-                ifsc=data.ifsc,
-                branch_codes=data.branch_codes,
-                unique_ref_no=data.unique_ref_no,
-                assigned_agent=data.assigned_agent,
-                status=data.status,
-                deleted=False,
-                version=1,
-                created_by_id=principal.id,
-                created_by_name=principal.name,
-                modified_by_id=principal.id,
-                modified_by_name=principal.name,
-                created_at=self.now,
-                updated_at=self.now,
+            customer = customer_service.new_customer(
+                seller_id=self.seller_id, principal=principal, data=data, now=self.now
             )
             customers.append(customer)
         session.add_all(customers)
@@ -525,7 +393,9 @@ class CustomerCreateImport(_CustomerJob):
         written: list[Any] = list(customers)
         for candidate, customer in zip(new, customers, strict=True):
             contacts = [
-                self._contact(customer.id, contact)
+                customer_service.new_contact(
+                    seller_id=self.seller_id, customer_id=customer.id, contact=contact, now=self.now
+                )
                 for contact in [
                     candidate.data.customer_key_contacts[0],
                     *(c for _, c in candidate.contact_rows),
@@ -550,46 +420,26 @@ class CustomerCreateImport(_CustomerJob):
             )
         await session.flush()
         for candidate, customer in zip(new, customers, strict=True):
-            candidate.row.customer_id = customer.id
+            candidate.row.saved_id = customer.id
             for row, _contact in candidate.contact_rows:
-                row.customer_id = customer.id
+                row.saved_id = customer.id
             if candidate.ref:
                 self._refs[candidate.ref].target = customer.id
         # The request's session lives for the whole upload: keep it from holding every row.
         for instance in written:
             session.expunge(instance)
 
-    def _contact(self, customer_id: str, contact: KeyContactIn) -> KeyContact:
-        return KeyContact(
-            seller_id=self.seller_id,
-            id=new_object_id(self.now.timestamp()),
-            customer_id=customer_id,
-            name=contact.name,
-            legal_name=contact.legal_name,
-            designation=contact.designation,
-            email=contact.email,
-            mobile=contact.mobile,
-            mail_enabled=contact.email is not None
-            if contact.mail_enabled is None
-            else contact.mail_enabled,
-            sms_enabled=bool(contact.sms_enabled),
-            whatsapp_enabled=bool(contact.whatsapp_enabled),
-            deleted=False,
-            created_at=self.now,
-            updated_at=self.now,
-        )
-
     async def _add_contacts(
-        self, session: AsyncSession, later: list[tuple[_Row, KeyContactIn, _RefState]]
+        self, session: AsyncSession, later: list[tuple[Outcome, KeyContactIn, _RefState]]
     ) -> None:
         """Contacts for customers saved before this batch: already there is "already
         imported"; else added through the customer service (version and audit entry)."""
         if not later:
             return
-        ids = [row.customer_id for row, _, _ in later if row.customer_id]
-        stored = await _live_contacts(session, self.seller_id, ids)
+        ids = [row.saved_id for row, _, _ in later if row.saved_id]
+        stored = await customer_repository.live_contacts_of(session, self.seller_id, ids)
         for row, contact, _state in later:
-            customer_id = row.customer_id
+            customer_id = row.saved_id
             assert customer_id is not None
             if any(_identity(c) == _identity(contact) for c in stored.get(customer_id, [])):
                 row.warnings.append(ALREADY_IMPORTED)
@@ -608,24 +458,6 @@ class CustomerCreateImport(_CustomerJob):
                 row.errors = [f"uniqueRefNo: {exc.message}"]
 
 
-async def _live_contacts(
-    session: AsyncSession, seller_id: str, customer_ids: Sequence[str]
-) -> dict[str, list[KeyContact]]:
-    if not customer_ids:
-        return {}
-    result = await session.execute(
-        select(KeyContact).where(
-            KeyContact.seller_id == seller_id,
-            KeyContact.customer_id.in_(sorted(set(customer_ids))),
-            KeyContact.deleted.is_(False),
-        )
-    )
-    found: dict[str, list[KeyContact]] = {}
-    for contact in result.scalars():
-        found.setdefault(contact.customer_id, []).append(contact)
-    return found
-
-
 class CustomerUpdateImport(_CustomerJob):
     """`POST /api/v0/customer/bulk/update`: one row per customerId; empty cells unchanged."""
 
@@ -636,16 +468,14 @@ class CustomerUpdateImport(_CustomerJob):
     def columns_of(self, headers: Sequence[str]) -> dict[str, int]:
         return update_columns(headers)
 
-    def success_cells(self, row: _Row) -> list[Any]:
-        return ["; ".join(row.warnings)]
+    def success_cells(self, outcome: Outcome) -> list[Any]:
+        return ["; ".join(outcome.warnings)]
 
-    async def process(self, session: AsyncSession, batch: list[list[Any]]) -> list[_Row]:
-        rows: list[_Row] = []
-        parsed: list[tuple[_Row, str, CustomerUpdate]] = []
+    async def process(self, session: AsyncSession, rows: list[Outcome]) -> None:
+        parsed: list[tuple[Outcome, str, CustomerUpdate]] = []
         seen: set[str] = set()
-        for cells in batch:
-            row = _Row(cells=cells)
-            rows.append(row)
+        for row in rows:
+            cells = row.cells
             if self.xlsx and (nul := nul_error(cells, self.headers)) is not None:
                 row.errors = [nul]  # PostgreSQL text cannot hold it (a CSV one is refused whole)
                 continue
@@ -663,46 +493,60 @@ class CustomerUpdateImport(_CustomerJob):
             seen.add(customer_id)
             parsed.append((row, customer_id, update))
         if not parsed:
-            return rows
+            return
         # One query loads the batch's customers; the service then finds them in the session.
-        found = {
-            customer.id: customer
-            for customer in (
-                await session.execute(
-                    select(Customer).where(
-                        Customer.seller_id == self.seller_id,
-                        Customer.id.in_(sorted({cid for _, cid, _ in parsed})),
-                    )
-                )
-            ).scalars()
-        }
+        await self._update(session, parsed)
+
+    async def _update(
+        self, session: AsyncSession, parsed: list[tuple[Outcome, str, CustomerUpdate]]
+    ) -> None:
+        """The batch's updates with the single update's checks, set-based: one query for the
+        customers, one for their contacts, one for uniqueRefNos, then one flush."""
+        seller_id = self.seller_id
+        found = await customer_repository.customers_by_ids(
+            session, seller_id, (cid for _, cid, _ in parsed)
+        )
+        contacts = await customer_repository.live_contacts_of(session, seller_id, list(found))
+        plans: list[tuple[Outcome, Customer, PlannedUpdate]] = []
         for row, customer_id, update in parsed:
             customer = found.get(customer_id)
             if customer is None:
                 row.errors = [f"customerId: customer '{customer_id}' not found"]
                 continue
-            version = customer.version
             try:
-                await customer_service.update_customer(
-                    session,
-                    caller=self.caller,
-                    customer_id=customer_id,
-                    changes=update,
+                plan = customer_service.plan_update(
+                    seller_id=seller_id,
+                    customer=customer,
+                    contacts=contacts.get(customer_id, []),
+                    update=update,
                     now=self.now,
                 )
             except ValidationFailed as exc:
                 row.errors = messages(exc.errors)
                 continue
             except KhataError as exc:
-                field_name = "uniqueRefNo" if "uniqueRefNo" in exc.message else "customerId"
-                row.errors = [f"{field_name}: {exc.message}"]
+                row.errors = [f"customerId: {exc.message}"]
                 continue
-            row.customer_id = customer_id
+            plans.append((row, customer, plan))
+        wanted = [r for _, c, p in plans if (r := p.new_unique_ref(c)) is not None]
+        owners = await customer_repository.customer_ids_by_unique_ref(session, seller_id, wanted)
+        for row, customer, plan in plans:
+            unique_ref = plan.new_unique_ref(customer)
+            if unique_ref is not None:
+                owner = owners.setdefault(unique_ref, customer.id)
+                if owner != customer.id:
+                    row.errors = [f"uniqueRefNo: {UniqueRefNoTaken(unique_ref).message}"]
+                    continue
+            version = customer.version
+            customer_service.apply_update(
+                session, caller=self.caller, customer=customer, plan=plan, now=self.now
+            )
+            row.saved_id = customer.id
             if customer.version == version:
                 row.warnings.append(NO_CHANGES)
-        return rows
+        await session.flush()
 
-    def _parse(self, values: dict[str, str], row: _Row) -> CustomerUpdate | None:
+    def _parse(self, values: dict[str, str], row: Outcome) -> CustomerUpdate | None:
         errors: list[str] = []
         raw = customer_fields(values)
         contact = contact_fields(values, errors)

@@ -10,17 +10,13 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from khata.bulk import repository
 from khata.bulk.customer_rows import CREATE_FIELDS
 from khata.bulk.customer_service import CustomerCreateImport, CustomerUpdateImport
+from khata.bulk.engine import BatchScope, committing_scope, request_scope
 from khata.bulk.files import BadFile, Limits, StagedFile, discard, stage_upload, too_large_message
 from khata.bulk.invoice_rows import INVOICE_FIELDS, ITEM_FIELDS
-from khata.bulk.service import (
-    Actor,
-    BatchScope,
-    InvoiceImport,
-    committing_scope,
-    request_scope,
-)
+from khata.bulk.service import InvoiceImport
 from khata.bulk.wire import CONTENT_TYPES, bulk_response, summary_of_job, template
 from khata.config import Settings
+from khata.invoice.rows import Author
 from khata.kit.deps import AppSettings, Caller, LinkBase, Now, Session
 from khata.kit.envelopes import ar_ok
 from khata.kit.errors import NotFound
@@ -55,9 +51,9 @@ async def _stage(request: Request, file: UploadFile | None, settings: Settings) 
     return await stage_upload(file, file_name=file.filename or "", limits=limits)
 
 
-def _actor(caller: Caller) -> Actor:
+def _actor(caller: Caller) -> Author:
     principal = caller.principal
-    return Actor(id=principal.id, name=principal.name, type=principal.type)
+    return Author(id=principal.id, name=principal.name, type=principal.type)
 
 
 @router.post("/api/v0/invoice/bulk/create", summary="Create invoices from a CSV or XLSX file")

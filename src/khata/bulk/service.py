@@ -1,17 +1,29 @@
-"""The bulk engine: stream a file's rows, check each, save good ones in batches, report all."""
+"""Bulk invoice files: the row handler the bulk engine drives (checks, look-ups, COPY)."""
 
 import asyncio
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, NoReturn
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.bulk import repository
+from khata.bulk.engine import (
+    ALREADY_IMPORTED,
+    BATCH_SIZE,
+    INVOICE,
+    YIELD_EVERY,
+    BatchScope,
+    Checked,
+    Job,
+    JobSummary,
+    Outcome,
+    Progress,
+    display_headers,
+    pad,
+    run_job,
+    text_at,
+)
 from khata.bulk.files import (
     CSV,
     ITEMS_SHEET,
@@ -38,199 +50,15 @@ from khata.bulk.invoice_rows import (
     check_item_row,
 )
 from khata.bulk.reports import ReportWriter
+from khata.customer import repository as customer_repository
 from khata.delivery import outbox
 from khata.invoice import amounts
 from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
 from khata.invoice.numbering import allocate_entity_ids
-from khata.invoice.status import ReceivableStatus
-from khata.kit.ids import new_object_id, new_object_ids, new_secret
+from khata.invoice.rows import Author, InvoiceRowMaker, as_record, line_record
+from khata.kit.ids import new_object_id, new_object_ids
 from khata.kit.money import from_paise
-from khata.models import BulkJob, Seller
-
-INVOICE, CUSTOMER_CREATE, CUSTOMER_UPDATE = "INVOICE", "CUSTOMER_CREATE", "CUSTOMER_UPDATE"
-RUNNING, COMPLETED, FAILED = "RUNNING", "COMPLETED", "FAILED"
-BATCH_SIZE = 5_000
-# Batches checked or saving at once: enough to keep the database busy while the next batch is
-# checked, few enough to keep memory flat.
-_IN_FLIGHT = 2
-_YIELD_EVERY = 64  # rows between yields to the event loop while checking or reporting
-SAMPLE_SIZE = 100  # successRequests / failureRequests carry the first 100 rows each
-ALREADY_IMPORTED = "already imported"
-
-BatchScope = Callable[[], AbstractAsyncContextManager[AsyncSession]]
-Progress = Callable[[int, int], None]  # (rows done, rows in total)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who started the job (stamped on the invoices it creates)."""
-
-    id: str | None
-    name: str | None
-    type: str | None
-
-
-@dataclass
-class JobSummary:
-    job_id: str
-    file_format: str
-    total_count: int = 0
-    success_count: int = 0
-    failure_count: int = 0
-    failure_count_second_file: int = 0
-    warn_count: int = 0
-    total_amount: int = 0  # paise
-    success_file_name: str = ""
-    failure_file_name: str = ""
-    success_requests: list[dict[str, Any]] = field(default_factory=list)
-    failure_requests: list[dict[str, Any]] = field(default_factory=list)
-
-    def job_counts(self) -> dict[str, int]:
-        """The counts kept on the bulk_job row, so a past job answers the same summary."""
-        return {
-            "total_count": self.total_count,
-            "success_count": self.success_count,
-            "failure_count": self.failure_count,
-            "failure_count_second_file": self.failure_count_second_file,
-            "warn_count": self.warn_count,
-            "total_amount": self.total_amount,
-        }
-
-
-async def close_job(
-    batch_scope: BatchScope,
-    seller_id: str,
-    job_id: str,
-    summary: JobSummary,
-    now: datetime,
-    *,
-    status: str,
-) -> None:
-    """Record a job's final status and counts (both bulk engines end here)."""
-    try:
-        async with batch_scope() as session:
-            await repository.finish_job(
-                session,
-                seller_id=seller_id,
-                job_id=job_id,
-                status=status,
-                counts=summary.job_counts(),
-                finished_at=now,
-            )
-    except Exception:
-        # Marking a FAILED job is best effort: it must not hide the error that failed it.
-        if status == COMPLETED:
-            raise
-
-
-def request_scope(session: AsyncSession) -> BatchScope:
-    """Every batch in the request's own transaction (SQLite: one writer, one transaction)."""
-    return lambda: nullcontext(session)
-
-
-def committing_scope(factory: async_sessionmaker[AsyncSession]) -> BatchScope:
-    """Each batch in its own committed transaction (PostgreSQL, the CLI)."""
-
-    @asynccontextmanager
-    async def scope() -> AsyncIterator[AsyncSession]:
-        async with factory() as session, session.begin():
-            yield session
-
-    return scope
-
-
-def report_names(file_name: str, file_format: str) -> tuple[str, str]:
-    stem = Path(file_name).stem or "bulk"
-    return f"{stem}_success.{file_format}", f"{stem}_failure.{file_format}"
-
-
-def report_paths(
-    report_dir: str, seller_id: str, job_id: str, file_format: str
-) -> tuple[Path, Path]:
-    base = Path(report_dir) / seller_id / job_id
-    return base / f"success.{file_format}", base / f"failure.{file_format}"
-
-
-def display_headers(headers: list[str], known: tuple[str, ...]) -> list[str]:
-    """Known columns under their canonical names; extra columns as the file spelled them."""
-    by_lower = {name.lower(): name for name in known}
-    return [by_lower.get(h.strip().lower(), h.strip()) for h in headers]
-
-
-def _batches(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
-    batch: list[list[Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-@dataclass(slots=True)
-class _Outcome:
-    cells: list[Any]
-    invoice_id: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Checked:
-    """One batch after the rows' own checks: every row's outcome, and the rows still in."""
-
-    outcomes: list[_Outcome]
-    candidates: list[tuple[_Outcome, InvoiceRow]]
-
-
-class _EarlierBatchFailed(Exception):
-    """A batch's save is abandoned because the batch before it failed (that error is raised)."""
-
-
-class _Reporter:
-    """Writes outcomes to the report files and counts them in the summary, in file order."""
-
-    def __init__(
-        self,
-        summary: JobSummary,
-        headers: list[str],
-        width: int,
-        success: ReportWriter,
-        failure: ReportWriter,
-    ) -> None:
-        self.summary = summary
-        self.headers = headers
-        self.width = width
-        self.success = success
-        self.failure = failure
-
-    def batch(self, outcomes: list[_Outcome], saved_amount: int) -> None:
-        summary, headers, width = self.summary, self.headers, self.width
-        summary.total_amount += saved_amount
-        for outcome in outcomes:
-            cells = _pad(outcome.cells, width)[:width]
-            summary.total_count += 1
-            if outcome.errors:
-                summary.failure_count += 1
-                error = "; ".join(outcome.errors)
-                self.failure.write([*cells, error])
-                if len(summary.failure_requests) < SAMPLE_SIZE:
-                    summary.failure_requests.append({**_as_object(headers, cells), "error": error})
-                continue
-            summary.success_count += 1
-            warnings = "; ".join(outcome.warnings)
-            if outcome.warnings:
-                summary.warn_count += 1
-            self.success.write([*cells, outcome.invoice_id, warnings])
-            if len(summary.success_requests) < SAMPLE_SIZE:
-                summary.success_requests.append(
-                    {
-                        **_as_object(headers, cells),
-                        "invoiceId": outcome.invoice_id,
-                        "warnings": warnings,
-                    }
-                )
+from khata.models import Customer, KeyContact, Seller
 
 
 @dataclass
@@ -262,12 +90,8 @@ def _load_items(table: Table) -> _Items:
             continue
         message = f"items row {line}: " + "; ".join(checked)
         items.errors_by_number.setdefault(number, []).append(message)
-        items.bad_rows.append([*_pad(cells, len(table.headers)), "; ".join(checked)])
+        items.bad_rows.append([*pad(cells, len(table.headers)), "; ".join(checked)])
     return items
-
-
-def _pad(cells: list[Any], width: int) -> list[Any]:
-    return cells + [None] * (width - len(cells)) if len(cells) < width else cells
 
 
 def _same_content(row: InvoiceRow, stored: Any) -> bool:
@@ -293,12 +117,16 @@ def _same_content(row: InvoiceRow, stored: Any) -> bool:
 class InvoiceImport:
     """One invoice file import. `run()` answers the summary; report files are on disk."""
 
+    kind = INVOICE
+    overlaps = True  # a batch's checks need nothing the previous batch writes
+    success_columns: tuple[str, ...] = ("invoiceId", "warnings")
+
     def __init__(
         self,
         *,
         staged: StagedFile,
         seller: Seller,
-        actor: Actor,
+        actor: Author,
         now: datetime,
         report_dir: str,
         public_base_url: str,
@@ -313,17 +141,32 @@ class InvoiceImport:
         self.seller_state = seller.state_code
         self.seller_name = seller.legal_name
         self.public_base_url = public_base_url
-        self.actor = actor
         self.now = now
-        self.report_dir = report_dir
         self.limits = limits
-        self.batch_scope = batch_scope
-        self.batch_size = batch_size
-        self.progress = progress
-        self.job_id = job_id or new_object_id(now.timestamp())
+        self.job = Job(
+            staged=staged,
+            seller_id=seller.id,
+            created_by_id=actor.id,
+            now=now,
+            report_dir=report_dir,
+            batch_scope=batch_scope,
+            job_id=job_id or new_object_id(now.timestamp()),
+            batch_size=batch_size,
+            progress=progress,
+        )
+        self._row_maker = InvoiceRowMaker(
+            seller_id=seller.id,
+            invoice_prefix=seller.invoice_prefix,
+            author=actor,
+            now=now,
+            via="BULK_UPLOAD",
+            bulk_job_id=self.job.job_id,
+        )
         self._seen_numbers: set[str] = set()
-        self._width = 0  # columns of the header
         self._headers: list[str] = []
+        self._columns: dict[str, int] = {}
+        self._extra_columns: list[tuple[int, str]] = []
+        self._items: _Items | None = None
         # invoiceNumbers of rows that failed their own checks (their items are not orphans)
         self._failed_numbers: set[str] = set()
 
@@ -350,70 +193,31 @@ class InvoiceImport:
     async def run(self) -> JobSummary:
         table, items, book = self._open()
         try:
-            columns = map_headers(
+            self._columns = map_headers(
                 table.headers, known=INVOICE_FIELDS, required=INVOICE_REQUIRED, what="invoices"
             )
             require_data(table, what="invoices")
-            return await self._run(table, columns, items)
+            headers = self._headers = display_headers(table.headers, INVOICE_FIELDS)
+            self._extra_columns = [
+                (index, name) for index, name in enumerate(headers) if name not in self._columns
+            ]
+            self._items = items
+            return await run_job(self.job, self, table, headers)
         finally:
             if book is not None:
                 book.close()
 
-    async def _run(self, table: Table, columns: dict[str, int], items: _Items | None) -> JobSummary:
-        file_format = self.staged.file_format
-        summary = JobSummary(job_id=self.job_id, file_format=file_format)
-        summary.success_file_name, summary.failure_file_name = report_names(
-            self.staged.file_name, file_format
-        )
-        success_path, failure_path = report_paths(
-            self.report_dir, self.seller_id, self.job_id, file_format
-        )
-        headers = display_headers(table.headers, INVOICE_FIELDS)
-        width = self._width = len(headers)
-        self._headers = headers
-        success = ReportWriter(success_path, file_format, [*headers, "invoiceId", "warnings"])
-        failure = ReportWriter(failure_path, file_format, [*headers, "error"])
-        extra_columns = [(index, name) for index, name in enumerate(headers) if name not in columns]
-        async with self.batch_scope() as session:
-            session.add(
-                BulkJob(
-                    seller_id=self.seller_id,
-                    id=self.job_id,
-                    kind=INVOICE,
-                    file_name=self.staged.file_name[:300],
-                    file_format=file_format,
-                    status=RUNNING,
-                    total_count=0,
-                    success_count=0,
-                    failure_count=0,
-                    failure_count_second_file=0,
-                    warn_count=0,
-                    total_amount=0,
-                    success_file_path=str(success_path),
-                    failure_file_path=str(failure_path),
-                    created_by_id=self.actor.id,
-                    created_at=self.now,
-                )
-            )
-            await session.flush()
-        report = _Reporter(summary, headers, width, success, failure)
-        try:
-            await self._pipeline(table, columns, extra_columns, items, report)
-            if items is not None:
-                self._report_items(items, failure, summary)
-        except BaseException:
-            success.close()
-            failure.close()
-            await close_job(
-                self.batch_scope, self.seller_id, self.job_id, summary, self.now, status=FAILED
-            )
-            raise
-        success.close()
-        failure.close()
-        await close_job(
-            self.batch_scope, self.seller_id, self.job_id, summary, self.now, status=COMPLETED
-        )
-        return summary
+    def success_cells(self, outcome: Outcome) -> list[Any]:
+        return [outcome.saved_id, "; ".join(outcome.warnings)]
+
+    def finish(self, failure: ReportWriter, summary: JobSummary) -> None:
+        if self._items is not None:
+            self._report_items(self._items, failure, summary)
+
+    async def save(self, session: AsyncSession, checked: Checked) -> int:
+        if not checked.pending:
+            return 0
+        return await self._save_checked(session, checked.pending)
 
     def _report_items(self, items: _Items, failure: ReportWriter, summary: JobSummary) -> None:
         """Bad item rows, and item rows naming no invoice of the file, fail on their own."""
@@ -424,102 +228,29 @@ class InvoiceImport:
             for cells in rows:
                 bad.append(
                     [
-                        *_pad(cells, len(items.headers)),
+                        *pad(cells, len(items.headers)),
                         f"invoiceNumber: no invoice row '{number}' in this file",
                     ]
                 )
         summary.failure_count_second_file = len(bad)
         failure.write_sheet(ITEMS_SHEET, [*items.headers, "error"], bad)
 
-    async def _pipeline(
-        self,
-        table: Table,
-        columns: dict[str, int],
-        extra_columns: list[tuple[int, str]],
-        items: _Items | None,
-        report: "_Reporter",
-    ) -> None:
-        """Check batch N+1 while batch N's look-ups, COPY and commit run in the database.
-
-        The rows are checked here, cooperatively (yielding every few hundred rows so the saving
-        task's round trips go on); each batch is saved by its own task that first waits for the
-        previous one, so batches commit in file order, each in its own transaction. Reports are
-        written in file order once a batch is committed. At most `_IN_FLIGHT` batches are held.
-        """
-        in_flight: deque[tuple[asyncio.Task[int], _Checked]] = deque()
-        previous: asyncio.Task[int] | None = None
-        try:
-            for batch in _batches(table.rows, self.batch_size):
-                checked = await self._check_batch(batch, columns, items)
-                previous = asyncio.create_task(
-                    self._save_in_turn(previous, checked, extra_columns, items)
-                )
-                in_flight.append((previous, checked))
-                while in_flight and (in_flight[0][0].done() or len(in_flight) > _IN_FLIGHT):
-                    task, done = in_flight.popleft()
-                    await asyncio.wait([task])
-                    await self._report_batch(report, done, task.result(), table.row_count)
-            while in_flight:
-                task, done = in_flight.popleft()
-                await asyncio.wait([task])
-                await self._report_batch(report, done, task.result(), table.row_count)
-        except BaseException:
-            for task, _ in in_flight:
-                task.cancel()
-            if in_flight:
-                await asyncio.wait([task for task, _ in in_flight])
-            # Batches that committed before the failure still get their report rows.
-            for task, done in in_flight:
-                if task.cancelled() or task.exception() is not None:
-                    break
-                report.batch(done.outcomes, task.result())
-            raise
-
-    async def _report_batch(
-        self, report: "_Reporter", checked: "_Checked", saved_amount: int, row_count: int
-    ) -> None:
-        outcomes = checked.outcomes
-        for start in range(0, len(outcomes), _YIELD_EVERY):
-            report.batch(outcomes[start : start + _YIELD_EVERY], 0)
-            await asyncio.sleep(0)
-        report.summary.total_amount += saved_amount
-        if self.progress is not None:
-            self.progress(report.summary.total_count, row_count)
-
-    async def _save_in_turn(
-        self,
-        previous: "asyncio.Task[int] | None",
-        checked: "_Checked",
-        extra_columns: list[tuple[int, str]],
-        items: _Items | None,
-    ) -> int:
-        if previous is not None:
-            # asyncio.wait, not `await previous`: cancelling this task must not cancel that one.
-            await asyncio.wait([previous])
-            if previous.cancelled() or previous.exception() is not None:
-                raise _EarlierBatchFailed
-        if not checked.candidates:
-            return 0
-        async with self.batch_scope() as session:
-            return await self._save_checked(session, checked, extra_columns, items)
-
-    async def _check_batch(
-        self, batch: list[list[Any]], columns: dict[str, int], items: _Items | None
-    ) -> "_Checked":
+    async def check(self, batch: list[list[Any]]) -> Checked:
         """Each row's own checks and the in-file duplicate check (no database)."""
-        outcomes: list[_Outcome] = []
-        candidates: list[tuple[_Outcome, InvoiceRow]] = []
+        columns, items = self._columns, self._items
+        outcomes: list[Outcome] = []
+        candidates: list[tuple[Outcome, InvoiceRow]] = []
         seen, failed = self._seen_numbers, self._failed_numbers
-        width = self._width
+        width = len(self._headers)
         number_index = columns["invoiceNumber"]
         # A CSV with a NUL byte is refused whole when staged; a sheet can hold one per cell.
         xlsx = self.staged.file_format != CSV
         headers = self._headers
         item_errors = items.errors_by_number if items is not None else None
         for index, cells in enumerate(batch):
-            if index and not index % _YIELD_EVERY:
+            if index and not index % YIELD_EVERY:
                 await asyncio.sleep(0)
-            outcome = _Outcome(cells=cells)
+            outcome = Outcome(cells=cells)
             outcomes.append(outcome)
             checked = check_invoice_row(cells, columns)
             overflow = overflow_error(cells, width) if len(cells) > width else None
@@ -528,7 +259,7 @@ class InvoiceImport:
             if overflow is not None or not isinstance(checked, InvoiceRow):
                 errors = [] if isinstance(checked, InvoiceRow) else checked
                 outcome.errors = [overflow, *errors] if overflow is not None else errors
-                number = _text_at(cells, number_index)
+                number = text_at(cells, number_index)
                 if number:
                     # Its item rows belong to this failed row: not "no invoice row" orphans.
                     failed.add(number)
@@ -544,203 +275,181 @@ class InvoiceImport:
                 continue
             outcome.warnings = checked.warnings
             candidates.append((outcome, checked))
-        return _Checked(outcomes=outcomes, candidates=candidates)
+        return Checked(outcomes=outcomes, pending=candidates)
 
     async def _save_checked(
-        self,
-        session: AsyncSession,
-        checked: "_Checked",
-        extra_columns: list[tuple[int, str]],
-        items: _Items | None,
+        self, session: AsyncSession, candidates: list[tuple[Outcome, InvoiceRow]]
     ) -> int:
         """Look-ups, the checks against stored data, and the writes of one batch."""
-        candidates = checked.candidates
-        customers = await repository.customers_by_id(
-            session, seller_id=self.seller_id, customer_ids=[r.customer_id for _, r in candidates]
+        customers = await customer_repository.customers_by_ids(
+            session, self.seller_id, (r.customer_id for _, r in candidates)
         )
         existing = await repository.invoices_by_number(
             session, seller_id=self.seller_id, numbers=[r.invoice_number for _, r in candidates]
         )
         dispatch_ids = [r.customer_id for _, r in candidates if r.dispatch_now]
-        reachable = await repository.customers_with_channel(
-            session, seller_id=self.seller_id, customer_ids=dispatch_ids
-        )
-        new: list[tuple[_Outcome, InvoiceRow]] = []
+        contacts = await customer_repository.live_contacts_of(session, self.seller_id, dispatch_ids)
+        reachable = {
+            customer_id
+            for customer_id, of_customer in contacts.items()
+            if any(_has_channel(contact) for contact in of_customer)
+        }
+        new: list[tuple[Outcome, InvoiceRow]] = []
         legal_names: dict[str, str] = {}
         for outcome, row in candidates:
             customer = customers.get(row.customer_id)
             if customer is None:
                 outcome.errors = [f"customerId: customer '{row.customer_id}' not found"]
                 continue
-            status, deleted, state, legal_name = customer
-            if deleted:
+            if customer.deleted:
                 outcome.errors = [f"customerId: customer '{row.customer_id}' is deleted"]
                 continue
-            if status != "ACTIVE":
+            if customer.status != "ACTIVE":
                 outcome.errors = [f"customerId: customer '{row.customer_id}' is not ACTIVE"]
                 continue
             stored = existing.get(row.invoice_number)
             if stored is not None:
                 if _same_content(row, stored):
-                    outcome.invoice_id = stored.id
+                    outcome.saved_id = stored.id
                     outcome.warnings = [*outcome.warnings, ALREADY_IMPORTED]
                 else:
                     outcome.errors = ["invoiceNumber already exists with different content"]
                 continue
-            intra = amounts.is_intra_state(self.seller_state, state)
-            if intra and row.igst:
-                outcome.warnings.append(
-                    "igst: customer is in the seller's state (intra-state): expected cgst+sgst"
-                )
-            elif not intra and (row.cgst or row.sgst):
-                outcome.warnings.append(
-                    "cgst/sgst: customer is in another state (inter-state): expected igst"
-                )
-            if row.dispatch_now and row.customer_id not in reachable:
-                if row.email_address or row.mobile_number:
-                    outcome.warnings.append(
-                        "dispatchNow: customer has no key contact with an enabled channel; "
-                        "sent only to the invoice's own email/mobile"
-                    )
-                else:
-                    outcome.warnings.append(
-                        "dispatchNow: customer has no key contact with an enabled channel; "
-                        "not dispatched"
-                    )
-                    row.dispatch_now = False
-            lines = items.by_number.get(row.invoice_number, []) if items else []
-            if lines:
-                items_total = sum(line.quantity * line.unit_price for line in lines)
-                if items_total != row.base_amount:
-                    outcome.warnings.append(
-                        f"items: amounts add up to {from_paise(items_total)} but baseAmount is "
-                        f"{from_paise(row.base_amount)}"
-                    )
+            self._warn(outcome, row, customer, dispatchable=row.customer_id in reachable)
             new.append((outcome, row))
-            legal_names[row.customer_id] = legal_name
+            legal_names[row.customer_id] = customer.legal_name
         if not new:
             return 0
+        return await self._write(session, new, legal_names, contacts)
+
+    def _warn(
+        self, outcome: Outcome, row: InvoiceRow, customer: Customer, *, dispatchable: bool
+    ) -> None:
+        """What a saved row is warned about: GST against place of supply, dispatchNow without
+        a reachable contact (not dispatched when the row has no address either), items."""
+        intra = amounts.is_intra_state(self.seller_state, customer.state)
+        if intra and row.igst:
+            outcome.warnings.append(
+                "igst: customer is in the seller's state (intra-state): expected cgst+sgst"
+            )
+        elif not intra and (row.cgst or row.sgst):
+            outcome.warnings.append(
+                "cgst/sgst: customer is in another state (inter-state): expected igst"
+            )
+        if row.dispatch_now and not dispatchable:
+            if row.email_address or row.mobile_number:
+                outcome.warnings.append(
+                    "dispatchNow: customer has no key contact with an enabled channel; "
+                    "sent only to the invoice's own email/mobile"
+                )
+            else:
+                outcome.warnings.append(
+                    "dispatchNow: customer has no key contact with an enabled channel; "
+                    "not dispatched"
+                )
+                row.dispatch_now = False
+        items = self._items
+        lines = items.by_number.get(row.invoice_number, []) if items else []
+        if lines:
+            items_total = sum(line.quantity * line.unit_price for line in lines)
+            if items_total != row.base_amount:
+                outcome.warnings.append(
+                    f"items: amounts add up to {from_paise(items_total)} but baseAmount is "
+                    f"{from_paise(row.base_amount)}"
+                )
+
+    async def _write(
+        self,
+        session: AsyncSession,
+        new: list[tuple[Outcome, InvoiceRow]],
+        legal_names: dict[str, str],
+        contacts: dict[str, list[KeyContact]],
+    ) -> int:
+        """The batch's invoices and item lines (one COPY each) and its dispatchNow messages."""
+        items, extra_columns = self._items, self._extra_columns
         entity_ids = await allocate_entity_ids(session, seller_id=self.seller_id, count=len(new))
-        records: list[list[Any]] = []
+        records: list[tuple[Any, ...]] = []
         line_records: list[list[Any]] = []
         dispatched: list[dict[str, Any]] = []
         saved_amount = 0
         stamp = self.now.timestamp()
-        template = self._invoice_template()
-        line_template = self._line_template()
+        maker = self._row_maker
         ids = new_object_ids(stamp, len(new))
         for (outcome, row), entity_id, invoice_id in zip(new, entity_ids, ids, strict=True):
-            outcome.invoice_id = invoice_id
-            net = amounts.net_amount(
-                base=row.base_amount,
+            outcome.saved_id = invoice_id
+            extra = None
+            if extra_columns:
+                cells = outcome.cells
+                extra = {name: cell_text(cells[i]) for i, name in extra_columns if i < len(cells)}
+            values = maker.values(
+                dispatch=row.dispatch_now,
+                id=invoice_id,
+                entity_id=entity_id,
+                invoice_number=row.invoice_number,
+                external_id=row.external_id,
+                customer_id=row.customer_id,
+                invoice_date=row.invoice_date,
+                due_date=row.due_date,
+                description=row.description,
+                po_number=row.po_number,
+                base_amount=row.base_amount,
                 cgst=row.cgst,
                 sgst=row.sgst,
                 igst=row.igst,
+                tds=row.tds,
                 gst_exclusive=row.gst_exclusive,
+                partial_payment_allowed=row.partial_payment_allowed,
+                email_address=row.email_address,
+                mobile_number=row.mobile_number,
+                extra=extra,
             )
-            saved_amount += net
-            record = template.copy()
-            record[_I_ID] = invoice_id
-            record[_I_ENTITY_ID] = entity_id
-            record[_I_INVOICE_NUMBER] = row.invoice_number
-            record[_I_EXTERNAL_ID] = row.external_id
-            record[_I_CUSTOMER_ID] = row.customer_id
-            record[_I_INVOICE_DATE] = row.invoice_date
-            record[_I_DUE_DATE] = row.due_date
-            record[_I_DESCRIPTION] = row.description
-            record[_I_PO_NUMBER] = row.po_number
-            record[_I_BASE_AMOUNT] = row.base_amount
-            record[_I_CGST] = row.cgst
-            record[_I_SGST] = row.sgst
-            record[_I_IGST] = row.igst
-            record[_I_TDS] = row.tds
-            record[_I_GST_EXCLUSIVE] = row.gst_exclusive
-            record[_I_NET_AMOUNT] = net
-            record[_I_BALANCE_AMOUNT] = amounts.balance(net=net, tds=row.tds, total_received=0)
-            record[_I_PARTIAL] = row.partial_payment_allowed
-            record[_I_EMAIL] = row.email_address
-            record[_I_MOBILE] = row.mobile_number
-            if extra_columns:
-                cells = outcome.cells
-                record[_I_EXTRA] = {
-                    name: cell_text(cells[i]) for i, name in extra_columns if i < len(cells)
-                }
+            saved_amount += values["net_amount"]
             if row.dispatch_now:
-                record[_I_STATUS] = ReceivableStatus.SENT_TO_BUYER.value
-                record[_I_DISPATCHED] = True
-                record[_I_DISPATCHED_AT] = self.now
-                record[_I_PAYMENT_LINK_KEY] = new_secret(24)
-                dispatched.append(dict(zip(repository.INVOICE_COLUMNS, record, strict=True)))
-            records.append(record)
+                dispatched.append(values)
+            records.append(as_record(values))
             item_lines = items.by_number.get(row.invoice_number) if items else None
             if item_lines:
-                for position, line in enumerate(item_lines, start=1):
-                    line_amounts = amounts.line_amounts(
-                        quantity=line.quantity,
-                        unit_price=line.unit_price,
-                        tax_rate_bp=line.tax_rate_bp,
-                    )
-                    line_record = line_template.copy()
-                    line_record[_L_ID] = new_object_id(stamp)
-                    line_record[_L_INVOICE_ID] = invoice_id
-                    line_record[_L_POSITION] = position
-                    line_record[_L_NAME] = line.description
-                    line_record[_L_DESCRIPTION] = line.description
-                    line_record[_L_HSN_CODE] = line.hsn_code
-                    line_record[_L_QUANTITY] = line.quantity
-                    line_record[_L_UNIT_PRICE] = line.unit_price
-                    line_record[_L_TAX_RATE_BP] = line.tax_rate_bp
-                    line_record[_L_AMOUNT] = line_amounts.amount
-                    line_record[_L_TAX] = line_amounts.tax
-                    line_records.append(line_record)
+                line_records.extend(self._line_records(invoice_id, item_lines))
         await repository.insert_invoice_records(session, records)
         await repository.insert_line_records(session, line_records)
         if dispatched:
-            await self._queue_dispatch(session, dispatched, legal_names)
+            await self._queue_dispatch(session, dispatched, legal_names, contacts)
         return saved_amount
 
-    def _invoice_template(self) -> list[Any]:
-        """An invoice row of this job with every per-job and default value, in column order."""
-        values: dict[str, Any] = {
-            "seller_id": self.seller_id,
-            "order_id": None,
-            "total_received": 0,
-            "receivable_status": ReceivableStatus.CREATED.value,
-            "status_before_payment": None,
-            "approval_status": "APPROVED",
-            "dispatched": False,
-            "dispatched_at": None,
-            "payment_link_key": None,
-            "via": "BULK_UPLOAD",
-            "meta_fields": [],
-            "extra": None,
-            "bulk_job_id": self.job_id,
-            "deleted": False,
-            "version": 1,
-            "created_by_id": self.actor.id,
-            "created_by_name": self.actor.name,
-            "created_by_type": self.actor.type,
-            "modified_by_id": self.actor.id,
-            "modified_by_name": self.actor.name,
-            "created_at": self.now,
-            "updated_at": self.now,
-        }
-        return [values.get(name) for name in repository.INVOICE_COLUMNS]
-
-    def _line_template(self) -> list[Any]:
-        values: dict[str, Any] = {"seller_id": self.seller_id, "order_line_id": None, "sku": None}
-        return [values.get(name) for name in repository.LINE_COLUMNS]
+    def _line_records(self, invoice_id: str, lines: list[ItemRow]) -> list[list[Any]]:
+        """The invoice_line rows of one invoice's lines on the items sheet."""
+        stamp = self.now.timestamp()
+        records: list[list[Any]] = []
+        for position, line in enumerate(lines, start=1):
+            line_amounts = amounts.line_amounts(
+                quantity=line.quantity, unit_price=line.unit_price, tax_rate_bp=line.tax_rate_bp
+            )
+            records.append(
+                line_record(
+                    seller_id=self.seller_id,
+                    id=new_object_id(stamp),
+                    invoice_id=invoice_id,
+                    position=position,
+                    name=line.description,
+                    description=line.description,
+                    hsn_code=line.hsn_code,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    tax_rate_bp=line.tax_rate_bp,
+                    amount=line_amounts.amount,
+                    tax=line_amounts.tax,
+                )
+            )
+        return records
 
     async def _queue_dispatch(
-        self, session: AsyncSession, invoices: list[dict[str, Any]], legal_names: dict[str, str]
+        self,
+        session: AsyncSession,
+        invoices: list[dict[str, Any]],
+        legal_names: dict[str, str],
+        by_customer: dict[str, list[KeyContact]],
     ) -> None:
         """dispatchNow rows: the messages of `invoice.dispatch`, exactly as an API dispatch."""
-        contacts = await repository.key_contacts_of(
-            session, seller_id=self.seller_id, customer_ids=[i["customer_id"] for i in invoices]
-        )
-        by_customer: dict[str, list[Any]] = {}
-        for contact in contacts:
-            by_customer.setdefault(contact.customer_id, []).append(contact)
         messages: list[outbox.OutgoingMessage] = []
         for invoice in invoices:
             facts = DispatchedInvoice(
@@ -761,52 +470,12 @@ class InvoiceImport:
         await outbox.queue(session, seller_id=self.seller_id, messages=messages, now=self.now)
 
 
-_INVOICE_INDEX = {name: index for index, name in enumerate(repository.INVOICE_COLUMNS)}
-_I_ID = _INVOICE_INDEX["id"]
-_I_ENTITY_ID = _INVOICE_INDEX["entity_id"]
-_I_INVOICE_NUMBER = _INVOICE_INDEX["invoice_number"]
-_I_EXTERNAL_ID = _INVOICE_INDEX["external_id"]
-_I_CUSTOMER_ID = _INVOICE_INDEX["customer_id"]
-_I_INVOICE_DATE = _INVOICE_INDEX["invoice_date"]
-_I_DUE_DATE = _INVOICE_INDEX["due_date"]
-_I_DESCRIPTION = _INVOICE_INDEX["description"]
-_I_PO_NUMBER = _INVOICE_INDEX["po_number"]
-_I_BASE_AMOUNT = _INVOICE_INDEX["base_amount"]
-_I_CGST = _INVOICE_INDEX["cgst"]
-_I_SGST = _INVOICE_INDEX["sgst"]
-_I_IGST = _INVOICE_INDEX["igst"]
-_I_TDS = _INVOICE_INDEX["tds"]
-_I_GST_EXCLUSIVE = _INVOICE_INDEX["gst_exclusive"]
-_I_NET_AMOUNT = _INVOICE_INDEX["net_amount"]
-_I_BALANCE_AMOUNT = _INVOICE_INDEX["balance_amount"]
-_I_PARTIAL = _INVOICE_INDEX["partial_payment_allowed"]
-_I_STATUS = _INVOICE_INDEX["receivable_status"]
-_I_DISPATCHED = _INVOICE_INDEX["dispatched"]
-_I_DISPATCHED_AT = _INVOICE_INDEX["dispatched_at"]
-_I_PAYMENT_LINK_KEY = _INVOICE_INDEX["payment_link_key"]
-_I_EMAIL = _INVOICE_INDEX["email_address"]
-_I_MOBILE = _INVOICE_INDEX["mobile_number"]
-_I_EXTRA = _INVOICE_INDEX["extra"]
-_LINE_INDEX = {name: index for index, name in enumerate(repository.LINE_COLUMNS)}
-_L_ID = _LINE_INDEX["id"]
-_L_INVOICE_ID = _LINE_INDEX["invoice_id"]
-_L_POSITION = _LINE_INDEX["position"]
-_L_NAME = _LINE_INDEX["name"]
-_L_DESCRIPTION = _LINE_INDEX["description"]
-_L_HSN_CODE = _LINE_INDEX["hsn_code"]
-_L_QUANTITY = _LINE_INDEX["quantity"]
-_L_UNIT_PRICE = _LINE_INDEX["unit_price"]
-_L_TAX_RATE_BP = _LINE_INDEX["tax_rate_bp"]
-_L_AMOUNT = _LINE_INDEX["amount"]
-_L_TAX = _LINE_INDEX["tax"]
-
-
-def _text_at(cells: list[Any], index: int) -> str:
-    return cell_text(cells[index]) if index < len(cells) else ""
-
-
-def _as_object(headers: list[str], cells: list[Any]) -> dict[str, Any]:
-    return {name: cell_text(value) for name, value in zip(headers, cells, strict=False)}
+def _has_channel(contact: KeyContact) -> bool:
+    return bool(
+        (contact.mail_enabled and contact.email)
+        or (contact.sms_enabled and contact.mobile)
+        or (contact.whatsapp_enabled and contact.mobile)
+    )
 
 
 def raise_no_sheet() -> NoReturn:

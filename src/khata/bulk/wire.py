@@ -7,9 +7,9 @@ from typing import Any
 
 import xlsxwriter
 
+from khata.bulk.engine import SAMPLE_SIZE, JobSummary, report_names
 from khata.bulk.files import CSV, ITEMS_SHEET
 from khata.bulk.reports import read_report
-from khata.bulk.service import SAMPLE_SIZE, JobSummary, report_names
 from khata.kit.money import wire_paise
 from khata.models import BulkJob
 

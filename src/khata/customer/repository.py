@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from khata.kit.sql import one_of
 from khata.models import Customer, KeyContact, ReminderRule
 
 # Wire name -> column for orderBy; only these are allowed.
@@ -59,6 +60,58 @@ async def active_contacts(
         .order_by(KeyContact.created_at, KeyContact.id)
     )
     return list(result.scalars())
+
+
+async def customers_by_ids(
+    session: AsyncSession, seller_id: str, customer_ids: Iterable[str]
+) -> dict[str, Customer]:
+    """customerId -> customer for the ids of one batch, in one query (missing ids are absent)."""
+    wanted = list(customer_ids)
+    if not wanted:
+        return {}
+    result = await session.execute(
+        select(Customer).where(
+            Customer.seller_id == seller_id, one_of(session, Customer.id, wanted)
+        )
+    )
+    return {customer.id: customer for customer in result.scalars()}
+
+
+async def customers_by_unique_ref(
+    session: AsyncSession, seller_id: str, unique_refs: Iterable[str]
+) -> dict[str, Customer]:
+    """uniqueRefNo -> customer (deleted ones included) for the refs of one batch, in one query."""
+    wanted = list(unique_refs)
+    if not wanted:
+        return {}
+    result = await session.execute(
+        select(Customer).where(
+            Customer.seller_id == seller_id, one_of(session, Customer.unique_ref_no, wanted)
+        )
+    )
+    return {customer.unique_ref_no or "": customer for customer in result.scalars()}
+
+
+async def live_contacts_of(
+    session: AsyncSession, seller_id: str, customer_ids: Iterable[str]
+) -> dict[str, list[KeyContact]]:
+    """customerId -> its key contacts not deleted (oldest first), for many customers at once."""
+    wanted = list(customer_ids)
+    if not wanted:
+        return {}
+    result = await session.execute(
+        select(KeyContact)
+        .where(
+            KeyContact.seller_id == seller_id,
+            one_of(session, KeyContact.customer_id, wanted),
+            KeyContact.deleted.is_(False),
+        )
+        .order_by(KeyContact.created_at, KeyContact.id)
+    )
+    found: dict[str, list[KeyContact]] = {}
+    for contact in result.scalars():
+        found.setdefault(contact.customer_id, []).append(contact)
+    return found
 
 
 async def active_reminders(

@@ -32,7 +32,7 @@ from khata.customer.schemas import (
 from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.gst import gstin_state_code, is_valid_gstin
 from khata.kit.ids import new_customer_id, new_object_id
-from khata.models import Customer, KeyContact, ReminderRule
+from khata.models import Customer, KeyContact, Principal, ReminderRule
 from khata.reminder import service as reminder_service
 
 ENTITY = "customer"
@@ -86,7 +86,7 @@ def validate_customer_fields(
     return errors
 
 
-def _new_contact_check(path: str, contact: KeyContactIn) -> ContactCheck:
+def new_contact_check(path: str, contact: KeyContactIn) -> ContactCheck:
     return ContactCheck(
         path=path,
         is_new=True,
@@ -109,7 +109,7 @@ def _mail_default(contact: KeyContactIn) -> bool:
 def create_errors(data: CustomerCreate) -> list[FieldError]:
     """Every cross-field error of a create (contacts marked deleted are simply left out)."""
     contacts = [
-        _new_contact_check(f"customerKeyContacts.{index}", contact)
+        new_contact_check(f"customerKeyContacts.{index}", contact)
         for index, contact in enumerate(data.customer_key_contacts)
         if not contact.deleted
     ]
@@ -213,7 +213,7 @@ async def _check_unique_ref(
         raise UniqueRefNoTaken(unique_ref_no)
 
 
-def _new_contact(
+def new_contact(
     *, seller_id: str, customer_id: str, contact: KeyContactIn, now: datetime
 ) -> KeyContact:
     return KeyContact(
@@ -234,16 +234,11 @@ def _new_contact(
     )
 
 
-async def create_customer(
-    session: AsyncSession, *, caller: Caller, data: CustomerCreate, now: datetime
-) -> CustomerView:
-    """A new customer with its key contacts and inline reminder rules, in one flush."""
-    errors = create_errors(data)
-    if errors:
-        raise ValidationFailed(errors)
-    seller_id = caller.seller_id
-    await _check_unique_ref(session, seller_id, data.unique_ref_no, None)
-    customer = Customer(
+def new_customer(
+    *, seller_id: str, principal: Principal, data: CustomerCreate, now: datetime
+) -> Customer:
+    """The row of a new customer (the API and bulk files create them alike)."""
+    return Customer(
         seller_id=seller_id,
         id=new_customer_id(),
         legal_name=data.legal_name,
@@ -261,13 +256,25 @@ async def create_customer(
         status=data.status,
         deleted=False,
         version=1,
-        created_by_id=caller.principal.id,
-        created_by_name=caller.principal.name,
-        modified_by_id=caller.principal.id,
-        modified_by_name=caller.principal.name,
+        created_by_id=principal.id,
+        created_by_name=principal.name,
+        modified_by_id=principal.id,
+        modified_by_name=principal.name,
         created_at=now,
         updated_at=now,
     )
+
+
+async def create_customer(
+    session: AsyncSession, *, caller: Caller, data: CustomerCreate, now: datetime
+) -> CustomerView:
+    """A new customer with its key contacts and inline reminder rules, in one flush."""
+    errors = create_errors(data)
+    if errors:
+        raise ValidationFailed(errors)
+    seller_id = caller.seller_id
+    await _check_unique_ref(session, seller_id, data.unique_ref_no, None)
+    customer = new_customer(seller_id=seller_id, principal=caller.principal, data=data, now=now)
     # The contacts and rules point at the customer row, so it must exist first. The savepoint
     # turns a uniqueRefNo taken by a concurrent request (after our check) into a clean 422.
     try:
@@ -279,7 +286,7 @@ async def create_customer(
             raise
         raise UniqueRefNoTaken(data.unique_ref_no) from exc
     contacts = [
-        _new_contact(seller_id=seller_id, customer_id=customer.id, contact=contact, now=now)
+        new_contact(seller_id=seller_id, customer_id=customer.id, contact=contact, now=now)
         for contact in data.customer_key_contacts
         if not contact.deleted
     ]
@@ -357,6 +364,27 @@ def _parse_update(changes: Mapping[str, Any] | CustomerUpdate) -> CustomerUpdate
         raise ValidationFailed(field_errors_from(exc)) from exc
 
 
+@dataclass
+class PlannedUpdate:
+    """A checked PATCH of one customer, not yet written (see `plan_update`)."""
+
+    update: CustomerUpdate
+    before: dict[str, Any]
+    contacts: list[KeyContact]
+    planned: dict[str, dict[str, Any]]
+    removed: set[str]
+    new_contacts: list[KeyContact]
+
+    def new_unique_ref(self, customer: Customer) -> str | None:
+        """The uniqueRefNo the customer takes, if it changes to one (it must be free)."""
+        update = self.update
+        if "unique_ref_no" in update.model_fields_set and update.unique_ref_no != (
+            customer.unique_ref_no
+        ):
+            return update.unique_ref_no
+        return None
+
+
 async def update_customer(
     session: AsyncSession,
     *,
@@ -371,6 +399,32 @@ async def update_customer(
     customer = await _load(session, caller, customer_id)
     if customer.deleted:
         raise CustomerDeleted(customer_id, "changed")
+    contacts = await repository.active_contacts(session, caller.seller_id, customer_id)
+    plan = plan_update(
+        seller_id=caller.seller_id, customer=customer, contacts=contacts, update=update, now=now
+    )
+    unique_ref = plan.new_unique_ref(customer)
+    if unique_ref is not None:
+        await _check_unique_ref(session, caller.seller_id, unique_ref, customer_id)
+    live = apply_update(session, caller=caller, customer=customer, plan=plan, now=now)
+    await session.flush()
+    reminders = await repository.active_reminders(session, caller.seller_id, customer_id)
+    return CustomerView(customer, live, reminders)
+
+
+def plan_update(
+    *,
+    seller_id: str,
+    customer: Customer,
+    contacts: list[KeyContact],
+    update: CustomerUpdate,
+    now: datetime,
+) -> PlannedUpdate:
+    """Every check of a PATCH against the customer and its live contacts, without I/O (but
+    the uniqueRefNo one): raises ValidationFailed or CustomerDeleted; writes nothing, so a
+    refused row of a bulk update leaves the loaded rows as they were."""
+    if customer.deleted:
+        raise CustomerDeleted(customer.id, "changed")
     given = update.model_fields_set
     errors: list[FieldError] = []
     for name, wire in (("legal_name", "legalName"), ("status", "status")):
@@ -380,53 +434,20 @@ async def update_customer(
         errors.append(
             FieldError("customerKeyContacts", "cannot be cleared; remove contacts one by one", None)
         )
-
-    contacts = await repository.active_contacts(session, caller.seller_id, customer_id)
-    before = snapshot(customer, contacts)
-    by_id = {contact.id: contact for contact in contacts}
-    new_contacts: list[KeyContact] = []
-    checks: dict[str, ContactCheck] = {}
-    touched_paths: dict[str, str] = {}
-    # Nothing is written until every check passed, so a refused PATCH (or a bad file row in
-    # a bulk update sharing this session) leaves the loaded rows as they were.
-    planned: dict[str, dict[str, Any]] = {}
-    removed: set[str] = set()
-    for index, patch in enumerate(update.customer_key_contacts or []):
-        path = f"customerKeyContacts.{index}"
-        if patch.key_contact_person_id is None:
-            if patch.deleted:
-                continue
-            checks[f"new:{index}"] = _new_contact_check(path, patch)
-            new_contacts.append(
-                _new_contact(
-                    seller_id=caller.seller_id, customer_id=customer_id, contact=patch, now=now
-                )
-            )
+    plan = PlannedUpdate(
+        update=update,
+        before=snapshot(customer, contacts),
+        contacts=contacts,
+        planned={},
+        removed=set(),
+        new_contacts=[],
+    )
+    checks, touched_paths = _plan_contacts(plan, seller_id, customer.id, now, errors)
+    for contact in contacts:
+        if contact.id in plan.removed:
             continue
-        existing = by_id.get(patch.key_contact_person_id)
-        if existing is None:
-            errors.append(
-                FieldError(
-                    f"{path}.keyContactPersonId",
-                    "is not a key contact of this customer",
-                    patch.key_contact_person_id,
-                )
-            )
-            continue
-        touched_paths[existing.id] = path
-        if patch.deleted:
-            removed.add(existing.id)
-            continue
-        fields = planned.setdefault(existing.id, {})
-        for field in _CONTACT_FIELDS + _CONTACT_FLAGS:
-            if field in patch.model_fields_set:
-                value = getattr(patch, field)
-                fields[field] = False if field in _CONTACT_FLAGS and value is None else value
-
-    live = [c for c in contacts if c.id not in removed]
-    for contact in live:
         merged = {f: getattr(contact, f) for f in _CONTACT_FIELDS + _CONTACT_FLAGS}
-        merged |= planned.get(contact.id, {})
+        merged |= plan.planned.get(contact.id, {})
         checks[contact.id] = ContactCheck(
             path=touched_paths.get(contact.id, "customerKeyContacts"),
             is_new=False,
@@ -444,15 +465,61 @@ async def update_customer(
     )
     if errors:
         raise ValidationFailed(errors)
-    if "unique_ref_no" in given and update.unique_ref_no != customer.unique_ref_no:
-        await _check_unique_ref(session, caller.seller_id, update.unique_ref_no, customer_id)
+    return plan
 
-    for contact in contacts:
-        if contact.id in removed:
+
+def _plan_contacts(
+    plan: PlannedUpdate, seller_id: str, customer_id: str, now: datetime, errors: list[FieldError]
+) -> tuple[dict[str, ContactCheck], dict[str, str]]:
+    """The key contact patches: new ones, changes by keyContactPersonId, removals."""
+    by_id = {contact.id: contact for contact in plan.contacts}
+    checks: dict[str, ContactCheck] = {}
+    touched_paths: dict[str, str] = {}
+    for index, patch in enumerate(plan.update.customer_key_contacts or []):
+        path = f"customerKeyContacts.{index}"
+        if patch.key_contact_person_id is None:
+            if patch.deleted:
+                continue
+            checks[f"new:{index}"] = new_contact_check(path, patch)
+            plan.new_contacts.append(
+                new_contact(seller_id=seller_id, customer_id=customer_id, contact=patch, now=now)
+            )
+            continue
+        existing = by_id.get(patch.key_contact_person_id)
+        if existing is None:
+            errors.append(
+                FieldError(
+                    f"{path}.keyContactPersonId",
+                    "is not a key contact of this customer",
+                    patch.key_contact_person_id,
+                )
+            )
+            continue
+        touched_paths[existing.id] = path
+        if patch.deleted:
+            plan.removed.add(existing.id)
+            continue
+        fields = plan.planned.setdefault(existing.id, {})
+        for field in _CONTACT_FIELDS + _CONTACT_FLAGS:
+            if field in patch.model_fields_set:
+                value = getattr(patch, field)
+                fields[field] = False if field in _CONTACT_FLAGS and value is None else value
+    return checks, touched_paths
+
+
+def apply_update(
+    session: AsyncSession, *, caller: Caller, customer: Customer, plan: PlannedUpdate, now: datetime
+) -> list[KeyContact]:
+    """Write a planned PATCH into the loaded rows (flushed by the caller, one flush for a
+    whole bulk batch); version and audit entry only if something changed. Answers the
+    live contacts."""
+    update, given = plan.update, plan.update.model_fields_set
+    for contact in plan.contacts:
+        if contact.id in plan.removed:
             contact.deleted = True
             contact.updated_at = now
-        elif contact.id in planned:
-            for field, value in planned[contact.id].items():
+        elif contact.id in plan.planned:
+            for field, value in plan.planned[contact.id].items():
                 setattr(contact, field, value)
             contact.updated_at = now
     for field in _SIMPLE_FIELDS:
@@ -462,20 +529,18 @@ async def update_customer(
         customer.legal_name = update.legal_name
     if "status" in given and update.status is not None:
         customer.status = update.status
-    session.add_all(new_contacts)
-    live += new_contacts
+    session.add_all(plan.new_contacts)
+    live = [c for c in plan.contacts if c.id not in plan.removed] + plan.new_contacts
     _record_change(
         session,
         caller=caller,
         customer=customer,
         action="UPDATED",
-        before=before,
+        before=plan.before,
         after=snapshot(customer, live),
         now=now,
     )
-    await session.flush()
-    reminders = await repository.active_reminders(session, caller.seller_id, customer_id)
-    return CustomerView(customer, live, reminders)
+    return live
 
 
 async def _set_status(

@@ -1,13 +1,13 @@
 """Building an invoice from an order's lines: amounts, GST split, number and dates (no I/O)."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from khata.invoice.amounts import is_intra_state, net_amount, split_gst
+from khata.invoice.amounts import is_intra_state, split_gst
 from khata.invoice.repository_commerce import LineState, OrderHead, Row
-from khata.invoice.status import ReceivableStatus
+from khata.invoice.rows import Author, InvoiceRowMaker
 from khata.kit.ids import new_object_ids
 from khata.kit.timeutil import add_days, local_date
 from khata.models import Principal, Seller
@@ -27,10 +27,6 @@ class Pick:
 class InvoiceDraft:
     invoice: Row  # every column of `invoice`, ready for a batched insert
     lines: list[Row]  # every column of `invoice_line`
-
-
-def invoice_number(seller: Seller, entity_id: int) -> str:
-    return f"{seller.invoice_prefix}{entity_id}"
 
 
 def line_tax(amount: int, tax_rate_bp: int) -> int:
@@ -59,82 +55,60 @@ def build_invoices(
     due_date = add_days(invoice_date, seller.payment_terms_days)
     ids = iter(new_object_ids(now.timestamp(), len(orders) + sum(map(len, picks))))
     seller_id, seller_state = seller.id, seller.state_code
+    maker = InvoiceRowMaker(
+        seller_id=seller_id,
+        invoice_prefix=seller.invoice_prefix,
+        author=Author(principal.id, principal.name, principal.type),
+        now=now,
+        via=VIA_ORDER,
+        meta_fields=meta_fields,
+    )
     drafts: list[InvoiceDraft] = []
     for order, order_picks, entity_id in zip(orders, picks, entity_ids, strict=True):
         invoice_id = next(ids)
-        subtotal = tax = 0
-        lines: list[Row] = []
-        for position, pick in enumerate(order_picks):
-            line = pick.line
-            amount = pick.quantity * line.unit_price
-            line_tax_paise = line_tax(amount, line.tax_rate_bp)
-            subtotal += amount
-            tax += line_tax_paise
-            lines.append(
-                {
-                    "seller_id": seller_id,
-                    "id": next(ids),
-                    "invoice_id": invoice_id,
-                    "position": position,
-                    "order_line_id": line.id,
-                    "sku": line.sku,
-                    "name": line.name,
-                    "description": line.description,
-                    "hsn_code": line.hsn_code,
-                    "quantity": pick.quantity,
-                    "unit_price": line.unit_price,
-                    "tax_rate_bp": line.tax_rate_bp,
-                    "amount": amount,
-                    "tax": line_tax_paise,
-                }
-            )
+        lines = _lines(seller_id, invoice_id, order_picks, ids)
+        subtotal = sum(line["amount"] for line in lines)
+        tax = sum(line["tax"] for line in lines)
         gst = split_gst(tax, intra_state=is_intra_state(seller_state, order.customer_state))
-        total = net_amount(
-            base=subtotal, cgst=gst.cgst, sgst=gst.sgst, igst=gst.igst, gst_exclusive=True
+        invoice = maker.values(
+            id=invoice_id,
+            entity_id=entity_id,
+            invoice_number=maker.invoice_number(entity_id),
+            customer_id=order.customer_id,
+            order_id=order.id,
+            invoice_date=invoice_date,
+            due_date=due_date,
+            base_amount=subtotal,
+            cgst=gst.cgst,
+            sgst=gst.sgst,
+            igst=gst.igst,
         )
-        invoice: Row = {
-            "seller_id": seller_id,
-            "id": invoice_id,
-            "entity_id": entity_id,
-            "invoice_number": invoice_number(seller, entity_id),
-            "external_id": None,
-            "customer_id": order.customer_id,
-            "order_id": order.id,
-            "invoice_date": invoice_date,
-            "due_date": due_date,
-            "description": None,
-            "po_number": None,
-            "base_amount": subtotal,
-            "cgst": gst.cgst,
-            "sgst": gst.sgst,
-            "igst": gst.igst,
-            "tds": 0,
-            "gst_exclusive": True,
-            "net_amount": total,
-            "total_received": 0,
-            "balance_amount": total,
-            "partial_payment_allowed": True,
-            "receivable_status": ReceivableStatus.CREATED.value,
-            "status_before_payment": None,
-            "approval_status": "APPROVED",
-            "dispatched": False,
-            "dispatched_at": None,
-            "payment_link_key": None,
-            "via": VIA_ORDER,
-            "email_address": None,
-            "mobile_number": None,
-            "meta_fields": meta_fields,
-            "extra": None,
-            "bulk_job_id": None,
-            "deleted": False,
-            "version": 1,
-            "created_by_id": principal.id,
-            "created_by_name": principal.name,
-            "created_by_type": principal.type,
-            "modified_by_id": principal.id,
-            "modified_by_name": principal.name,
-            "created_at": now,
-            "updated_at": now,
-        }
         drafts.append(InvoiceDraft(invoice=invoice, lines=lines))
     return drafts
+
+
+def _lines(seller_id: str, invoice_id: str, picks: Sequence[Pick], ids: Iterator[str]) -> list[Row]:
+    """The invoice_line rows of one invoice: tax per line, rounded half-up to the paisa."""
+    lines: list[Row] = []
+    for position, pick in enumerate(picks):
+        line = pick.line
+        amount = pick.quantity * line.unit_price
+        lines.append(
+            {
+                "seller_id": seller_id,
+                "id": next(ids),
+                "invoice_id": invoice_id,
+                "position": position,
+                "order_line_id": line.id,
+                "sku": line.sku,
+                "name": line.name,
+                "description": line.description,
+                "hsn_code": line.hsn_code,
+                "quantity": pick.quantity,
+                "unit_price": line.unit_price,
+                "tax_rate_bp": line.tax_rate_bp,
+                "amount": amount,
+                "tax": line_tax(amount, line.tax_rate_bp),
+            }
+        )
+    return lines

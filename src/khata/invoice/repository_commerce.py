@@ -5,7 +5,6 @@ takes all ids at once (one array parameter on PostgreSQL), each insert is one CO
 executemany on SQLite), the order lines one UPDATE.
 """
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,21 +12,15 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    ColumnElement,
-    String,
-    Table,
     case,
     func,
-    insert,
     inspect,
-    literal,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.kit.sql import insert_records, one_of, table_columns
 from khata.models import (
     AuditEntry,
     Base,
@@ -75,16 +68,6 @@ class LineState:
         return self.quantity - self.invoiced_quantity
 
 
-def _one_of(session: AsyncSession, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
-    """`column IN (...)`. On PostgreSQL `IN (SELECT unnest(array))`: one parameter, so the
-    statement text (and asyncpg's prepared statement) is the same for 1 or 1,000 ids and
-    SQLAlchemy does not render a thousand placeholders; it plans as a semi-join (not
-    `= ANY(array)`, whose generic plan compares every row of the seller with every element)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column.in_(select(func.unnest(literal(list(values), ARRAY(String)))))  # type: ignore[no-any-return]
-    return column.in_(values)  # type: ignore[no-any-return]
-
-
 def as_row(invoice: Invoice) -> Row:
     return {key: getattr(invoice, key) for key in _INVOICE_COLUMNS}
 
@@ -108,7 +91,7 @@ async def order_heads(
             Customer,
             (Customer.seller_id == SalesOrder.seller_id) & (Customer.id == SalesOrder.customer_id),
         )
-        .where(SalesOrder.seller_id == seller_id, _one_of(session, SalesOrder.id, order_ids))
+        .where(SalesOrder.seller_id == seller_id, one_of(session, SalesOrder.id, order_ids))
     )
     return {
         row.id: OrderHead(
@@ -143,7 +126,7 @@ async def lock_order_lines(
             OrderLine.tax_rate_bp,
             OrderLine.invoiced_quantity,
         )
-        .where(OrderLine.seller_id == seller_id, _one_of(session, OrderLine.order_id, order_ids))
+        .where(OrderLine.seller_id == seller_id, one_of(session, OrderLine.order_id, order_ids))
         .order_by(OrderLine.id)
         .with_for_update()
     )
@@ -160,7 +143,7 @@ async def lock_lines_by_id(
 ) -> list[str]:
     result = await session.execute(
         select(OrderLine.id)
-        .where(OrderLine.seller_id == seller_id, _one_of(session, OrderLine.id, line_ids))
+        .where(OrderLine.seller_id == seller_id, one_of(session, OrderLine.id, line_ids))
         .order_by(OrderLine.id)
         .with_for_update()
     )
@@ -172,46 +155,17 @@ async def taken_invoice_numbers(
 ) -> list[str]:
     result = await session.execute(
         select(Invoice.invoice_number).where(
-            Invoice.seller_id == seller_id, _one_of(session, Invoice.invoice_number, numbers)
+            Invoice.seller_id == seller_id, one_of(session, Invoice.invoice_number, numbers)
         )
     )
     return list(result.scalars())
 
 
 async def _insert_many(session: AsyncSession, model: type[Base], rows: Sequence[Row]) -> None:
-    """One batch insert inside the session's transaction: binary COPY on PostgreSQL (one round
-    trip; asyncpg encodes records far faster than one array parameter per column), one
-    executemany on SQLite (in-process; every row carries every column)."""
-    table = model.__table__
-    assert isinstance(table, Table)
-    if not rows:
-        return
-    if session.get_bind().dialect.name != "postgresql":
-        await session.execute(insert(table), list(rows))
-        return
-    columns = [column.key for column in table.columns]
-    json_indexes = [i for i, column in enumerate(table.columns) if isinstance(column.type, JSON)]
-    getter = itemgetter(*columns)
-    records: list[tuple[Any, ...]] = []
-    for row in rows:
-        record = getter(row)
-        if json_indexes:
-            values = list(record)
-            for i in json_indexes:
-                values[i] = _json_text(values[i])
-            record = tuple(values)
-        records.append(record)
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
-    await driver.copy_records_to_table(table.name, records=records, columns=columns)
-
-
-def _json_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return "[]" if value == [] else json.dumps(value)
+    """One batch insert of rows that carry every column: one COPY (executemany on SQLite)."""
+    if rows:
+        getter = itemgetter(*table_columns(model.__table__))
+        await insert_records(session, model.__table__, [getter(row) for row in rows])
 
 
 async def insert_invoices(
@@ -232,7 +186,7 @@ async def mark_orders_fully_invoiced(
     """A bulk invoice takes all that is left of every line: one UPDATE for all its orders."""
     await session.execute(
         update(OrderLine)
-        .where(OrderLine.seller_id == seller_id, _one_of(session, OrderLine.order_id, order_ids))
+        .where(OrderLine.seller_id == seller_id, one_of(session, OrderLine.order_id, order_ids))
         .values(invoiced_quantity=OrderLine.quantity)
         .execution_options(synchronize_session=False)
     )
@@ -246,7 +200,7 @@ async def add_invoiced_quantities(
         return
     await session.execute(
         update(OrderLine)
-        .where(OrderLine.seller_id == seller_id, _one_of(session, OrderLine.id, list(deltas)))
+        .where(OrderLine.seller_id == seller_id, one_of(session, OrderLine.id, list(deltas)))
         .values(
             invoiced_quantity=OrderLine.invoiced_quantity
             + case(dict(deltas), value=OrderLine.id, else_=0)
@@ -277,7 +231,7 @@ async def lines_of_invoices(
         select(InvoiceLine)
         .where(
             InvoiceLine.seller_id == seller_id,
-            _one_of(session, InvoiceLine.invoice_id, invoice_ids),
+            one_of(session, InvoiceLine.invoice_id, invoice_ids),
         )
         .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
     )
@@ -302,7 +256,7 @@ async def mails_sent(
         )
         .where(
             DeliveryInvoice.seller_id == seller_id,
-            _one_of(session, DeliveryInvoice.invoice_id, invoice_ids),
+            one_of(session, DeliveryInvoice.invoice_id, invoice_ids),
             Delivery.channel == "EMAIL",
             Delivery.status == "SENT",
             Delivery.sent_at.is_not(None),

@@ -25,6 +25,7 @@ from khata.invoice.errors import (
     TransitionNotAllowed,
 )
 from khata.invoice.numbering import allocate_entity_ids
+from khata.invoice.rows import Author, InvoiceRowMaker
 from khata.invoice.schemas import InvoiceCreate, InvoiceUpdate, StatusChange
 from khata.invoice.snapshot import snapshot, touch
 from khata.invoice.status import (
@@ -47,6 +48,48 @@ async def load_invoice(session: AsyncSession, caller: Caller, invoice_id: str) -
     invoice = await repository.get_invoice(session, caller.seller_id, invoice_id)
     if invoice is None:
         raise InvoiceNotFound(invoice_id)
+    return invoice
+
+
+def _new_invoice(
+    caller: Caller,
+    data: InvoiceCreate,
+    values: InvoiceAmounts,
+    *,
+    entity_id: int,
+    invoice_number: str,
+    now: datetime,
+) -> Invoice:
+    """The row of an invoice created through the AR API (checked, numbered)."""
+    maker = InvoiceRowMaker(
+        seller_id=caller.seller_id,
+        invoice_prefix=caller.seller.invoice_prefix,
+        author=Author(caller.principal.id, caller.principal.name, caller.principal.type),
+        now=now,
+        via="API",
+    )
+    invoice = Invoice(
+        **maker.values(
+            id=new_object_id(now.timestamp()),
+            entity_id=entity_id,
+            invoice_number=invoice_number,
+            external_id=data.externalId,
+            customer_id=data.customerId,
+            invoice_date=data.invoiceDate,
+            due_date=data.dueDate,
+            description=data.description,
+            po_number=data.poNumber,
+            base_amount=values.base,
+            cgst=values.cgst,
+            sgst=values.sgst,
+            igst=values.igst,
+            tds=values.tds,
+            gst_exclusive=values.gst_exclusive,
+            partial_payment_allowed=data.partialPaymentAllowed,
+            email_address=data.emailAddress,
+            mobile_number=data.mobileNumber,
+        )
+    )
     return invoice
 
 
@@ -83,49 +126,8 @@ async def create_invoice(
     invoice_number = data.invoiceNumber.strip()
     if await repository.invoice_number_taken(session, seller_id, invoice_number):
         raise DuplicateInvoiceNumber(invoice_number)
-    invoice = Invoice(
-        seller_id=seller_id,
-        id=new_object_id(now.timestamp()),
-        entity_id=entity_id,
-        invoice_number=invoice_number,
-        external_id=data.externalId,
-        customer_id=customer.id,
-        order_id=None,
-        invoice_date=data.invoiceDate,
-        due_date=data.dueDate,
-        description=data.description,
-        po_number=data.poNumber,
-        base_amount=values.base,
-        cgst=values.cgst,
-        sgst=values.sgst,
-        igst=values.igst,
-        tds=values.tds,
-        gst_exclusive=values.gst_exclusive,
-        net_amount=values.net,
-        total_received=0,
-        balance_amount=values.receivable,
-        partial_payment_allowed=data.partialPaymentAllowed,
-        receivable_status=ReceivableStatus.CREATED.value,
-        status_before_payment=None,
-        approval_status="APPROVED",
-        dispatched=False,
-        dispatched_at=None,
-        payment_link_key=None,
-        via="API",
-        email_address=data.emailAddress,
-        mobile_number=data.mobileNumber,
-        meta_fields=[],
-        extra=None,
-        bulk_job_id=None,
-        deleted=False,
-        version=1,
-        created_by_id=caller.principal.id,
-        created_by_name=caller.principal.name,
-        created_by_type=caller.principal.type,
-        modified_by_id=caller.principal.id,
-        modified_by_name=caller.principal.name,
-        created_at=now,
-        updated_at=now,
+    invoice = _new_invoice(
+        caller, data, values, entity_id=entity_id, invoice_number=invoice_number, now=now
     )
     session.add(invoice)
     try:

@@ -1,0 +1,61 @@
+"""Set-based SQL helpers every repository shares: `one_of` filters and batch inserts (COPY)."""
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import JSON, ColumnElement, String, Table, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def one_of(session: AsyncSession, column: Any, values: Iterable[str]) -> ColumnElement[bool]:
+    """`column IN (...)`. On PostgreSQL `IN (SELECT unnest(array))`: one parameter, so the
+    statement text (and asyncpg's prepared statement) is the same for 1 or 1,000 ids and
+    SQLAlchemy does not render a thousand placeholders; it plans as a semi-join (not
+    `= ANY(array)`, whose generic plan compares every row of the seller with every element:
+    seconds per batch on a large table)."""
+    unique = list(dict.fromkeys(values))
+    if session.get_bind().dialect.name == "postgresql":
+        return column.in_(select(func.unnest(literal(unique, ARRAY(String)))))  # type: ignore[no-any-return]
+    return column.in_(unique)  # type: ignore[no-any-return]
+
+
+def table_columns(table: Any) -> tuple[str, ...]:
+    """A table's column names in the order `insert_records` wants each record's values."""
+    return tuple(column.name for column in table.columns)
+
+
+async def insert_records(
+    session: AsyncSession, table: Any, records: Sequence[Sequence[Any]]
+) -> None:
+    """One batch insert inside the session's transaction of records holding every column of
+    `table` in `table_columns` order: binary COPY on PostgreSQL (one round trip; asyncpg
+    encodes records far faster than parameters), one executemany on SQLite."""
+    if not records:
+        return
+    assert isinstance(table, Table)
+    columns = list(table_columns(table))
+    if session.get_bind().dialect.name != "postgresql":
+        await session.execute(
+            insert(table), [dict(zip(columns, record, strict=True)) for record in records]
+        )
+        return
+    json_indexes = [i for i, column in enumerate(table.columns) if isinstance(column.type, JSON)]
+    rows: Iterable[Sequence[Any]] = records
+    if json_indexes:
+        rows = (_with_json_text(record, json_indexes) for record in records)
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table(table.name, records=rows, columns=columns)
+
+
+def _with_json_text(record: Sequence[Any], indexes: list[int]) -> tuple[Any, ...]:
+    values = list(record)
+    for i in indexes:
+        value = values[i]
+        if value is not None:
+            values[i] = "[]" if value == [] else json.dumps(value)
+    return tuple(values)
