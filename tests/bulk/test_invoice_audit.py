@@ -1,7 +1,6 @@
 """Bulk invoice import leaves the same CREATED audit entry as an AR create (rupee amounts)."""
 
 import httpx
-import pytest
 
 from tests.bulk.factories import csv_bytes, invoice_row, upload
 from tests.invoice.ar_factories import create_invoice
@@ -19,9 +18,6 @@ async def _created_entry(
     return entry
 
 
-# Strict: it must start passing (and lose this mark) when bulk import writes its audit rows
-# with invoice/snapshot.py's invoice_snapshot and audit.service.entry_row (issue 11).
-@pytest.mark.xfail(strict=True, reason="bulk invoice import writes no audit entry yet")
 async def test_imported_invoice_history_shows_created_in_rupees(
     client: httpx.AsyncClient, seller: SellerContext, database: Database
 ) -> None:

@@ -1,7 +1,7 @@
 """Recording and listing audit entries: who changed what, when, with before and after."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,12 +9,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from khata.auth.service import Caller
 from khata.kit.ids import new_object_id
 from khata.kit.timeutil import enkash_timestamp
-from khata.models import AuditEntry, Principal
+from khata.models import AuditEntry
+
+
+class Actor(Protocol):
+    """Who made a change: a principal, or a bulk job's author."""
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def type(self) -> str | None: ...
 
 
 def entry_row(
     *,
-    principal: Principal | None,
+    principal: Actor | None,
     seller_id: str,
     entity_type: str,
     entity_id: str,

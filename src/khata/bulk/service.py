@@ -7,6 +7,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.audit import service as audit
 from khata.bulk import repository
 from khata.bulk.engine import (
     ALREADY_IMPORTED,
@@ -56,9 +57,13 @@ from khata.invoice import amounts
 from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.rows import Author, InvoiceRowMaker, as_record, line_record
+from khata.invoice.snapshot import invoice_snapshot
 from khata.kit.ids import new_object_id, new_object_ids
 from khata.kit.money import from_paise
-from khata.models import Customer, KeyContact, Seller
+from khata.kit.sql import insert_records, table_columns
+from khata.models import AuditEntry, Customer, KeyContact, Seller
+
+_AUDIT_COLUMNS = table_columns(AuditEntry.__table__)
 
 
 @dataclass
@@ -154,6 +159,7 @@ class InvoiceImport:
             batch_size=batch_size,
             progress=progress,
         )
+        self._author = actor
         self._row_maker = InvoiceRowMaker(
             seller_id=seller.id,
             invoice_prefix=seller.invoice_prefix,
@@ -369,6 +375,7 @@ class InvoiceImport:
         items, extra_columns = self._items, self._extra_columns
         entity_ids = await allocate_entity_ids(session, seller_id=self.seller_id, count=len(new))
         records: list[tuple[Any, ...]] = []
+        audit_records: list[tuple[Any, ...]] = []
         line_records: list[list[Any]] = []
         dispatched: list[dict[str, Any]] = []
         saved_amount = 0
@@ -407,14 +414,29 @@ class InvoiceImport:
             if row.dispatch_now:
                 dispatched.append(values)
             records.append(as_record(values))
+            audit_records.append(self._audit_record(values))
             item_lines = items.by_number.get(row.invoice_number) if items else None
             if item_lines:
                 line_records.extend(self._line_records(invoice_id, item_lines))
         await repository.insert_invoice_records(session, records)
         await repository.insert_line_records(session, line_records)
+        await insert_records(session, AuditEntry.__table__, audit_records)
         if dispatched:
             await self._queue_dispatch(session, dispatched, legal_names, contacts)
         return saved_amount
+
+    def _audit_record(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        """The CREATED audit entry of one imported invoice, in the shape of an AR create."""
+        entry = audit.entry_row(
+            principal=self._author,
+            seller_id=self.seller_id,
+            entity_type="invoice",
+            entity_id=values["id"],
+            action="CREATED",
+            now=self.now,
+            after=invoice_snapshot(values),
+        )
+        return tuple(entry[column] for column in _AUDIT_COLUMNS)
 
     def _line_records(self, invoice_id: str, lines: list[ItemRow]) -> list[list[Any]]:
         """The invoice_line rows of one invoice's lines on the items sheet."""
