@@ -25,7 +25,7 @@ from khata.app import create_app
 from khata.auth import service as auth_service
 from khata.config import Settings
 from khata.db import create_engine, create_session_factory
-from khata.invoice.amounts import line_amounts
+from khata.kit.amounts import line_amounts
 from khata.kit.ids import new_customer_id, new_object_id
 from khata.kit.timeutil import utc_now
 from khata.models import Customer, OrderLine, SalesOrder

@@ -24,7 +24,7 @@ from khata import migrate
 from khata.app import create_app
 from khata.config import Settings
 from khata.db import create_engine, create_session_factory
-from khata.kit.clock import get_now
+from khata.web.clock import get_now
 from tests.support import Clock, Database, SellerContext, create_seller
 
 BACKENDS = [b for b in os.environ.get("KHATA_TEST_DATABASES", "sqlite,postgresql").split(",") if b]

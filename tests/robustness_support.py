@@ -15,7 +15,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from khata.kit.dialect import Dialect, dialect_for_path
+from khata.web.dialect import Dialect, dialect_for_path
 
 # Routes that answer without a token (everything else must say 401 to an anonymous caller).
 PUBLIC_ROUTES = {("GET", "/healthz"), ("POST", "/oauth/token"), ("POST", "/oauth/revoke")}

@@ -17,10 +17,10 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from khata.app import create_app
+from khata.auth.deps import Caller
 from khata.config import Settings
-from khata.kit.clock import get_now
-from khata.kit.deps import Caller
 from khata.kit.envelopes import ar_ok, commerce_ok
+from khata.web.clock import get_now
 from tests.support import Database, SellerContext
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")

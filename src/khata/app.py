@@ -9,8 +9,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from khata import __version__
+from khata.auth.deps import time_zone_of_token
 from khata.auth.endpoints import router as auth_router
 from khata.auth.ratelimit import FailedLoginLimiter
+from khata.auth.secrets import seller_of_token
 from khata.bulk.endpoints import router as bulk_router
 from khata.config import Settings, get_settings
 from khata.customer.endpoints import router as customer_router
@@ -19,12 +21,13 @@ from khata.delivery.endpoints import router as delivery_router
 from khata.delivery.worker import embedded_worker
 from khata.invoice.commerce_endpoints import router as commerce_invoice_router
 from khata.invoice.endpoints import router as invoice_router
-from khata.kit.handlers import RequestContextMiddleware, install_error_handlers
-from khata.kit.idempotency import IdempotencyMiddleware
 from khata.order.endpoints import router as order_router
 from khata.payment.endpoints import router as payment_router
 from khata.reminder.endpoints import router as reminder_router
+from khata.reminder.scheduler import schedule_reminders
 from khata.seller.endpoints import router as seller_router
+from khata.web.handlers import RequestContextMiddleware, install_error_handlers
+from khata.web.idempotency import IdempotencyMiddleware
 
 OPENAPI_TAGS = [
     {"name": "auth", "description": "OAuth 2 token endpoint (RFC 6749)."},
@@ -45,7 +48,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async with embedded_worker(app.state.session_factory, settings):
+        async with embedded_worker(
+            app.state.session_factory, settings, schedule=schedule_reminders
+        ):
             yield
         if owns_engine:
             await the_engine.dispose()
@@ -64,7 +69,10 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         burst=settings.login_failure_burst, window_seconds=settings.login_failure_window_seconds
     )
     install_error_handlers(app)
-    app.add_middleware(IdempotencyMiddleware)  # inside RequestContext: has the request id
+    # Inside RequestContext, so it has the request id.
+    app.add_middleware(
+        IdempotencyMiddleware, seller_of=seller_of_token, time_zone_of=time_zone_of_token
+    )
     app.add_middleware(RequestContextMiddleware)
 
     @app.get("/healthz", tags=["auth"], summary="Liveness and database reachability")

@@ -15,8 +15,10 @@ from khata.bulk.cli import import_app
 from khata.config import DEFAULT_PUBLIC_BASE_URL, get_settings
 from khata.db import create_engine, create_session_factory, unit_of_work
 from khata.delivery import cli as delivery_cli
+from khata.delivery import worker as worker_module
 from khata.kit.errors import KhataError
 from khata.kit.timeutil import utc_now
+from khata.reminder.scheduler import schedule_reminders
 from khata.seller import service as seller_service
 
 app = typer.Typer(
@@ -28,7 +30,6 @@ seller_app = typer.Typer(help="Manage sellers (tenants).", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API keys for integrations.", no_args_is_help=True)
 app.add_typer(seller_app, name="seller")
 app.add_typer(token_app, name="token")
-app.command("worker")(delivery_cli.worker_command)
 app.add_typer(import_app, name="import")
 
 console = Console()
@@ -235,6 +236,45 @@ def demo() -> None:
     print(
         f"made {len(result.customer_ids)} customers, {len(result.order_ids)} orders and "
         f"{len(result.invoice_ids)} invoices (dispatched; one with a payment awaiting confirmation)"
+    )
+
+
+@app.command("worker")
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run one pass (reminders, then sending) and exit.")
+    ] = False,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "Pretend it is this moment, e.g. 2026-12-01T09:00. Without a zone it is read "
+                "in KHATA_DEFAULT_TIME_ZONE (Asia/Kolkata). Meant with --once."
+            )
+        ),
+    ] = None,
+    interval: Annotated[
+        float, typer.Option(help="Seconds between passes when running continuously.")
+    ] = 30.0,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            "--batch-size",
+            min=1,
+            help=(
+                "Messages claimed per transaction. Smaller batches spread the queue more "
+                "evenly over several workers."
+            ),
+        ),
+    ] = worker_module.BATCH_SIZE,
+) -> None:
+    """Send due deliveries (email, SMS, WhatsApp) and queue due payment reminders.
+
+    Any number of workers may run against one PostgreSQL database; each message is claimed by
+    exactly one of them.
+    """
+    delivery_cli.run_worker(
+        once=once, now=now, interval=interval, batch_size=batch_size, schedule=schedule_reminders
     )
 
 

@@ -7,6 +7,7 @@ import contextlib
 from datetime import timedelta
 
 from khata.delivery.worker import run_pass
+from khata.reminder.scheduler import schedule_reminders
 from tests.delivery.factories import create_invoice, worker_settings
 from tests.delivery.servers import MailHandler, SmtpServer, running_gateway, start_smtp
 from tests.delivery.test_worker import NOW, deliveries, queue_dispatch, unique_contact
@@ -49,7 +50,9 @@ async def test_worker_dying_after_acceptance_resends_after_the_lease_with_the_sa
                 database, smtp_port=port, gateway_url=gateway.url, lease_seconds=300
             )
 
-            worker = asyncio.create_task(run_pass(database.session_factory, settings, NOW))
+            worker = asyncio.create_task(
+                run_pass(database.session_factory, settings, NOW, schedule=schedule_reminders)
+            )
             await _wait_for(lambda: handler.to(email) and gateway.to(mobile))
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -57,9 +60,19 @@ async def test_worker_dying_after_acceptance_resends_after_the_lease_with_the_sa
             leased = await deliveries(database, seller.seller_id)
             handler.hold_seconds = gateway.hold_seconds = 0.0
 
-            await run_pass(database.session_factory, settings, NOW + timedelta(seconds=299))
+            await run_pass(
+                database.session_factory,
+                settings,
+                NOW + timedelta(seconds=299),
+                schedule=schedule_reminders,
+            )
             within_lease = (len(handler.to(email)), len(gateway.to(mobile)))
-            await run_pass(database.session_factory, settings, NOW + timedelta(seconds=300))
+            await run_pass(
+                database.session_factory,
+                settings,
+                NOW + timedelta(seconds=300),
+                schedule=schedule_reminders,
+            )
             mails, calls = handler.to(email), gateway.to(mobile)
             rows = await deliveries(database, seller.seller_id)
     finally:
@@ -99,7 +112,12 @@ async def test_starttls_or_login_the_server_does_not_offer_fails_instead_of_send
         [delivery_id] = await queue_dispatch(
             database, seller.seller_id, customer_id, [invoice.id], NOW
         )
-        await run_pass(database.session_factory, settings.model_copy(update=changes), NOW)
+        await run_pass(
+            database.session_factory,
+            settings.model_copy(update=changes),
+            NOW,
+            schedule=schedule_reminders,
+        )
         [row] = [r for r in await deliveries(database, seller.seller_id) if r.id == delivery_id]
         outcomes.append((row.status, row.last_error, smtp_server.handler.to(str(contact["email"]))))
 

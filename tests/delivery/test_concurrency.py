@@ -13,6 +13,7 @@ from khata.db import create_engine, create_session_factory
 from khata.delivery import outbox
 from khata.delivery.worker import PassResult, run_pass
 from khata.models import Delivery, DeliveryInvoice
+from khata.reminder.scheduler import schedule_reminders
 from tests.delivery.factories import create_invoice, worker_settings
 from tests.delivery.servers import Gateway, SmtpServer
 from tests.support import PINNED_TODAY, Database, SellerContext, create_customer
@@ -66,7 +67,13 @@ async def test_two_workers_send_each_of_1000_messages_exactly_once(
             rounds.append(
                 await asyncio.gather(
                     *(
-                        run_pass(create_session_factory(engine), settings, moment, batch_size=25)
+                        run_pass(
+                            create_session_factory(engine),
+                            settings,
+                            moment,
+                            batch_size=25,
+                            schedule=schedule_reminders,
+                        )
                         for engine in engines
                     )
                 )

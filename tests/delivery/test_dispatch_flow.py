@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 import httpx
 
 from khata.delivery.worker import run_pass
+from khata.reminder.scheduler import schedule_reminders
 from tests.delivery.factories import create_invoice, worker_settings
 from tests.delivery.servers import Gateway, SmtpServer
 from tests.support import Clock, Database, SellerContext, create_customer
@@ -63,8 +64,8 @@ async def test_dispatch_endpoint_then_worker_sends_and_invoice_shows_mails_sent(
     assert queued.json()["payload"][0]["nextAttemptOn"] == "2026-12-03 11:30:00"
 
     settings = worker_settings(database, smtp_port=smtp_server.port, gateway_url=gateway.url)
-    await run_pass(database.session_factory, settings, NOW)
-    await run_pass(database.session_factory, settings, NOW)
+    await run_pass(database.session_factory, settings, NOW, schedule=schedule_reminders)
+    await run_pass(database.session_factory, settings, NOW, schedule=schedule_reminders)
 
     invoice_view = await client.get(f"/api/v0/invoice/{invoice.id}", headers=seller.headers)
     link = invoice_view.json()["payload"]["paymentLink"]

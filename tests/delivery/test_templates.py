@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from khata.delivery import outbox
 from khata.delivery.worker import run_pass
+from khata.reminder.scheduler import schedule_reminders
 from tests.delivery.factories import create_invoice, create_rule, worker_settings
 from tests.delivery.servers import SmtpServer
 from tests.delivery.test_worker import deliveries
@@ -39,7 +40,7 @@ async def test_html_escapes_customer_text_and_a_grouped_reminder_lists_every_inv
     )
     settings = worker_settings(database, smtp_port=smtp_server.port)
 
-    await run_pass(database.session_factory, settings, NOW)
+    await run_pass(database.session_factory, settings, NOW, schedule=schedule_reminders)
 
     [mail] = smtp_server.handler.to(address)
     html, text = mail.part("html"), mail.part("plain").replace("\r\n", "\n")
@@ -81,7 +82,7 @@ async def test_a_message_that_cannot_be_rendered_fails_alone(
         await outbox.queue(session, seller_id=seller.seller_id, messages=messages, now=NOW)
     settings = worker_settings(database, smtp_port=smtp_server.port, max_attempts=1)
 
-    await run_pass(database.session_factory, settings, NOW)
+    await run_pass(database.session_factory, settings, NOW, schedule=schedule_reminders)
 
     rows = {row.kind: row for row in await deliveries(database, seller.seller_id)}
     assert rows["DISPATCH"].status == "SENT"

@@ -12,6 +12,7 @@ from khata.delivery import outbox
 from khata.delivery.channels import verify
 from khata.delivery.worker import run_pass
 from khata.models import Delivery, KeyContact
+from khata.reminder.scheduler import schedule_reminders
 from tests.delivery.factories import create_invoice, update_invoice, worker_settings
 from tests.delivery.servers import Gateway, MailHandler, SmtpServer, free_port, start_smtp
 from tests.support import PINNED_TODAY, Database, SellerContext, create_customer
@@ -84,9 +85,11 @@ async def test_dispatch_goes_out_on_every_enabled_channel_once(
     assert len(queued) == 3
     settings = worker_settings(database, smtp_port=smtp_server.port, gateway_url=gateway.url)
 
-    first = await run_pass(database.session_factory, settings, NOW)
+    first = await run_pass(database.session_factory, settings, NOW, schedule=schedule_reminders)
     # A later pass finds nothing of ours left to send.
-    await run_pass(database.session_factory, settings, NOW + timedelta(hours=1))
+    await run_pass(
+        database.session_factory, settings, NOW + timedelta(hours=1), schedule=schedule_reminders
+    )
 
     assert first.sent >= 3
     link = f"http://test/pay/{invoice.payment_link_key}"
@@ -186,7 +189,7 @@ async def test_refusing_smtp_server_is_retried_with_backoff_then_dead(
         moments = []
         at = NOW
         for _ in range(3):
-            await run_pass(database.session_factory, settings, at)
+            await run_pass(database.session_factory, settings, at, schedule=schedule_reminders)
             [row] = await deliveries(database, seller.seller_id)
             moments.append((row.status, row.attempts, row.next_attempt_at - at))
             # Not yet due again: a pass just before the next attempt leaves it alone.
@@ -194,6 +197,7 @@ async def test_refusing_smtp_server_is_retried_with_backoff_then_dead(
                 database.session_factory,
                 settings,
                 row.next_attempt_at - timedelta(seconds=1),
+                schedule=schedule_reminders,
             )
             at = row.next_attempt_at
         [row] = await deliveries(database, seller.seller_id)
@@ -226,7 +230,7 @@ async def test_unreachable_smtp_server_keeps_the_connection_error(
     await queue_dispatch(database, seller.seller_id, customer_id, [invoice.id], NOW)
     settings = worker_settings(database, smtp_port=free_port(), max_attempts=1)
 
-    result = await run_pass(database.session_factory, settings, NOW)
+    result = await run_pass(database.session_factory, settings, NOW, schedule=schedule_reminders)
 
     [row] = await deliveries(database, seller.seller_id)
     assert result.dead >= 1
@@ -249,10 +253,17 @@ async def test_gateway_error_answer_is_retried_and_sent_once(
     with gateway.lock:
         gateway.answers[:] = [503]
 
-    await run_pass(database.session_factory, settings, NOW)
+    await run_pass(database.session_factory, settings, NOW, schedule=schedule_reminders)
     [failed] = await deliveries(database, seller.seller_id)
-    await run_pass(database.session_factory, settings, failed.next_attempt_at)
-    await run_pass(database.session_factory, settings, failed.next_attempt_at + timedelta(days=1))
+    await run_pass(
+        database.session_factory, settings, failed.next_attempt_at, schedule=schedule_reminders
+    )
+    await run_pass(
+        database.session_factory,
+        settings,
+        failed.next_attempt_at + timedelta(days=1),
+        schedule=schedule_reminders,
+    )
     [row] = await deliveries(database, seller.seller_id)
 
     assert failed.status == "PENDING"
@@ -293,7 +304,7 @@ async def test_reminder_for_an_invoice_paid_after_queueing_is_cancelled_not_sent
     )
     settings = worker_settings(database, smtp_port=smtp_server.port)
 
-    await run_pass(database.session_factory, settings, NOW)
+    await run_pass(database.session_factory, settings, NOW, schedule=schedule_reminders)
 
     [row] = await deliveries(database, seller.seller_id)
     assert row.status == "CANCELLED"

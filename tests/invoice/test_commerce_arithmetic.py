@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 from fastapi.responses import JSONResponse
 
-from khata.invoice.amounts import line_amounts
 from khata.invoice.commerce_views import invoice_wire, invoices_answer, wire_amount
 from khata.invoice.from_orders import line_tax
+from khata.kit.amounts import line_amounts
 from khata.kit.envelopes import commerce_ok
 from khata.kit.money import wire_paise
 

@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 from sqlalchemy import insert
 
-from khata.invoice.amounts import line_amounts
+from khata.kit.amounts import line_amounts
 from khata.kit.ids import new_object_id
 from khata.models import OrderLine, SalesOrder
 from tests.support import Database, SellerContext, suite_now

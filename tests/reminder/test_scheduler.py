@@ -81,7 +81,9 @@ class World:
         return customer_id
 
     async def run(self, moment: datetime) -> None:
-        await run_pass(self.database.session_factory, self.settings, moment)
+        await run_pass(
+            self.database.session_factory, self.settings, moment, schedule=schedule_reminders
+        )
 
     def mails(self, customer_id: str) -> list[ReceivedMail]:
         return self.mailbox.handler.to(self.emails[customer_id])

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from khata.auth import service
 from khata.auth.errors import OAuthError, TooManyFailedLogins
 from khata.auth.ratelimit import FailedLoginLimiter
-from khata.kit.deps import AppSettings, Now, Session
+from khata.web.deps import AppSettings, Now, Session
 
 router = APIRouter(tags=["auth"])
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
+from khata.auth.deps import Caller
 from khata.bulk import repository
 from khata.bulk.customer_rows import CREATE_FIELDS
 from khata.bulk.customer_service import CustomerCreateImport, CustomerUpdateImport
@@ -17,9 +18,9 @@ from khata.bulk.service import InvoiceImport
 from khata.bulk.wire import CONTENT_TYPES, bulk_response, summary_of_job, template
 from khata.config import Settings
 from khata.invoice.rows import Author
-from khata.kit.deps import AppSettings, Caller, LinkBase, Now, Session
 from khata.kit.envelopes import ar_ok
 from khata.kit.errors import NotFound
+from khata.web.deps import AppSettings, LinkBase, Now, Session
 
 router = APIRouter(tags=["bulk"])
 

@@ -53,11 +53,11 @@ from khata.bulk.invoice_rows import (
 from khata.bulk.reports import ReportWriter
 from khata.customer import repository as customer_repository
 from khata.delivery import outbox
-from khata.invoice import amounts
 from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.rows import Author, InvoiceRowMaker, as_record, line_record
 from khata.invoice.snapshot import invoice_snapshot
+from khata.kit import amounts
 from khata.kit.ids import new_object_id, new_object_ids
 from khata.kit.money import from_paise
 from khata.kit.sql import insert_records, table_columns

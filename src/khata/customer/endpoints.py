@@ -5,13 +5,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Body, Query
 
 from khata.audit import service as audit
+from khata.auth.deps import Caller
 from khata.customer import service
 from khata.customer.repository import CustomerFilter
 from khata.customer.schemas import CustomerCreate, CustomerSearch, CustomerUpdate
 from khata.customer.wire import contact_to_wire, customer_to_wire
-from khata.kit.deps import Caller, Now, Session
 from khata.kit.envelopes import ar_ok
 from khata.kit.pagination import MAX_OFFSET
+from khata.web.deps import Now, Session
 
 router = APIRouter(tags=["customers"])
 

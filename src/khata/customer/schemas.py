@@ -23,9 +23,9 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from khata.customer.reminder_schemas import ReminderIn
 from khata.kit.errors import FieldError
 from khata.kit.gst import is_valid_gstin, is_valid_pan, normalize_state
-from khata.reminder.schemas import ReminderIn
 
 PHONE_RE = re.compile(r"^((\+|00)(\d{1,3})[\s-]?)?(\d{10})$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")

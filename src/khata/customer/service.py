@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.audit import service as audit
 from khata.auth.service import Caller
-from khata.customer import repository
+from khata.customer import reminder_rules, repository
 from khata.customer.errors import CustomerDeleted, CustomerNotFound, UniqueRefNoTaken
 from khata.customer.repository import CustomerFilter
 from khata.customer.schemas import (
@@ -33,7 +33,6 @@ from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.gst import gstin_state_code, is_valid_gstin
 from khata.kit.ids import new_customer_id, new_object_id
 from khata.models import Customer, KeyContact, Principal, ReminderRule
-from khata.reminder import service as reminder_service
 
 ENTITY = "customer"
 
@@ -117,7 +116,7 @@ def create_errors(data: CustomerCreate) -> list[FieldError]:
         pan_or_gstin=data.pan_or_gstin, state=data.state, contacts=contacts
     )
     for index, reminder in enumerate(data.customer_reminders or []):
-        errors += reminder_service.rule_errors(
+        errors += reminder_rules.rule_errors(
             reminder_type=reminder.reminder_type,
             reminder_interval=reminder.reminder_interval,
             prefix=f"customerReminders.{index}.",
@@ -291,14 +290,14 @@ async def create_customer(
         if not contact.deleted
     ]
     reminders = [
-        reminder_service.new_rule(
+        reminder_rules.new_rule(
             seller=caller.seller, customer_id=customer.id, data=reminder, now=now
         )
         for reminder in data.customer_reminders or []
     ]
     session.add_all([*contacts, *reminders])
     after = snapshot(customer, contacts)
-    after["customerReminders"] = [reminder_service.rule_snapshot(r) for r in reminders]
+    after["customerReminders"] = [reminder_rules.rule_snapshot(r) for r in reminders]
     audit.record(
         session,
         caller=caller,

@@ -2,10 +2,10 @@
 
 from typing import Any
 
+from khata.customer.reminder_schemas import reminder_to_wire
 from khata.customer.service import CustomerView
 from khata.kit.timeutil import enkash_timestamp
 from khata.models import KeyContact
-from khata.reminder.schemas import reminder_to_wire
 
 
 def contact_to_wire(contact: KeyContact) -> dict[str, Any]:

@@ -1,9 +1,8 @@
-"""The `khata worker` command: send queued messages and scheduled reminders."""
+"""What `khata worker` runs: passes of the delivery worker, with the reminder scheduler given."""
 
 import asyncio
 import logging
 from datetime import datetime
-from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -12,7 +11,7 @@ from rich.console import Console
 from khata import migrate as migrations
 from khata.config import get_settings
 from khata.db import create_engine, create_session_factory
-from khata.delivery.worker import BATCH_SIZE, PassResult, run_forever, run_pass
+from khata.delivery.worker import PassResult, ReminderScheduler, run_forever, run_pass
 from khata.kit.timeutil import utc_now
 
 console = Console()
@@ -36,39 +35,15 @@ def _report(result: PassResult) -> None:
         console.print(f"[yellow]{error}[/yellow]")
 
 
-def worker_command(
-    once: Annotated[
-        bool, typer.Option("--once", help="Run one pass (reminders, then sending) and exit.")
-    ] = False,
-    now: Annotated[
-        str | None,
-        typer.Option(
-            help=(
-                "Pretend it is this moment, e.g. 2026-12-01T09:00. Without a zone it is read "
-                "in KHATA_DEFAULT_TIME_ZONE (Asia/Kolkata). Meant with --once."
-            )
-        ),
-    ] = None,
-    interval: Annotated[
-        float, typer.Option(help="Seconds between passes when running continuously.")
-    ] = 30.0,
-    batch_size: Annotated[
-        int,
-        typer.Option(
-            "--batch-size",
-            min=1,
-            help=(
-                "Messages claimed per transaction. Smaller batches spread the queue more "
-                "evenly over several workers."
-            ),
-        ),
-    ] = BATCH_SIZE,
+def run_worker(
+    *,
+    once: bool,
+    now: str | None,
+    interval: float,
+    batch_size: int,
+    schedule: ReminderScheduler,
 ) -> None:
-    """Send due deliveries (email, SMS, WhatsApp) and queue due payment reminders.
-
-    Any number of workers may run against one PostgreSQL database; each message is claimed by
-    exactly one of them.
-    """
+    """`khata worker`: one pass (`once`) or passes every `interval` seconds until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = get_settings()
     migrations.upgrade(settings.database_url)
@@ -80,12 +55,23 @@ def worker_command(
         try:
             if once:
                 _report(
-                    await run_pass(factory, settings, fixed or utc_now(), batch_size=batch_size)
+                    await run_pass(
+                        factory,
+                        settings,
+                        fixed or utc_now(),
+                        schedule=schedule,
+                        batch_size=batch_size,
+                    )
                 )
             else:
                 clock = (lambda: fixed) if fixed else utc_now
                 await run_forever(
-                    factory, settings, interval=interval, clock=clock, batch_size=batch_size
+                    factory,
+                    settings,
+                    schedule=schedule,
+                    interval=interval,
+                    clock=clock,
+                    batch_size=batch_size,
                 )
         finally:
             await engine.dispose()

@@ -4,9 +4,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from khata.auth.deps import Caller
 from khata.delivery import service
-from khata.kit.deps import Caller, Session
 from khata.kit.envelopes import ar_ok
+from khata.web.deps import Session
 
 router = APIRouter(tags=["deliveries"])
 

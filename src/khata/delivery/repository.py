@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import and_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from khata.invoice.status import FINAL_STATUSES
 from khata.models import (
     Customer,
     Delivery,
@@ -18,6 +17,7 @@ from khata.models import (
     ReminderRule,
     Seller,
 )
+from khata.models.invoice import FINAL_STATUSES
 
 PENDING = "PENDING"
 

@@ -1,4 +1,5 @@
-"""The delivery worker: schedules reminders, claims due messages, sends them, records outcomes.
+"""The delivery worker: runs the scheduler it is given, claims due messages, sends them, records
+outcomes.
 
 Exactly-once within the limits of the outside world: a message is claimed (leased) inside a
 transaction that bumps its attempts and pushes its next attempt past the lease, so no other
@@ -17,7 +18,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,7 +31,6 @@ from khata.delivery.outbox import CANCELLED, DEAD, REMINDER, SENT
 from khata.delivery.render import InvoiceLine, render, rupees, wire_date
 from khata.kit.timeutil import utc_now
 from khata.models import Delivery
-from khata.reminder.scheduler import schedule_reminders
 
 log = logging.getLogger("khata.worker")
 
@@ -42,6 +42,13 @@ BATCH_SIZE = 100
 CONCURRENCY = 8
 # `khata serve` sets this when it wants the app to run the worker in-process.
 EMBEDDED_WORKER_ENV = "KHATA_EMBEDDED_WORKER"
+
+
+class ReminderScheduler(Protocol):
+    """Queues the reminders due at `now` and says how many (reminder.scheduler). Passed in by
+    whoever starts the worker: the reminder package sits above delivery, whose outbox it fills."""
+
+    async def __call__(self, session: AsyncSession, *, now: datetime) -> int: ...
 
 
 @dataclass
@@ -131,45 +138,132 @@ async def _claim_and_prepare(
                 )
                 continue
         seller = sellers.get(delivery.seller_id)
-        if delivery.body:
-            subject, text, html = delivery.subject, delivery.body, delivery.html_body
-        else:
-            try:
-                rendered = render(
-                    channel=delivery.channel,
-                    kind=delivery.kind,
-                    stage=delivery.stage,
-                    variables=_variables(
-                        delivery,
-                        invoices,
-                        seller_name=seller.legal_name if seller else "",
-                        contact_name=names.get((delivery.seller_id, delivery.key_contact_id or "")),
-                        settings=settings,
-                    ),
-                )
-            except Exception as exc:
-                # Raising here would roll back the whole claim, and the same broken message
-                # would head every later batch: one bad template would stop all sending.
-                log.exception("delivery %s could not be rendered", delivery.id)
-                error = f"template {type(exc).__name__}: {exc}"[:2000]
-                prepared.append(_Prepared(delivery, None, render_error=error))
-                continue
-            subject, text, html = rendered.subject, rendered.text, rendered.html
-        envelope = Envelope(
-            delivery_id=delivery.id,
-            seller_id=delivery.seller_id,
-            channel=delivery.channel,
-            kind=delivery.kind,
-            stage=delivery.stage,
-            recipient=delivery.recipient,
-            subject=subject,
-            text=text,
-            html=html,
-            invoice_ids=[invoice.invoice_id for invoice in invoices] or list(delivery.invoice_ids),
-            invoice_numbers=[invoice.invoice_number for invoice in invoices],
+        prepared.append(
+            _prepare(
+                delivery,
+                invoices,
+                seller_name=seller.legal_name if seller else "",
+                contact_name=names.get((delivery.seller_id, delivery.key_contact_id or "")),
+                settings=settings,
+            )
         )
-        prepared.append(_Prepared(delivery, envelope))
     return prepared
+
+
+def _prepare(
+    delivery: Delivery,
+    invoices: list[repository.InvoiceFacts],
+    *,
+    seller_name: str,
+    contact_name: str | None,
+    settings: Settings,
+) -> _Prepared:
+    """The envelope of one claimed message: its stored text, or its template rendered now."""
+    if delivery.body:
+        subject, text, html = delivery.subject, delivery.body, delivery.html_body
+    else:
+        variables = _variables(
+            delivery,
+            invoices,
+            seller_name=seller_name,
+            contact_name=contact_name,
+            settings=settings,
+        )
+        try:
+            rendered = render(
+                channel=delivery.channel,
+                kind=delivery.kind,
+                stage=delivery.stage,
+                variables=variables,
+            )
+        except Exception as exc:
+            # Raising here would roll back the whole claim, and the same broken message
+            # would head every later batch: one bad template would stop all sending.
+            log.exception("delivery %s could not be rendered", delivery.id)
+            error = f"template {type(exc).__name__}: {exc}"[:2000]
+            return _Prepared(delivery, None, render_error=error)
+        subject, text, html = rendered.subject, rendered.text, rendered.html
+    envelope = Envelope(
+        delivery_id=delivery.id,
+        seller_id=delivery.seller_id,
+        channel=delivery.channel,
+        kind=delivery.kind,
+        stage=delivery.stage,
+        recipient=delivery.recipient,
+        subject=subject,
+        text=text,
+        html=html,
+        invoice_ids=[invoice.invoice_id for invoice in invoices] or list(delivery.invoice_ids),
+        invoice_numbers=[invoice.invoice_number for invoice in invoices],
+    )
+    return _Prepared(delivery, envelope)
+
+
+class _Sender:
+    """Sends prepared messages (at most CONCURRENCY at once) and says what to record of each."""
+
+    def __init__(
+        self, channels: Channels, settings: Settings, result: PassResult, *, now: datetime
+    ) -> None:
+        self.channels = channels
+        self.settings = settings
+        self.result = result
+        self.now = now
+        self.started = time.monotonic()
+        self.gate = asyncio.Semaphore(CONCURRENCY)
+
+    def current(self) -> datetime:
+        """`now` plus the time the pass has been running (see run_pass)."""
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
+
+    async def send(self, item: _Prepared) -> dict[str, Any]:
+        delivery = item.delivery
+        change: dict[str, Any] = {"seller_id": delivery.seller_id, "id": delivery.id}
+        if item.render_error is not None:
+            return self._failed(change, delivery, item.render_error)
+        if item.envelope is None:
+            self.result.cancelled += 1
+            return change | {"status": CANCELLED, "last_error": item.cancel_reason}
+        async with self.gate:
+            try:
+                await self.channels.send(item.envelope)
+            except SendFailed as exc:
+                return self._failed(change, delivery, str(exc)[:2000])
+            except Exception as exc:  # a bug in one message must not stop the others
+                log.exception("delivery %s failed unexpectedly", delivery.id)
+                return self._failed(change, delivery, f"{type(exc).__name__}: {exc}"[:2000])
+        self.result.sent += 1
+        return change | {
+            "status": SENT,
+            "sent_at": self.current(),
+            "last_error": None,
+            "subject": item.envelope.subject,
+            "body": item.envelope.text,
+            "html_body": item.envelope.html,
+        }
+
+    def _failed(self, change: dict[str, Any], delivery: Delivery, error: str) -> dict[str, Any]:
+        """A refused send: tried again after an exponential backoff, or DEAD after the last."""
+        self.result.errors.append(f"{delivery.id}: {error}")
+        change["last_error"] = error
+        if delivery.attempts >= self.settings.delivery_max_attempts:
+            self.result.dead += 1
+            change["status"] = DEAD
+        else:
+            self.result.failed += 1
+            backoff = timedelta(seconds=self.settings.delivery_backoff_seconds)
+            change["next_attempt_at"] = self.current() + backoff * (2**delivery.attempts)
+        return change
+
+
+async def _record(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    # Subject and bodies differ by presence between rows; group so each UPDATE executemany
+    # shares one column set.
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change in changes:
+        by_columns.setdefault(tuple(sorted(change)), []).append(change)
+    for group in by_columns.values():
+        await repository.record_outcomes(session, group)
 
 
 async def run_pass(
@@ -177,69 +271,22 @@ async def run_pass(
     settings: Settings,
     now: datetime,
     *,
+    schedule: ReminderScheduler | None,
     batch_size: int = BATCH_SIZE,
-    concurrency: int = CONCURRENCY,
-    schedule: bool = True,
 ) -> PassResult:
-    """One pass at `now`: queue due reminders, then send every message due at `now`.
+    """One pass at `now`: queue due reminders (when given a scheduler), then send every message
+    due at `now`.
 
     Messages that fail are given a next attempt after `now`, so a pass always ends. Times
     written (sentAt, next attempt) are `now` plus the time the pass has been running, so a
     pass at a fixed `now` (tests, `--now`) stays reproducible and a live one stays accurate.
     """
-    started = time.monotonic()
-    backoff = timedelta(seconds=settings.delivery_backoff_seconds)
-
-    def current() -> datetime:
-        return now + timedelta(seconds=time.monotonic() - started)
-
     result = PassResult()
-    if schedule:
+    if schedule is not None:
         async with unit_of_work(session_factory) as session:
-            result.reminders_queued = await schedule_reminders(session, now=now)
-    gate = asyncio.Semaphore(concurrency)
+            result.reminders_queued = await schedule(session, now=now)
     async with httpx.AsyncClient(timeout=30.0) as http:
-        channels = Channels(settings, http)
-
-        async def send(item: _Prepared) -> dict[str, Any]:
-            delivery = item.delivery
-            change: dict[str, Any] = {"seller_id": delivery.seller_id, "id": delivery.id}
-            if item.render_error is not None:
-                error = item.render_error
-            elif item.envelope is None:
-                result.cancelled += 1
-                change.update(status=CANCELLED, last_error=item.cancel_reason)
-                return change
-            else:
-                async with gate:
-                    try:
-                        await channels.send(item.envelope)
-                    except SendFailed as exc:
-                        error = str(exc)[:2000]
-                    except Exception as exc:  # a bug in one message must not stop the others
-                        log.exception("delivery %s failed unexpectedly", delivery.id)
-                        error = f"{type(exc).__name__}: {exc}"[:2000]
-                    else:
-                        result.sent += 1
-                        change.update(
-                            status=SENT,
-                            sent_at=current(),
-                            last_error=None,
-                            subject=item.envelope.subject,
-                            body=item.envelope.text,
-                            html_body=item.envelope.html,
-                        )
-                        return change
-            result.errors.append(f"{delivery.id}: {error}")
-            change["last_error"] = error
-            if delivery.attempts >= settings.delivery_max_attempts:
-                result.dead += 1
-                change["status"] = DEAD
-            else:
-                result.failed += 1
-                change["next_attempt_at"] = current() + backoff * (2**delivery.attempts)
-            return change
-
+        sender = _Sender(Channels(settings, http), settings, result, now=now)
         while True:
             async with unit_of_work(session_factory) as session:
                 batch = await _claim_and_prepare(
@@ -248,15 +295,9 @@ async def run_pass(
             if not batch:
                 break
             result.claimed += len(batch)
-            changes = await asyncio.gather(*(send(item) for item in batch))
-            # Subject and bodies differ by presence between rows; group so each UPDATE
-            # executemany shares one column set.
-            by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-            for change in changes:
-                by_columns.setdefault(tuple(sorted(change)), []).append(change)
+            changes = await asyncio.gather(*(sender.send(item) for item in batch))
             async with unit_of_work(session_factory) as session:
-                for group in by_columns.values():
-                    await repository.record_outcomes(session, group)
+                await _record(session, list(changes))
     return result
 
 
@@ -264,6 +305,7 @@ async def run_forever(
     session_factory: async_sessionmaker[AsyncSession],
     settings: Settings,
     *,
+    schedule: ReminderScheduler | None,
     interval: float = 30.0,
     clock: Callable[[], datetime] = utc_now,
     batch_size: int = BATCH_SIZE,
@@ -271,7 +313,9 @@ async def run_forever(
     """Passes every `interval` seconds until cancelled; a failing pass is logged, not fatal."""
     while True:
         try:
-            result = await run_pass(session_factory, settings, clock(), batch_size=batch_size)
+            result = await run_pass(
+                session_factory, settings, clock(), schedule=schedule, batch_size=batch_size
+            )
             if result.claimed or result.reminders_queued:
                 log.info(
                     "worker pass: %d reminders queued, %d sent, %d retrying, %d dead, %d cancelled",
@@ -288,13 +332,18 @@ async def run_forever(
 
 @contextlib.asynccontextmanager
 async def embedded_worker(
-    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    schedule: ReminderScheduler,
 ) -> AsyncIterator[None]:
     """Runs the worker beside the web app when `khata serve` asked for it (SQLite default)."""
     if os.environ.get(EMBEDDED_WORKER_ENV) != "1" or not is_sqlite(settings.database_url):
         yield
         return
-    task = asyncio.create_task(run_forever(session_factory, settings), name="khata-worker")
+    task = asyncio.create_task(
+        run_forever(session_factory, settings, schedule=schedule), name="khata-worker"
+    )
     try:
         yield
     finally:

@@ -5,12 +5,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from khata.auth.deps import Caller
 from khata.invoice import commerce_service as service
 from khata.invoice.commerce_schemas import BULK_REQUEST_SCHEMA, InvoiceCreate, parse_order_ids
 from khata.invoice.commerce_views import invoice_wire, invoices_answer
-from khata.kit.deps import Caller, Now, Session
 from khata.kit.envelopes import commerce_ok
 from khata.order.schemas import MAX_LIMIT, MAX_PAGE
+from khata.web.deps import Now, Session
 
 router = APIRouter(tags=["commerce"])
 

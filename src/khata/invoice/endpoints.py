@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from khata.audit import service as audit
+from khata.auth.deps import Caller
 from khata.invoice import search as invoice_search
 from khata.invoice import service
 from khata.invoice.schemas import (
@@ -18,9 +19,9 @@ from khata.invoice.schemas import (
 from khata.invoice.service import BatchResult
 from khata.invoice.status import status_wire
 from khata.invoice.views import one_invoice_payload, payment_link
-from khata.kit.deps import AppSettings, Caller, LinkBase, Now, Session
 from khata.kit.envelopes import ar_ok
 from khata.kit.timeutil import enkash_timestamp
+from khata.web.deps import AppSettings, LinkBase, Now, Session
 
 router = APIRouter(tags=["invoices"])
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from khata.invoice.amounts import is_intra_state, split_gst
 from khata.invoice.repository_commerce import LineState, OrderHead, Row
 from khata.invoice.rows import Author, InvoiceRowMaker
+from khata.kit.amounts import is_intra_state, split_gst
 from khata.kit.ids import new_object_ids
 from khata.kit.timeutil import add_days, local_date
 from khata.models import Principal, Seller

@@ -5,8 +5,8 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from khata.invoice import amounts
 from khata.invoice.status import ReceivableStatus
+from khata.kit import amounts
 from khata.kit.ids import new_secret
 from khata.models import Invoice, InvoiceLine
 

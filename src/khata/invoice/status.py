@@ -1,17 +1,7 @@
 """Receivable statuses, their labels, and the transitions a user may request."""
 
-from enum import StrEnum
-
-
-class ReceivableStatus(StrEnum):
-    CREATED = "CREATED"
-    SENT_TO_BUYER = "SENT_TO_BUYER"
-    PAYMENT_INITIATED = "PAYMENT_INITIATED"
-    PARTIALLY_PAID = "PARTIALLY_PAID"
-    PAID = "PAID"
-    CANCELLED = "CANCELLED"
-    CLOSED = "CLOSED"
-
+from khata.models.invoice import FINAL_STATUSES as FINAL_STATUSES
+from khata.models.invoice import ReceivableStatus as ReceivableStatus
 
 LABELS: dict[str, str] = {
     "CREATED": "Created",
@@ -29,7 +19,6 @@ APPROVAL_LABELS: dict[str, str] = {
     "REJECTED": "Rejected",
 }
 
-FINAL_STATUSES = frozenset({"PAID", "CANCELLED", "CLOSED"})
 
 # Transitions a user may ask for through status-change (payments drive the paid states).
 REQUESTABLE_TRANSITIONS: dict[str, frozenset[str]] = {

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from khata.invoice import amounts
+from khata.kit import amounts
 from khata.kit.errors import FieldError
 from khata.kit.money import MoneyError, parse_amount, to_paise
 

@@ -1,6 +1,7 @@
 """Invoices: one receivable, shared by the commerce and AR dialects."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +17,23 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, JSONType, UTCDateTime
+
+
+class ReceivableStatus(StrEnum):
+    """The values of `invoice.receivable_status` (labels and transitions: invoice/status.py)."""
+
+    CREATED = "CREATED"
+    SENT_TO_BUYER = "SENT_TO_BUYER"
+    PAYMENT_INITIATED = "PAYMENT_INITIATED"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
+    PAID = "PAID"
+    CANCELLED = "CANCELLED"
+    CLOSED = "CLOSED"
+
+
+FINAL_STATUSES = frozenset(
+    {ReceivableStatus.PAID, ReceivableStatus.CANCELLED, ReceivableStatus.CLOSED}
+)
 
 
 class Invoice(Base):

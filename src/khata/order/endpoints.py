@@ -4,11 +4,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from khata.kit.deps import Caller, Now, Session
+from khata.auth.deps import Caller
 from khata.kit.envelopes import commerce_ok
 from khata.order import service
 from khata.order.schemas import MAX_LIMIT, MAX_PAGE, OrderCreate
 from khata.order.views import order_wire
+from khata.web.deps import Now, Session
 
 router = APIRouter(tags=["commerce"])
 

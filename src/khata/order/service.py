@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.auth.service import Caller
-from khata.invoice.amounts import line_amounts
+from khata.kit.amounts import line_amounts
 from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.ids import new_object_id
 from khata.kit.money import MAX_AMOUNT, MoneyError, parse_amount, to_paise

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from khata.invoice.amounts import line_amounts
+from khata.kit.amounts import line_amounts
 from khata.kit.money import wire_paise
 from khata.kit.timeutil import iso_millis
 from khata.models import OrderLine

@@ -4,10 +4,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from khata.kit.deps import Caller, Now, Session
+from khata.auth.deps import Caller
+from khata.customer.reminder_schemas import ReminderIn, ReminderUpdate, reminder_to_wire
 from khata.kit.envelopes import ar_ok
 from khata.reminder import service
-from khata.reminder.schemas import ReminderIn, ReminderUpdate, reminder_to_wire
+from khata.web.deps import Now, Session
 
 router = APIRouter(tags=["reminders"])
 

@@ -30,7 +30,6 @@ from sqlalchemy import ColumnElement, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.delivery import outbox
-from khata.invoice.status import FINAL_STATUSES
 from khata.models import (
     Customer,
     Delivery,
@@ -40,6 +39,7 @@ from khata.models import (
     ReminderRule,
     Seller,
 )
+from khata.models.invoice import FINAL_STATUSES
 
 
 @dataclass(frozen=True)

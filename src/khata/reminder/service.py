@@ -1,11 +1,10 @@
-"""Reminder rules of a customer: create, read, change and remove them (sending is elsewhere).
+"""Reminder rules of a customer one by one: create, read, change and remove them.
 
-`rule_errors` and `new_rule` are pure, so a customer create (with inline `customerReminders`)
-and a bulk import check and build rules exactly as POST .../reminder does.
+The checks and the row builder are customer.reminder_rules, shared with a customer create
+(inline `customerReminders`) and bulk files; sending reminders is reminder.scheduler.
 """
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,51 +12,12 @@ from khata.audit import service as audit
 from khata.auth.service import Caller
 from khata.customer import repository as customer_repository
 from khata.customer.errors import CustomerDeleted, CustomerNotFound
+from khata.customer.reminder_rules import new_rule, rule_errors, rule_snapshot
+from khata.customer.reminder_schemas import ReminderIn, ReminderUpdate
 from khata.kit.errors import FieldError, ValidationFailed
-from khata.kit.ids import new_object_id
-from khata.models import Customer, ReminderRule, Seller
+from khata.models import Customer, ReminderRule
 from khata.reminder import repository
 from khata.reminder.errors import ReminderNotFound
-from khata.reminder.schemas import ReminderIn, ReminderUpdate
-
-INTERVAL_REQUIRED = "is required for a RECURRING reminder (days, at least 1)"
-
-
-def rule_errors(
-    *, reminder_type: str, reminder_interval: int | None, prefix: str = ""
-) -> list[FieldError]:
-    """Rules across fields of one reminder rule (each field is already valid on its own)."""
-    if reminder_type == "RECURRING" and reminder_interval is None:
-        return [FieldError(f"{prefix}reminderInterval", INTERVAL_REQUIRED, None)]
-    return []
-
-
-def new_rule(*, seller: Seller, customer_id: str, data: ReminderIn, now: datetime) -> ReminderRule:
-    return ReminderRule(
-        seller_id=seller.id,
-        id=new_object_id(now.timestamp()),
-        customer_id=customer_id,
-        due_date_difference=data.due_date_difference,
-        reminder_type=data.reminder_type,
-        # An interval means nothing for a one-off reminder; storing it would mislead the reader.
-        reminder_interval=data.reminder_interval if data.reminder_type == "RECURRING" else None,
-        reminder_time=data.reminder_time or seller.default_reminder_time,
-        stage=data.stage,
-        deleted=False,
-        created_at=now,
-        updated_at=now,
-    )
-
-
-def rule_snapshot(rule: ReminderRule) -> dict[str, Any]:
-    return {
-        "customerReminderId": rule.id,
-        "dueDateDifference": rule.due_date_difference,
-        "reminderType": rule.reminder_type,
-        "reminderInterval": rule.reminder_interval,
-        "reminderTime": rule.reminder_time,
-        "stage": rule.stage,
-    }
 
 
 async def _live_customer(session: AsyncSession, caller: Caller, customer_id: str) -> Customer:

@@ -4,10 +4,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from khata.kit.deps import Caller, Now, Session
+from khata.auth.deps import Caller
 from khata.kit.envelopes import ar_ok
 from khata.seller import service
 from khata.seller.schemas import SellerUpdate, seller_to_wire
+from khata.web.deps import Now, Session
 
 router = APIRouter(tags=["auth"])
 

@@ -10,13 +10,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from khata.config import get_settings
-from khata.kit.clock import app_now
-from khata.kit.dialect import Dialect, dialect_for_path
 from khata.kit.envelopes import ar_error, commerce_error, json_safe
 from khata.kit.errors import ClientRequestError, FieldError, KhataError, ValidationFailed
 from khata.kit.ids import new_object_id
-from khata.kit.textsafety import MESSAGE, screen
 from khata.kit.timeutil import enkash_timestamp
+from khata.web.clock import app_now
+from khata.web.dialect import Dialect, dialect_for_path
+from khata.web.textsafety import MESSAGE, screen
 
 logger = logging.getLogger("khata")
 

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from khata.kit.idempotency import request_fingerprint
 from khata.models import Invoice, SalesOrder
+from khata.web.idempotency import request_fingerprint
 from tests.invoice.ar_factories import invoice_body
 from tests.support import Clock, Database, SellerContext, create_customer
 

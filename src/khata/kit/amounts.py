@@ -1,4 +1,4 @@
-"""Invoice arithmetic in integer paise: line tax, the GST split, net, receivable and balance."""
+"""GST arithmetic in integer paise: line tax, the GST split, net, receivable and balance."""
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal

@@ -10,8 +10,9 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -21,16 +22,14 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from khata.auth import service as auth_service
-from khata.auth.secrets import seller_of_token
-from khata.kit.clock import app_now
-from khata.kit.credentials import token_from_headers
-from khata.kit.dialect import Dialect, dialect_for_path
 from khata.kit.envelopes import ar_error, commerce_error
-from khata.kit.errors import FieldError, KhataError
+from khata.kit.errors import FieldError
 from khata.kit.ids import new_object_id
 from khata.kit.timeutil import enkash_timestamp
 from khata.models import IdempotencyKey
+from khata.web.clock import app_now
+from khata.web.credentials import token_from_headers
+from khata.web.dialect import Dialect, dialect_for_path
 
 logger = logging.getLogger("khata.idempotency")
 
@@ -82,9 +81,19 @@ class _Captured:
     body: bytearray | None = None
 
 
+SellerOf = Callable[[str], str | None]
+"""The seller a token names, read from the token alone (no database)."""
+TimeZoneOf = Callable[[AsyncSession, str, datetime], Awaitable[str | None]]
+"""The time zone of a valid token's seller at `now`; None when the token is not valid."""
+
+
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """Token checks are passed in (by the app), so HTTP plumbing depends on no domain."""
+
+    def __init__(self, app: ASGIApp, *, seller_of: SellerOf, time_zone_of: TimeZoneOf) -> None:
         self.app = app
+        self.seller_of = seller_of
+        self.time_zone_of = time_zone_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _headers(scope)
@@ -93,7 +102,7 @@ class IdempotencyMiddleware:
             return
         key = headers[HEADER].decode("latin-1").strip()
         token = token_from_headers(Headers(scope=scope))
-        seller_id = seller_of_token(token) if token else None
+        seller_id = self.seller_of(token) if token else None
         body, receive = await _buffer_body(receive)
         if seller_id is None or not key:
             # No tenant known: authentication will refuse the request anyway.
@@ -118,7 +127,9 @@ class IdempotencyMiddleware:
         fingerprint = request_fingerprint(
             "POST", scope.get("path", ""), scope.get("query_string", b""), body
         )
-        outcome = await _reserve(factory, seller_id, key, token or "", fingerprint, scope)
+        outcome = await _reserve(
+            factory, self.time_zone_of, seller_id, key, token or "", fingerprint, scope
+        )
         if outcome.kind == "unauthenticated":
             await self.app(scope, receive, send)
             return
@@ -187,6 +198,7 @@ class _Outcome:
 
 async def _reserve(
     factory: async_sessionmaker[AsyncSession],
+    time_zone_of: TimeZoneOf,
     seller_id: str,
     key: str,
     token: str,
@@ -199,12 +211,10 @@ async def _reserve(
         now = app_now(scope["app"])
         try:
             async with factory() as session, session.begin():
-                try:
-                    # A stored answer is shown only to a valid token of the same seller.
-                    caller = await auth_service.authenticate(session, token=token, now=now)
-                except KhataError:
+                # A stored answer is shown only to a valid token of the same seller.
+                time_zone = await time_zone_of(session, token, now)
+                if time_zone is None:
                     return _Outcome("unauthenticated")
-                time_zone = caller.seller.time_zone
                 row = await session.get(IdempotencyKey, (seller_id, key))
                 if row is not None and row.created_at <= now - KEEP_FOR:
                     await session.delete(row)

@@ -1,4 +1,4 @@
-"""FastAPI dependencies as Annotated aliases: the request's session, clock and caller."""
+"""FastAPI dependencies as Annotated aliases: session, clock, settings and link base."""
 
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -7,12 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from khata.auth import service as auth_service
-from khata.auth.errors import ForeignSeller
-from khata.auth.service import Caller as CallerInfo
 from khata.config import Settings
-from khata.kit.clock import get_now
-from khata.kit.credentials import token_from_headers
+from khata.web.clock import get_now
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -52,21 +48,3 @@ Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 Now = Annotated[datetime, Depends(get_now)]
 AppSettings = Annotated[Settings, Depends(get_settings_from_app)]
 LinkBase = Annotated[str, Depends(get_link_base)]
-
-_SELLER_PARAMETERS = ("sellerId", "companyId", "parentCompanyId")
-
-
-async def authenticate(request: Request, session: Session, now: Now) -> CallerInfo:
-    caller = await auth_service.authenticate(
-        session, token=token_from_headers(request.headers), now=now
-    )
-    request.state.time_zone = caller.seller.time_zone
-    request.state.seller_id = caller.seller_id
-    for parameter in _SELLER_PARAMETERS:
-        given = request.query_params.get(parameter)
-        if given is not None and given != caller.seller_id:
-            raise ForeignSeller(parameter)
-    return caller
-
-
-Caller = Annotated[CallerInfo, Depends(authenticate)]
