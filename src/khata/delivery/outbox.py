@@ -9,14 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import ReturningInsert
 
+from khata.delivery import repository
 from khata.kit.ids import new_object_id
-from khata.models import Delivery, DeliveryInvoice, KeyContact
+from khata.models import KeyContact
 
 EMAIL, SMS, WHATSAPP, WEBHOOK = "EMAIL", "SMS", "WHATSAPP", "WEBHOOK"
 DISPATCH, REMINDER = "DISPATCH", "REMINDER"
@@ -90,34 +87,17 @@ async def queue(
             }
         )
         links[delivery_id] = list(dict.fromkeys(message.invoice_ids))
-    # ON CONFLICT DO NOTHING instead of read-then-insert: two workers' schedulers queueing the
-    # same reminder at once must not fail each other's transaction; RETURNING names the rows
-    # that are really new, so only they get invoice links.
-    inserted = list((await session.execute(_insert_new(session), rows)).scalars())
-    link_rows = [
-        {"seller_id": seller_id, "delivery_id": delivery_id, "invoice_id": invoice_id}
-        for delivery_id in inserted
-        for invoice_id in links[delivery_id]
-    ]
-    if link_rows:
-        await session.execute(insert(DeliveryInvoice), link_rows)
+    inserted = await repository.insert_new(session, rows)
+    await repository.insert_invoice_links(
+        session,
+        [
+            {"seller_id": seller_id, "delivery_id": delivery_id, "invoice_id": invoice_id}
+            for delivery_id in inserted
+            for invoice_id in links[delivery_id]
+        ],
+    )
     new_ids = set(inserted)
     return [row["id"] for row in rows if row["id"] in new_ids]
-
-
-def _insert_new(session: AsyncSession) -> ReturningInsert[str]:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return (
-            postgresql_insert(Delivery)
-            .on_conflict_do_nothing(index_elements=["seller_id", "dedupe_key"])
-            .returning(Delivery.id)
-        )
-    return (
-        sqlite_insert(Delivery)
-        .on_conflict_do_nothing(index_elements=["seller_id", "dedupe_key"])
-        .returning(Delivery.id)
-    )
 
 
 def channel_messages_for_contact(

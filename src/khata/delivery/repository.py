@@ -5,8 +5,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, select, tuple_, update
+from sqlalchemy import and_, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from khata.models import (
     Customer,
@@ -20,6 +23,35 @@ from khata.models import (
 from khata.models.invoice import FINAL_STATUSES
 
 PENDING = "PENDING"
+
+
+async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[str]:
+    """Insert the delivery rows whose dedupe key is new; answers the ids really inserted.
+
+    ON CONFLICT DO NOTHING instead of read-then-insert: two workers' schedulers queueing the
+    same reminder at once must not fail each other's transaction; RETURNING names the rows
+    that are really new, so only they get invoice links."""
+    return list((await session.execute(_insert_new(session), rows)).scalars())
+
+
+def _insert_new(session: AsyncSession) -> ReturningInsert[str]:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return (
+            postgresql_insert(Delivery)
+            .on_conflict_do_nothing(index_elements=["seller_id", "dedupe_key"])
+            .returning(Delivery.id)
+        )
+    return (
+        sqlite_insert(Delivery)
+        .on_conflict_do_nothing(index_elements=["seller_id", "dedupe_key"])
+        .returning(Delivery.id)
+    )
+
+
+async def insert_invoice_links(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(DeliveryInvoice), rows)
 
 
 async def claim_due(

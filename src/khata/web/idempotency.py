@@ -27,6 +27,7 @@ from khata.kit.errors import FieldError
 from khata.kit.ids import new_object_id
 from khata.kit.timeutil import enkash_timestamp
 from khata.models import IdempotencyKey
+from khata.web.asgi import buffer_body
 from khata.web.clock import app_now
 from khata.web.credentials import token_from_headers
 from khata.web.dialect import Dialect, dialect_for_path
@@ -103,50 +104,42 @@ class IdempotencyMiddleware:
         key = headers[HEADER].decode("latin-1").strip()
         token = token_from_headers(Headers(scope=scope))
         seller_id = self.seller_of(token) if token else None
-        body, receive = await _buffer_body(receive)
+        body, receive = await buffer_body(receive)
         if seller_id is None or not key:
             # No tenant known: authentication will refuse the request anyway.
             await self.app(scope, receive, send)
             return
-        app_ = scope["app"]
-        factory: async_sessionmaker[AsyncSession] = app_.state.session_factory
         if len(key) > MAX_KEY_LENGTH:
             too_long = FieldError(
                 "Idempotency-Key", f"must be at most {MAX_KEY_LENGTH} characters", key
             )
-            await _error(
-                scope,
-                receive,
-                send,
-                400,
-                "Idempotency-Key is too long",
-                None,
-                sub_errors=[too_long],
-            )
+            message = "Idempotency-Key is too long"
+            await _error(scope, receive, send, 400, message, None, sub_errors=[too_long])
             return
+        factory: async_sessionmaker[AsyncSession] = scope["app"].state.session_factory
         fingerprint = request_fingerprint(
             "POST", scope.get("path", ""), scope.get("query_string", b""), body
         )
         outcome = await _reserve(
             factory, self.time_zone_of, seller_id, key, token or "", fingerprint, scope
         )
-        if outcome.kind == "unauthenticated":
+        if outcome.kind == "run":
+            await self._run_and_keep(scope, receive, send, factory, seller_id, key)
+        elif outcome.kind == "unauthenticated":
             await self.app(scope, receive, send)
-            return
-        if outcome.kind == "reused":
-            await _error(scope, receive, send, 422, REUSED_MESSAGE, outcome.time_zone)
-            return
-        if outcome.kind == "busy":
-            await _error(scope, receive, send, 409, BUSY_MESSAGE, outcome.time_zone)
-            return
-        if outcome.kind == "replay":
-            response = JSONResponse(
-                outcome.body,
-                status_code=outcome.status,
-                headers={"Idempotent-Replayed": "true"},
-            )
-            await response(scope, receive, send)
-            return
+        else:
+            await _answer_without_running(scope, receive, send, outcome)
+
+    async def _run_and_keep(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        factory: async_sessionmaker[AsyncSession],
+        seller_id: str,
+        key: str,
+    ) -> None:
+        """Runs the request, passing its answer through, and stores that answer under the key."""
         captured = _Captured()
 
         async def capture(message: Message) -> None:
@@ -166,26 +159,19 @@ class IdempotencyMiddleware:
         await _settle(factory, seller_id, key, captured)
 
 
-async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
-    chunks: list[bytes] = []
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        more = bool(message.get("more_body", False))
-    body = b"".join(chunks)
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay
+async def _answer_without_running(
+    scope: Scope, receive: Receive, send: Send, outcome: "_Outcome"
+) -> None:
+    """A replay of the stored answer, or the refusal of a reused or busy key."""
+    if outcome.kind == "reused":
+        await _error(scope, receive, send, 422, REUSED_MESSAGE, outcome.time_zone)
+    elif outcome.kind == "busy":
+        await _error(scope, receive, send, 409, BUSY_MESSAGE, outcome.time_zone)
+    else:
+        response = JSONResponse(
+            outcome.body, status_code=outcome.status, headers={"Idempotent-Replayed": "true"}
+        )
+        await response(scope, receive, send)
 
 
 @dataclass

@@ -11,9 +11,10 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.types import Message, Receive, Scope
+from starlette.types import Receive, Scope
 
 from khata.kit.errors import FieldError
+from khata.web.asgi import buffer_body
 
 MESSAGE = "must not contain NUL characters or unpaired surrogates"
 _UNSAFE = re.compile("[\x00\ud800-\udfff]")
@@ -74,22 +75,5 @@ async def screen(scope: Scope, receive: Receive) -> tuple[FieldError | None, Rec
     problem = unsafe_url_field(scope)
     if problem is not None or not _is_json(scope):
         return problem, receive
-    chunks: list[bytes] = []
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        more = bool(message.get("more_body", False))
-    body = b"".join(chunks)
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
+    body, replay = await buffer_body(receive)
     return unsafe_json_field(body), replay
