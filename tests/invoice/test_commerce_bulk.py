@@ -6,8 +6,8 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from khata.invoice import repository_commerce
 from khata.models import Customer
+from khata.order import repository as order_repository
 from tests.invoice.commerce_factories import (
     ORDER_IDS_MESSAGE,
     bulk,
@@ -265,7 +265,7 @@ async def test_bulk_crash_after_writing_is_500_and_rolls_everything_back(
         raise RuntimeError("disk on fire")
 
     # Fails after the invoices and lines were inserted: the transaction must undo them.
-    monkeypatch.setattr(repository_commerce, "mark_orders_fully_invoiced", broken)
+    monkeypatch.setattr(order_repository, "mark_orders_fully_invoiced", broken)
     response = await bulk(client, seller, [order["id"]])
     monkeypatch.undo()
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
+from khata.kit.sql import one_of
 from khata.models import (
     Customer,
     Delivery,
@@ -235,3 +236,32 @@ async def sent_emails(
         if sent_at is not None:
             sent.setdefault(invoice_id, []).append((recipient, sent_at))
     return sent
+
+
+async def mails_sent(
+    session: AsyncSession, seller_id: str, invoice_ids: Sequence[str]
+) -> dict[str, list[tuple[str, datetime]]]:
+    """Each invoice's e-mails the worker has sent: (recipient, sent_at), oldest first."""
+    found: dict[str, list[tuple[str, datetime]]] = {invoice_id: [] for invoice_id in invoice_ids}
+    if not invoice_ids:
+        return found
+    result = await session.execute(
+        select(DeliveryInvoice.invoice_id, Delivery.recipient, Delivery.sent_at)
+        .join(
+            Delivery,
+            (Delivery.seller_id == DeliveryInvoice.seller_id)
+            & (Delivery.id == DeliveryInvoice.delivery_id),
+        )
+        .where(
+            DeliveryInvoice.seller_id == seller_id,
+            one_of(session, DeliveryInvoice.invoice_id, invoice_ids),
+            Delivery.channel == "EMAIL",
+            Delivery.status == "SENT",
+            Delivery.sent_at.is_not(None),
+        )
+        .order_by(Delivery.sent_at, Delivery.id)
+    )
+    for invoice_id, recipient, sent_at in result:
+        if sent_at is not None:
+            found[invoice_id].append((recipient, sent_at))
+    return found

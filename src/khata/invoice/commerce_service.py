@@ -12,23 +12,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.audit import service as audit
 from khata.auth.service import Caller
-from khata.invoice import repository_commerce as repository
-from khata.invoice.commerce_errors import (
+from khata.delivery import repository as delivery_repository
+from khata.invoice import repository
+from khata.invoice.commerce_schemas import InvoiceCreate
+from khata.invoice.errors import (
+    DuplicateInvoiceNumber,
+    InvoiceNotDeletable,
     InvoiceNotFound,
-    InvoiceNumberTaken,
     OrderCustomerNotActive,
     OrderFullyInvoiced,
     OrderLineNotFound,
     QuantityExceedsRemaining,
 )
-from khata.invoice.commerce_schemas import InvoiceCreate
-from khata.invoice.errors import InvoiceNotDeletable
 from khata.invoice.from_orders import InvoiceDraft, Pick, build_invoices
 from khata.invoice.numbering import allocate_entity_ids
-from khata.invoice.repository_commerce import LineState, OrderHead, Row
+from khata.invoice.repository import Row
 from khata.invoice.snapshot import invoice_snapshot, snapshot, touch
 from khata.invoice.status import deletion_refusal
+from khata.order import repository as order_repository
 from khata.order.errors import OrderNotFound
+from khata.order.repository import LineState, OrderHead
 from khata.order.service import meta_fields_errors, validation_error
 
 
@@ -75,7 +78,7 @@ async def _save(
     taken = await repository.taken_invoice_numbers(session, caller.seller_id, numbers)
     if taken:
         first_taken = next(number for number in numbers if number in set(taken))
-        raise InvoiceNumberTaken(first_taken)
+        raise DuplicateInvoiceNumber(first_taken)
     await repository.insert_invoices(
         session,
         [draft.invoice for draft in drafts],
@@ -90,11 +93,11 @@ async def create_bulk(
 ) -> list[InvoiceDraft]:
     """One invoice per order for all that is left of every line; all or nothing."""
     seller_id = caller.seller_id
-    heads = await repository.order_heads(session, seller_id, order_ids)
+    heads = await order_repository.order_heads(session, seller_id, order_ids)
     for order_id in order_ids:
         if order_id not in heads:
             raise OrderNotFound(order_id)
-    lines = await repository.lock_order_lines(session, seller_id, order_ids)
+    lines = await order_repository.lock_order_lines(session, seller_id, order_ids)
     picks: list[list[Pick]] = []
     for order_id in order_ids:
         _check_customer(heads[order_id])
@@ -110,7 +113,7 @@ async def create_bulk(
         meta_fields=[],
         now=now,
     )
-    await repository.mark_orders_fully_invoiced(session, seller_id, order_ids)
+    await order_repository.mark_orders_fully_invoiced(session, seller_id, order_ids)
     return drafts
 
 
@@ -146,11 +149,11 @@ async def create_one(
     if problems:
         raise validation_error(problems)
     seller_id = caller.seller_id
-    heads = await repository.order_heads(session, seller_id, [body.orderId])
+    heads = await order_repository.order_heads(session, seller_id, [body.orderId])
     order = heads.get(body.orderId)
     if order is None:
         raise OrderNotFound(body.orderId)
-    lines = await repository.lock_order_lines(session, seller_id, [order.id])
+    lines = await order_repository.lock_order_lines(session, seller_id, [order.id])
     _check_customer(order)
     picks = _picks_asked(lines[order.id], body)
     (draft,) = await _save(
@@ -161,7 +164,7 @@ async def create_one(
         meta_fields=body.metaFields or [],
         now=now,
     )
-    await repository.add_invoiced_quantities(
+    await order_repository.add_invoiced_quantities(
         session, seller_id, {pick.line.id: pick.quantity for pick in picks}
     )
     return draft
@@ -174,7 +177,7 @@ async def get_invoice(
     if invoice is None:
         raise InvoiceNotFound(invoice_id)
     lines = await repository.lines_of_invoices(session, seller_id, [invoice_id])
-    mails = await repository.mails_sent(session, seller_id, [invoice_id])
+    mails = await delivery_repository.mails_sent(session, seller_id, [invoice_id])
     return (
         repository.as_row(invoice),
         [repository.line_as_row(line) for line in lines[invoice_id]],
@@ -201,7 +204,7 @@ async def list_invoices(
     )
     ids = [invoice.id for invoice in invoices]
     lines = await repository.lines_of_invoices(session, seller_id, ids)
-    mails = await repository.mails_sent(session, seller_id, ids)
+    mails = await delivery_repository.mails_sent(session, seller_id, ids)
     return [
         (
             repository.as_row(invoice),
@@ -226,8 +229,8 @@ async def release_order_quantities(
             if line.order_line_id is not None:
                 freed[line.order_line_id] = freed.get(line.order_line_id, 0) - line.quantity
     if freed:
-        await repository.lock_lines_by_id(session, seller_id, sorted(freed))
-        await repository.add_invoiced_quantities(session, seller_id, freed)
+        await order_repository.lock_lines_by_id(session, seller_id, sorted(freed))
+        await order_repository.add_invoiced_quantities(session, seller_id, freed)
 
 
 async def delete_invoice(

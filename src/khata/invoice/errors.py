@@ -1,4 +1,5 @@
-"""Errors of the AR invoice rules; the handlers render them in the caller's dialect."""
+"""Errors of the invoice rules, whichever dialect or file called them; each dialect's handler
+renders them in its own envelope (a 409 is a 422 in the AR dialect and the other way round)."""
 
 from khata.kit.errors import Conflict, NotFound, RuleViolation
 
@@ -45,3 +46,28 @@ class StaleInvoice(RuleViolation):
 class TransitionNotAllowed(RuleViolation):
     def __init__(self, current: str, new: str) -> None:
         super().__init__(f"Status change from {current} to {new} is not allowed")
+
+
+class OrderLineNotFound(NotFound):
+    def __init__(self, line_id: str) -> None:
+        super().__init__(f"Order line not found: {line_id}")
+
+
+class OrderFullyInvoiced(Conflict):
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"Order already fully invoiced: {order_id}")
+
+
+class OrderCustomerNotActive(Conflict):
+    """DESIGN: an inactive or deleted customer gets no new invoices."""
+
+    def __init__(self, order_id: str, *, deleted: bool) -> None:
+        state = "deleted" if deleted else "inactive"
+        super().__init__(f"Customer of order {order_id} is {state}: no invoice can be made")
+
+
+class QuantityExceedsRemaining(Conflict):
+    def __init__(self, line_id: str, remaining: int) -> None:
+        super().__init__(
+            f"Quantity exceeds what is left to invoice on line {line_id}: {remaining} left"
+        )

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from khata.invoice.repository_commerce import LineState, OrderHead, Row
+from khata.invoice.repository import Row
 from khata.invoice.rows import Author, InvoiceRowMaker
 from khata.kit.amounts import is_intra_state, split_gst
 from khata.kit.ids import new_object_ids
 from khata.kit.timeutil import add_days, local_date
 from khata.models import Principal, Seller
+from khata.order.repository import LineState, OrderHead
 
 VIA_ORDER = "ORDER"
 

@@ -1,11 +1,19 @@
-"""Every query of the AR invoice rules (search has its own module)."""
+"""Every query of the invoice and invoice-line tables, whichever dialect asks (search and the
+AR payload's reads have their own read-side modules)."""
 
 from collections.abc import Collection, Sequence
+from operator import itemgetter
+from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from khata.models import Customer, Invoice, KeyContact
+from khata.kit.sql import insert_records, one_of, table_columns
+from khata.models import AuditEntry, Base, Customer, Invoice, InvoiceLine, KeyContact
+
+Row = dict[str, Any]
+_INVOICE_COLUMNS = [attr.key for attr in inspect(Invoice).column_attrs]
+_INVOICE_LINE_COLUMNS = [attr.key for attr in inspect(InvoiceLine).column_attrs]
 
 
 async def get_invoice(
@@ -119,3 +127,85 @@ async def change_status_if_current(
 def ids_in_order(ids: Sequence[str]) -> list[str]:
     """Request ids without repeats, first occurrence first."""
     return list(dict.fromkeys(ids))
+
+
+def as_row(invoice: Invoice) -> Row:
+    return {key: getattr(invoice, key) for key in _INVOICE_COLUMNS}
+
+
+def line_as_row(line: InvoiceLine) -> Row:
+    return {key: getattr(line, key) for key in _INVOICE_LINE_COLUMNS}
+
+
+async def taken_invoice_numbers(
+    session: AsyncSession, seller_id: str, numbers: Sequence[str]
+) -> list[str]:
+    result = await session.execute(
+        select(Invoice.invoice_number).where(
+            Invoice.seller_id == seller_id, one_of(session, Invoice.invoice_number, numbers)
+        )
+    )
+    return list(result.scalars())
+
+
+async def _insert_many(session: AsyncSession, model: type[Base], rows: Sequence[Row]) -> None:
+    """One batch insert of rows that carry every column: one COPY (executemany on SQLite)."""
+    if rows:
+        getter = itemgetter(*table_columns(model.__table__))
+        await insert_records(session, model.__table__, [getter(row) for row in rows])
+
+
+async def insert_invoices(
+    session: AsyncSession,
+    invoices: Sequence[Row],
+    lines: Sequence[Row],
+    audit_entries: Sequence[Row],
+) -> None:
+    """Three statements, however many invoices."""
+    await _insert_many(session, Invoice, invoices)
+    await _insert_many(session, InvoiceLine, lines)
+    await _insert_many(session, AuditEntry, audit_entries)
+
+
+async def lines_of_invoices(
+    session: AsyncSession, seller_id: str, invoice_ids: Sequence[str]
+) -> dict[str, list[InvoiceLine]]:
+    found: dict[str, list[InvoiceLine]] = {invoice_id: [] for invoice_id in invoice_ids}
+    if not invoice_ids:
+        return found
+    result = await session.execute(
+        select(InvoiceLine)
+        .where(
+            InvoiceLine.seller_id == seller_id,
+            one_of(session, InvoiceLine.invoice_id, invoice_ids),
+        )
+        .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
+    )
+    for line in result.scalars():
+        found[line.invoice_id].append(line)
+    return found
+
+
+async def list_invoices(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    order_id: str | None,
+    customer_id: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Invoice], int]:
+    conditions = [Invoice.seller_id == seller_id, Invoice.deleted.is_(False)]
+    if order_id is not None:
+        conditions.append(Invoice.order_id == order_id)
+    if customer_id is not None:
+        conditions.append(Invoice.customer_id == customer_id)
+    total = await session.scalar(select(func.count()).select_from(Invoice).where(*conditions))
+    result = await session.execute(
+        select(Invoice)
+        .where(*conditions)
+        .order_by(Invoice.created_at.desc(), Invoice.entity_id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(result.scalars()), int(total or 0)

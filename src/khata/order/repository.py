@@ -1,10 +1,13 @@
-"""Every query of the order domain."""
+"""Every query of the order domain, including the set-based reads and row locks of invoicing
+orders (one statement per step however many orders: ids go in as one array on PostgreSQL)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.kit.sql import one_of
 from khata.models import Customer, OrderLine, SalesOrder
 
 
@@ -53,3 +56,136 @@ async def list_orders(
         .limit(limit)
     )
     return list(result.scalars()), int(total or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderHead:
+    """An order with what invoicing needs to know of its customer."""
+
+    id: str
+    customer_id: str
+    customer_state: str | None
+    customer_active: bool
+    customer_deleted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LineState:
+    id: str
+    order_id: str
+    position: int
+    sku: str | None
+    name: str
+    description: str | None
+    hsn_code: str | None
+    quantity: int
+    unit_price: int
+    tax_rate_bp: int
+    invoiced_quantity: int
+
+    @property
+    def remaining(self) -> int:
+        return self.quantity - self.invoiced_quantity
+
+
+async def order_heads(
+    session: AsyncSession, seller_id: str, order_ids: Sequence[str]
+) -> dict[str, OrderHead]:
+    result = await session.execute(
+        select(
+            SalesOrder.id,
+            SalesOrder.customer_id,
+            Customer.state,
+            Customer.status,
+            Customer.deleted,
+        )
+        .join(
+            Customer,
+            (Customer.seller_id == SalesOrder.seller_id) & (Customer.id == SalesOrder.customer_id),
+        )
+        .where(SalesOrder.seller_id == seller_id, one_of(session, SalesOrder.id, order_ids))
+    )
+    return {
+        row.id: OrderHead(
+            id=row.id,
+            customer_id=row.customer_id,
+            customer_state=row.state,
+            customer_active=row.status == "ACTIVE",
+            customer_deleted=bool(row.deleted),
+        )
+        for row in result
+    }
+
+
+async def lock_order_lines(
+    session: AsyncSession, seller_id: str, order_ids: Sequence[str]
+) -> dict[str, list[LineState]]:
+    """The lines of these orders, locked until the transaction ends (FOR UPDATE on PostgreSQL;
+    SQLite's BEGIN IMMEDIATE already serialises writers). Rows are locked in id order, so two
+    requests over overlapping orders queue instead of deadlocking, and the quantities read here
+    are the latest committed ones."""
+    result = await session.execute(
+        select(
+            OrderLine.id,
+            OrderLine.order_id,
+            OrderLine.position,
+            OrderLine.sku,
+            OrderLine.name,
+            OrderLine.description,
+            OrderLine.hsn_code,
+            OrderLine.quantity,
+            OrderLine.unit_price,
+            OrderLine.tax_rate_bp,
+            OrderLine.invoiced_quantity,
+        )
+        .where(OrderLine.seller_id == seller_id, one_of(session, OrderLine.order_id, order_ids))
+        .order_by(OrderLine.id)
+        .with_for_update()
+    )
+    lines: dict[str, list[LineState]] = {order_id: [] for order_id in order_ids}
+    for row in result:
+        lines[row.order_id].append(LineState(*row))
+    for order_lines in lines.values():
+        order_lines.sort(key=lambda line: line.position)
+    return lines
+
+
+async def lock_lines_by_id(
+    session: AsyncSession, seller_id: str, line_ids: Sequence[str]
+) -> list[str]:
+    result = await session.execute(
+        select(OrderLine.id)
+        .where(OrderLine.seller_id == seller_id, one_of(session, OrderLine.id, line_ids))
+        .order_by(OrderLine.id)
+        .with_for_update()
+    )
+    return list(result.scalars())
+
+
+async def mark_orders_fully_invoiced(
+    session: AsyncSession, seller_id: str, order_ids: Sequence[str]
+) -> None:
+    """A bulk invoice takes all that is left of every line: one UPDATE for all its orders."""
+    await session.execute(
+        update(OrderLine)
+        .where(OrderLine.seller_id == seller_id, one_of(session, OrderLine.order_id, order_ids))
+        .values(invoiced_quantity=OrderLine.quantity)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def add_invoiced_quantities(
+    session: AsyncSession, seller_id: str, deltas: Mapping[str, int]
+) -> None:
+    """invoiced_quantity += delta per line (negative frees), one UPDATE with a CASE."""
+    if not deltas:
+        return
+    await session.execute(
+        update(OrderLine)
+        .where(OrderLine.seller_id == seller_id, one_of(session, OrderLine.id, list(deltas)))
+        .values(
+            invoiced_quantity=OrderLine.invoiced_quantity
+            + case(dict(deltas), value=OrderLine.id, else_=0)
+        )
+        .execution_options(synchronize_session=False)
+    )
