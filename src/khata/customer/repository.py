@@ -1,4 +1,4 @@
-"""Every query of the customer domain: customers, their key contacts and the search page."""
+"""Every query of the customer domain: customers, their key contacts and reminder rules, search."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -244,3 +244,13 @@ async def search(
 
 def add_all(session: AsyncSession, rows: Sequence[object]) -> None:
     session.add_all(rows)
+
+
+async def get_reminder_rule(
+    session: AsyncSession, seller_id: str, reminder_id: str
+) -> ReminderRule | None:
+    """A live (not deleted) rule of this seller, or None."""
+    rule = await session.get(ReminderRule, (seller_id, reminder_id))
+    if rule is None or rule.deleted:
+        return None
+    return rule

@@ -16,7 +16,6 @@ from khata.customer.reminder_rules import new_rule, rule_errors, rule_snapshot
 from khata.customer.reminder_schemas import ReminderIn, ReminderUpdate
 from khata.kit.errors import FieldError, ValidationFailed
 from khata.models import Customer, ReminderRule
-from khata.reminder import repository
 from khata.reminder.errors import ReminderNotFound
 
 
@@ -60,7 +59,7 @@ async def list_reminders(
 
 
 async def get_reminder(session: AsyncSession, *, caller: Caller, reminder_id: str) -> ReminderRule:
-    rule = await repository.get_rule(session, caller.seller_id, reminder_id)
+    rule = await customer_repository.get_reminder_rule(session, caller.seller_id, reminder_id)
     if rule is None:
         raise ReminderNotFound(reminder_id)
     return rule
