@@ -86,6 +86,10 @@ class Invoice(Base):
     dispatched: Mapped[bool] = mapped_column(Boolean, default=False)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     payment_link_key: Mapped[str | None] = mapped_column(String(64))
+    # The buyer's answer from the payment page: ACCEPTED, or DISPUTED with a reason.
+    buyer_response: Mapped[str | None] = mapped_column(String(16))
+    buyer_response_reason: Mapped[str | None] = mapped_column(String(500))
+    buyer_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     via: Mapped[str] = mapped_column(String(12))  # API | BULK_UPLOAD | ORDER
     email_address: Mapped[str | None] = mapped_column(String(254))
     mobile_number: Mapped[str | None] = mapped_column(String(20))

@@ -2,7 +2,16 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, UTCDateTime
@@ -25,6 +34,8 @@ class Payment(Base):
     paid_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(24))  # PENDING_CONFIRMATION|ACCEPTED|REJECTED
     remarks: Mapped[str | None] = mapped_column(String(1000))
+    # Reported from the invoice's payment page by the buyer, not by the seller's systems.
+    reported_by_buyer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[str | None] = mapped_column(String(24))
     created_by_name: Mapped[str | None] = mapped_column(String(200))

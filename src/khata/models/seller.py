@@ -23,6 +23,15 @@ class Seller(Base):
     default_reminder_time: Mapped[str] = mapped_column(
         String(5), default="10:00", server_default="10:00"
     )
+    # The profile a tax invoice and the payment page need (CGST Rule 46, UPI, bank transfer).
+    address: Mapped[str | None] = mapped_column(String(500))
+    upi_id: Mapped[str | None] = mapped_column(String(321))
+    bank_account_name: Mapped[str | None] = mapped_column(String(200))
+    bank_account_number: Mapped[str | None] = mapped_column(String(36))
+    bank_ifsc: Mapped[str | None] = mapped_column(String(11))
+    bank_name: Mapped[str | None] = mapped_column(String(200))
+    authorised_signatory: Mapped[str | None] = mapped_column(String(200))
+    invoice_footer: Mapped[str | None] = mapped_column(String(1000))
     # Last entityId handed out. Bumped with UPDATE ... RETURNING inside the invoice's own
     # transaction, so numbers are gap-free and the row lock serialises concurrent writers.
     invoice_counter: Mapped[int] = mapped_column(BigInteger, default=0)
