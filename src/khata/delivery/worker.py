@@ -162,14 +162,14 @@ def _prepare(
     if delivery.body:
         subject, text, html = delivery.subject, delivery.body, delivery.html_body
     else:
-        variables = _variables(
-            delivery,
-            invoices,
-            seller_name=seller_name,
-            contact_name=contact_name,
-            settings=settings,
-        )
         try:
+            variables = _variables(
+                delivery,
+                invoices,
+                seller_name=seller_name,
+                contact_name=contact_name,
+                settings=settings,
+            )
             rendered = render(
                 channel=delivery.channel,
                 kind=delivery.kind,
