@@ -1,6 +1,7 @@
 """Invoices: one receivable, shared by the commerce and AR dialects."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +17,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, JSONType, UTCDateTime
+
+
+class InvoiceVia(StrEnum):
+    """Which path created an invoice."""
+
+    API = "API"
+    BULK_UPLOAD = "BULK_UPLOAD"
+    ORDER = "ORDER"
 
 
 class Invoice(Base):
@@ -68,7 +77,7 @@ class Invoice(Base):
     dispatched: Mapped[bool] = mapped_column(Boolean, default=False)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     payment_link_key: Mapped[str | None] = mapped_column(String(64))
-    via: Mapped[str] = mapped_column(String(12))  # API | BULK_UPLOAD | ORDER
+    via: Mapped[str] = mapped_column(String(12))  # InvoiceVia
     email_address: Mapped[str | None] = mapped_column(String(254))
     mobile_number: Mapped[str | None] = mapped_column(String(20))
     meta_fields: Mapped[list[Any]] = mapped_column(JSONType)

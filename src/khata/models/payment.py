@@ -1,11 +1,23 @@
 """Payments reported against invoices, awaiting or past confirmation."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, UTCDateTime
+
+
+class PaymentStatus(StrEnum):
+    PENDING_CONFIRMATION = "PENDING_CONFIRMATION"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+
+
+class PaymentType(StrEnum):
+    ONPLATFORM = "ONPLATFORM"
+    OFFPLATFORM = "OFFPLATFORM"
 
 
 class Payment(Base):
@@ -18,12 +30,12 @@ class Payment(Base):
     seller_id: Mapped[str] = mapped_column(String(10), ForeignKey("seller.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     payment_ref: Mapped[str] = mapped_column(String(100))  # the caller's `paymentId`
-    type: Mapped[str] = mapped_column(String(12))  # ONPLATFORM | OFFPLATFORM
+    type: Mapped[str] = mapped_column(String(12))  # PaymentType
     mode: Mapped[str | None] = mapped_column(String(32))
     utr: Mapped[str | None] = mapped_column(String(64))
     amount: Mapped[int] = mapped_column(BigInteger)  # paise
     paid_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(24))  # PENDING_CONFIRMATION|ACCEPTED|REJECTED
+    status: Mapped[str] = mapped_column(String(24))  # PaymentStatus
     remarks: Mapped[str | None] = mapped_column(String(1000))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[str | None] = mapped_column(String(24))
