@@ -11,8 +11,7 @@ from khata.invoice.rows import Author, InvoiceRowMaker
 from khata.kit.ids import new_object_ids
 from khata.kit.timeutil import add_days, local_date
 from khata.models import Principal, Seller
-
-VIA_ORDER = "ORDER"
+from khata.models.invoice import InvoiceVia
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +59,7 @@ def build_invoices(
         invoice_prefix=seller.invoice_prefix,
         author=Author(principal.id, principal.name, principal.type),
         now=now,
-        via=VIA_ORDER,
+        via=InvoiceVia.ORDER.value,
         meta_fields=meta_fields,
     )
     drafts: list[InvoiceDraft] = []

@@ -32,6 +32,8 @@ from khata.models import (
     OrderLine,
     SalesOrder,
 )
+from khata.models.customer import CustomerStatus
+from khata.models.delivery import DeliveryChannel, DeliveryStatus
 
 Row = dict[str, Any]
 _INVOICE_COLUMNS = [attr.key for attr in inspect(Invoice).column_attrs]
@@ -98,7 +100,7 @@ async def order_heads(
             id=row.id,
             customer_id=row.customer_id,
             customer_state=row.state,
-            customer_active=row.status == "ACTIVE",
+            customer_active=row.status == CustomerStatus.ACTIVE,
             customer_deleted=bool(row.deleted),
         )
         for row in result
@@ -257,8 +259,8 @@ async def mails_sent(
         .where(
             DeliveryInvoice.seller_id == seller_id,
             one_of(session, DeliveryInvoice.invoice_id, invoice_ids),
-            Delivery.channel == "EMAIL",
-            Delivery.status == "SENT",
+            Delivery.channel == DeliveryChannel.EMAIL,
+            Delivery.status == DeliveryStatus.SENT,
             Delivery.sent_at.is_not(None),
         )
         .order_by(Delivery.sent_at, Delivery.id)
