@@ -18,8 +18,8 @@ from khata.models import (
     ReminderRule,
     Seller,
 )
-
-PENDING = "PENDING"
+from khata.models.customer import CustomerStatus
+from khata.models.delivery import DeliveryChannel, DeliveryStatus
 
 
 async def claim_due(
@@ -33,7 +33,7 @@ async def claim_due(
     """
     query = (
         select(Delivery)
-        .where(Delivery.status == PENDING, Delivery.next_attempt_at <= now)
+        .where(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
         .order_by(Delivery.next_attempt_at)
         .limit(limit)
         # SQLite renders no FOR UPDATE: its BEGIN IMMEDIATE transaction holds the write lock.
@@ -118,7 +118,7 @@ def is_still_due(invoice: Invoice, customer: Customer) -> bool:
         and invoice.receivable_status not in FINAL_STATUSES
         and invoice.dispatched
         and not invoice.deleted
-        and customer.status == "ACTIVE"
+        and customer.status == CustomerStatus.ACTIVE
         and not customer.deleted
     )
 
@@ -193,8 +193,8 @@ async def sent_emails(
         .where(
             DeliveryInvoice.seller_id == seller_id,
             DeliveryInvoice.invoice_id.in_(list(invoice_ids)),
-            Delivery.channel == "EMAIL",
-            Delivery.status == "SENT",
+            Delivery.channel == DeliveryChannel.EMAIL,
+            Delivery.status == DeliveryStatus.SENT,
         )
         .order_by(Delivery.sent_at, Delivery.id)
     )
