@@ -16,6 +16,7 @@ from khata.customer.errors import CustomerDeleted, CustomerNotFound
 from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.ids import new_object_id
 from khata.models import Customer, ReminderRule, Seller
+from khata.models.reminder_rule import ReminderType
 from khata.reminder import repository
 from khata.reminder.errors import ReminderNotFound
 from khata.reminder.schemas import ReminderIn, ReminderUpdate
@@ -27,7 +28,7 @@ def rule_errors(
     *, reminder_type: str, reminder_interval: int | None, prefix: str = ""
 ) -> list[FieldError]:
     """Rules across fields of one reminder rule (each field is already valid on its own)."""
-    if reminder_type == "RECURRING" and reminder_interval is None:
+    if reminder_type == ReminderType.RECURRING and reminder_interval is None:
         return [FieldError(f"{prefix}reminderInterval", INTERVAL_REQUIRED, None)]
     return []
 
@@ -40,7 +41,9 @@ def new_rule(*, seller: Seller, customer_id: str, data: ReminderIn, now: datetim
         due_date_difference=data.due_date_difference,
         reminder_type=data.reminder_type,
         # An interval means nothing for a one-off reminder; storing it would mislead the reader.
-        reminder_interval=data.reminder_interval if data.reminder_type == "RECURRING" else None,
+        reminder_interval=data.reminder_interval
+        if data.reminder_type == ReminderType.RECURRING
+        else None,
         reminder_time=data.reminder_time or seller.default_reminder_time,
         stage=data.stage,
         deleted=False,
@@ -142,7 +145,7 @@ async def update_reminder(
         raise ValidationFailed(errors)
     rule.due_date_difference = rule.due_date_difference if due is None else due
     rule.reminder_type = reminder_type
-    rule.reminder_interval = interval if reminder_type == "RECURRING" else None
+    rule.reminder_interval = interval if reminder_type == ReminderType.RECURRING else None
     rule.reminder_time = time or rule.reminder_time
     if "stage" in given:
         rule.stage = changes.stage
