@@ -14,6 +14,7 @@ from khata.kit.errors import FieldError, Forbidden, ValidationFailed
 from khata.kit.gst import is_valid_gstin, normalize_state
 from khata.kit.ids import new_object_id, new_secret, new_seller_id
 from khata.models import OAuthClient, Principal, Seller
+from khata.models.principal import PrincipalType
 from khata.seller.schemas import SellerUpdate, seller_snapshot
 
 
@@ -62,7 +63,7 @@ async def create_seller(
         Principal(
             seller_id=seller_id,
             id=new_object_id(now.timestamp()),
-            type="admin",
+            type=PrincipalType.ADMIN.value,
             name=f"{name.strip()} Admin",
             email=email,
             password_hash=hash_password(password),
@@ -126,7 +127,7 @@ async def update_seller(
 ) -> Seller:
     """Apply the fields present in `changes` to the caller's seller, audited; a field sent as
     null is refused (every setting has a value), except the GSTIN, which null clears."""
-    if caller.principal.type != "admin":
+    if caller.principal.type != PrincipalType.ADMIN:
         raise AdminOnly()
     seller = await session.get(Seller, caller.seller_id, with_for_update=True)
     assert seller is not None  # the caller was authenticated against this row
