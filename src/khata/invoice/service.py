@@ -480,17 +480,7 @@ async def change_status(
     current = data.statusTransition.currentStatus
     new = data.statusTransition.newStatus
     version = data.objectVersion.currentVersion
-    known = set(ReceivableStatus)
-    errors = [
-        FieldError(f"statusTransition.{field}", "is not a receivable status", value)
-        for field, value in (("currentStatus", current), ("newStatus", new))
-        if value not in known
-    ]
-    remarks = (data.remarks or "").strip() or None
-    if new == ReceivableStatus.CLOSED and remarks is None:
-        errors.append(FieldError("remarks", "is required to close an invoice", data.remarks))
-    if errors:
-        raise ValidationFailed(errors)
+    remarks = _checked_remarks(data)
     invoice = await load_invoice(session, caller, data.invoiceId)
     if invoice.receivable_status != current or invoice.version != version:
         raise StaleInvoice(
@@ -532,3 +522,24 @@ async def change_status(
         after=after,
     )
     return invoice
+
+
+def _checked_remarks(data: StatusChange) -> str | None:
+    """The change's remarks (required to close), once both statuses are receivable statuses;
+    else every field error."""
+    known = set(ReceivableStatus)
+    transition = data.statusTransition
+    errors = [
+        FieldError(f"statusTransition.{field}", "is not a receivable status", value)
+        for field, value in (
+            ("currentStatus", transition.currentStatus),
+            ("newStatus", transition.newStatus),
+        )
+        if value not in known
+    ]
+    remarks = (data.remarks or "").strip() or None
+    if transition.newStatus == ReceivableStatus.CLOSED and remarks is None:
+        errors.append(FieldError("remarks", "is required to close an invoice", data.remarks))
+    if errors:
+        raise ValidationFailed(errors)
+    return remarks
