@@ -131,58 +131,75 @@ async def seed_demo(settings: Settings) -> DemoResult:
         async with httpx.AsyncClient(
             transport=transport, base_url="http://demo", headers={"accessToken": api_key}
         ) as client:
-            for customer in CUSTOMERS:
-                body = _checked(await client.post("/api/v0/customer", json=customer))
-                result.customer_ids.append(body["payload"]["customerId"])
-            for customer_id, lines in zip(result.customer_ids, ORDER_LINES, strict=True):
-                order = _checked(
-                    await client.post(
-                        "/orders", json={"customerId": customer_id, "lineItems": lines}
-                    )
-                )
-                result.order_ids.append(order["data"]["id"])
-            invoices = _checked(
-                await client.post("/invoices/bulk", json={"orderIds": result.order_ids})
-            )
-            result.invoice_ids.extend(invoice["id"] for invoice in invoices["data"])
+            await _add_customers(client, result)
+            await _invoice_orders(client, result)
             today = date.today()
-            direct = _checked(
-                await client.post(
-                    "/api/v0/invoice",
-                    json={
-                        "customerId": result.customer_ids[0],
-                        "invoiceNumber": "AR-DEMO-1",
-                        "invoiceDate": (today - timedelta(days=40)).isoformat(),
-                        "dueDate": (today - timedelta(days=10)).isoformat(),
-                        "baseAmount": 10000,
-                        "cgst": 900,
-                        "sgst": 900,
-                        "tds": 100,
-                        "description": "Annual maintenance contract",
-                    },
-                )
-            )
-            result.invoice_ids.append(direct["payload"]["invoiceId"])
+            direct_id = await _add_overdue_invoice(client, result.customer_ids[0], today)
+            result.invoice_ids.append(direct_id)
             _checked(
                 await client.post(
                     "/api/v0/invoice/bulk/dispatch",
                     json={"invoiceIds": result.invoice_ids, "partialPaymentAllowed": True},
                 )
             )
-            _checked(
-                await client.post(
-                    "/api/v0/payment",
-                    json={
-                        "paymentId": "DEMO-PAY-1",
-                        "type": "OFFPLATFORM",
-                        "mode": "NEFT",
-                        "utr": "UTR0000DEMO1",
-                        "amount": 5000,
-                        "paidOn": today.isoformat(),
-                        "invoices": [{"invoiceId": direct["payload"]["invoiceId"], "amount": 5000}],
-                    },
-                )
-            )
+            await _pay_part(client, direct_id, today)
         return result
     finally:
         await engine.dispose()
+
+
+async def _add_customers(client: httpx.AsyncClient, result: DemoResult) -> None:
+    for customer in CUSTOMERS:
+        body = _checked(await client.post("/api/v0/customer", json=customer))
+        result.customer_ids.append(body["payload"]["customerId"])
+
+
+async def _invoice_orders(client: httpx.AsyncClient, result: DemoResult) -> None:
+    """One order per customer, then one invoice per order (commerce dialect)."""
+    for customer_id, lines in zip(result.customer_ids, ORDER_LINES, strict=True):
+        order = _checked(
+            await client.post("/orders", json={"customerId": customer_id, "lineItems": lines})
+        )
+        result.order_ids.append(order["data"]["id"])
+    invoices = _checked(await client.post("/invoices/bulk", json={"orderIds": result.order_ids}))
+    result.invoice_ids.extend(invoice["id"] for invoice in invoices["data"])
+
+
+async def _add_overdue_invoice(client: httpx.AsyncClient, customer_id: str, today: date) -> str:
+    """An AR invoice ten days past due, so reminders and aging have something to show."""
+    direct = _checked(
+        await client.post(
+            "/api/v0/invoice",
+            json={
+                "customerId": customer_id,
+                "invoiceNumber": "AR-DEMO-1",
+                "invoiceDate": (today - timedelta(days=40)).isoformat(),
+                "dueDate": (today - timedelta(days=10)).isoformat(),
+                "baseAmount": 10000,
+                "cgst": 900,
+                "sgst": 900,
+                "tds": 100,
+                "description": "Annual maintenance contract",
+            },
+        )
+    )
+    invoice_id: str = direct["payload"]["invoiceId"]
+    return invoice_id
+
+
+async def _pay_part(client: httpx.AsyncClient, invoice_id: str, today: date) -> None:
+    """An off-platform part payment of the invoice, left awaiting confirmation."""
+    _checked(
+        await client.post(
+            "/api/v0/payment",
+            json={
+                "paymentId": "DEMO-PAY-1",
+                "type": "OFFPLATFORM",
+                "mode": "NEFT",
+                "utr": "UTR0000DEMO1",
+                "amount": 5000,
+                "paidOn": today.isoformat(),
+                "invoices": [{"invoiceId": invoice_id, "amount": 5000}],
+            },
+        )
+    )

@@ -31,6 +31,7 @@ from khata.kit.errors import KhataError
 from khata.kit.money import from_paise
 from khata.kit.timeutil import utc_now
 from khata.models import Principal, Seller
+from khata.models.principal import PrincipalType
 
 import_app = typer.Typer(help="Import invoices or customers from a CSV/XLSX file.")
 console = Console()
@@ -40,7 +41,7 @@ SellerOption = Annotated[str, typer.Option("--seller", help="Seller id (CEK...).
 ReportDirOption = Annotated[
     Path | None, typer.Option("--report-dir", help="Where the report files go.")
 ]
-CLI_ACTOR = Author(id=None, name="khata import", type="api")
+CLI_ACTOR = Author(id=None, name="khata import", type=PrincipalType.API.value)
 
 
 class RowsPerSecond(ProgressColumn):

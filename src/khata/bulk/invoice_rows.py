@@ -233,25 +233,11 @@ def check_invoice_row(cells: list[Any], columns: dict[str, int]) -> InvoiceRow |
     rule_errors: list[FieldError] = []
     if invoice_date and due_date:
         check_dates(invoice_date, due_date, rule_errors)
-    if None not in (base, cgst, sgst, igst, tds):
-        check_amounts(
-            InvoiceAmounts(
-                base=base or 0,
-                cgst=cgst or 0,
-                sgst=sgst or 0,
-                igst=igst or 0,
-                tds=tds or 0,
-                gst_exclusive=gst_exclusive,
-            ),
-            rule_errors,
-        )
-    elif base is not None and base < MIN_BASE_PAISE:  # the one amount rule of a field alone
-        rule_errors.append(FieldError("baseAmount", "must be at least 0.1", base / 100))
+    rule_errors += _amount_rule_errors(
+        base=base, cgst=cgst, sgst=sgst, igst=igst, tds=tds, gst_exclusive=gst_exclusive
+    )
     check.errors.extend(f"{error.field}: {error.message}" for error in rule_errors)
-    if email is not None and not EMAIL_RE.match(email):
-        check.errors.append(f"emailAddress: {EMAIL_MESSAGE} (got '{email}')")
-    if mobile is not None and not PHONE_RE.match(mobile):
-        check.errors.append(f"mobileNumber: {PHONE_MESSAGE} (got '{mobile}')")
+    _check_contact(check, email, mobile)
     if check.errors:
         return check.errors
     assert number and customer_id and invoice_date and due_date and base is not None
@@ -276,6 +262,41 @@ def check_invoice_row(cells: list[Any], columns: dict[str, int]) -> InvoiceRow |
         dispatch_now=dispatch_now,
         warnings=check.warnings,
     )
+
+
+def _amount_rule_errors(
+    *,
+    base: int | None,
+    cgst: int | None,
+    sgst: int | None,
+    igst: int | None,
+    tds: int | None,
+    gst_exclusive: bool,
+) -> list[FieldError]:
+    """The rules across the amounts once each one parsed (None: it did not)."""
+    errors: list[FieldError] = []
+    if None not in (base, cgst, sgst, igst, tds):
+        check_amounts(
+            InvoiceAmounts(
+                base=base or 0,
+                cgst=cgst or 0,
+                sgst=sgst or 0,
+                igst=igst or 0,
+                tds=tds or 0,
+                gst_exclusive=gst_exclusive,
+            ),
+            errors,
+        )
+    elif base is not None and base < MIN_BASE_PAISE:  # the one amount rule of a field alone
+        errors.append(FieldError("baseAmount", "must be at least 0.1", base / 100))
+    return errors
+
+
+def _check_contact(check: RowChecker, email: str | None, mobile: str | None) -> None:
+    if email is not None and not EMAIL_RE.match(email):
+        check.errors.append(f"emailAddress: {EMAIL_MESSAGE} (got '{email}')")
+    if mobile is not None and not PHONE_RE.match(mobile):
+        check.errors.append(f"mobileNumber: {PHONE_MESSAGE} (got '{mobile}')")
 
 
 def check_item_row(cells: list[Any], columns: dict[str, int]) -> ItemRow | list[str]:

@@ -11,6 +11,7 @@ from khata.customer.reminder_schemas import ReminderIn
 from khata.kit.errors import FieldError
 from khata.kit.ids import new_object_id
 from khata.models import ReminderRule, Seller
+from khata.models.reminder_rule import ReminderType
 
 INTERVAL_REQUIRED = "is required for a RECURRING reminder (days, at least 1)"
 
@@ -19,7 +20,7 @@ def rule_errors(
     *, reminder_type: str, reminder_interval: int | None, prefix: str = ""
 ) -> list[FieldError]:
     """Rules across fields of one reminder rule (each field is already valid on its own)."""
-    if reminder_type == "RECURRING" and reminder_interval is None:
+    if reminder_type == ReminderType.RECURRING and reminder_interval is None:
         return [FieldError(f"{prefix}reminderInterval", INTERVAL_REQUIRED, None)]
     return []
 
@@ -32,7 +33,9 @@ def new_rule(*, seller: Seller, customer_id: str, data: ReminderIn, now: datetim
         due_date_difference=data.due_date_difference,
         reminder_type=data.reminder_type,
         # An interval means nothing for a one-off reminder; storing it would mislead the reader.
-        reminder_interval=data.reminder_interval if data.reminder_type == "RECURRING" else None,
+        reminder_interval=data.reminder_interval
+        if data.reminder_type == ReminderType.RECURRING
+        else None,
         reminder_time=data.reminder_time or seller.default_reminder_time,
         stage=data.stage,
         deleted=False,

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -200,10 +200,18 @@ async def search(
         .offset(offset)
         .subquery("page")
     )
+    statement = _with_contacts_and_reminders(page, order_column, descending)
+    return _rows_per_customer((await session.execute(statement)).all()), int(total)
+
+
+def _with_contacts_and_reminders(
+    page: Subquery, order_column: str, descending: bool
+) -> Select[Customer, KeyContact, ReminderRule]:
+    """The page's customers, each row joined to one of its live contacts and reminders."""
     customer = aliased(Customer, page)
     # Contacts and reminders ride along by outer join; a customer has a handful of each, so
     # the product stays small and the page needs no second round trip.
-    statement = (
+    return (
         select(customer, KeyContact, ReminderRule)
         .outerjoin(
             KeyContact,
@@ -229,17 +237,23 @@ async def search(
             ReminderRule.id,
         )
     )
+
+
+def _rows_per_customer(
+    rows: Sequence[Row[Customer, KeyContact, ReminderRule]],
+) -> list[CustomerRows]:
+    """Folds the joined product back into one entry per customer, in page order."""
     pages: dict[str, CustomerRows] = {}
     seen: set[tuple[str, str]] = set()
-    for row_customer, contact, reminder in (await session.execute(statement)).all():
-        rows = pages.setdefault(row_customer.id, CustomerRows(row_customer, [], []))
+    for row_customer, contact, reminder in rows:
+        entry = pages.setdefault(row_customer.id, CustomerRows(row_customer, [], []))
         if contact is not None and ("c", contact.id) not in seen:
             seen.add(("c", contact.id))
-            rows.contacts.append(contact)
+            entry.contacts.append(contact)
         if reminder is not None and ("r", reminder.id) not in seen:
             seen.add(("r", reminder.id))
-            rows.reminders.append(reminder)
-    return list(pages.values()), int(total)
+            entry.reminders.append(reminder)
+    return list(pages.values())
 
 
 def add_all(session: AsyncSession, rows: Sequence[object]) -> None:

@@ -33,6 +33,7 @@ from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.gst import gstin_state_code, is_valid_gstin
 from khata.kit.ids import new_customer_id, new_object_id
 from khata.models import Customer, KeyContact, Principal, ReminderRule
+from khata.models.customer import CustomerStatus
 
 ENTITY = "customer"
 
@@ -543,15 +544,20 @@ def apply_update(
 
 
 async def _set_status(
-    session: AsyncSession, *, caller: Caller, customer_id: str, status: str, now: datetime
+    session: AsyncSession,
+    *,
+    caller: Caller,
+    customer_id: str,
+    status: CustomerStatus,
+    now: datetime,
 ) -> CustomerView:
     customer = await _load(session, caller, customer_id)
-    if customer.deleted and status == "ACTIVE":
+    if customer.deleted and status == CustomerStatus.ACTIVE:
         raise CustomerDeleted(customer_id, "activated")
     view = await _view(session, customer)
     before = snapshot(customer, view.contacts)
-    customer.status = status
-    action = "ACTIVATED" if status == "ACTIVE" else "DEACTIVATED"
+    customer.status = status.value
+    action = "ACTIVATED" if status == CustomerStatus.ACTIVE else "DEACTIVATED"
     # A repeated activate/deactivate changes nothing: no new version, no audit entry.
     _record_change(
         session,
@@ -570,7 +576,7 @@ async def activate(
     session: AsyncSession, *, caller: Caller, customer_id: str, now: datetime
 ) -> CustomerView:
     return await _set_status(
-        session, caller=caller, customer_id=customer_id, status="ACTIVE", now=now
+        session, caller=caller, customer_id=customer_id, status=CustomerStatus.ACTIVE, now=now
     )
 
 
@@ -578,7 +584,7 @@ async def deactivate(
     session: AsyncSession, *, caller: Caller, customer_id: str, now: datetime
 ) -> CustomerView:
     return await _set_status(
-        session, caller=caller, customer_id=customer_id, status="INACTIVE", now=now
+        session, caller=caller, customer_id=customer_id, status=CustomerStatus.INACTIVE, now=now
     )
 
 

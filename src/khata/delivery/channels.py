@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from khata.config import Settings
+from khata.models.delivery import DeliveryChannel
 
 SIGNATURE_HEADER = "X-Khata-Signature"
 DELIVERY_HEADER = "X-Khata-Delivery-Id"
@@ -105,17 +106,17 @@ class Channels:
         self.http = http
 
     async def send(self, envelope: Envelope) -> None:
-        if envelope.channel == "EMAIL":
+        if envelope.channel == DeliveryChannel.EMAIL:
             # smtplib blocks; a thread keeps the event loop (and the web server) responsive.
             await asyncio.to_thread(_send_smtp, envelope, self.settings)
             return
-        if envelope.channel == "SMS":
+        if envelope.channel == DeliveryChannel.SMS:
             url = self.settings.sms_webhook_url
             setting = "KHATA_SMS_WEBHOOK_URL"
-        elif envelope.channel == "WHATSAPP":
+        elif envelope.channel == DeliveryChannel.WHATSAPP:
             url = self.settings.whatsapp_webhook_url
             setting = "KHATA_WHATSAPP_WEBHOOK_URL"
-        elif envelope.channel == "WEBHOOK":
+        elif envelope.channel == DeliveryChannel.WEBHOOK:
             url, setting = envelope.recipient, "the recipient URL"
         else:
             raise SendFailed(f"unknown channel {envelope.channel}")

@@ -14,10 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from khata.delivery import repository
 from khata.kit.ids import new_object_id
 from khata.models import KeyContact
+from khata.models.delivery import DeliveryChannel, DeliveryKind, DeliveryStatus
 
-EMAIL, SMS, WHATSAPP, WEBHOOK = "EMAIL", "SMS", "WHATSAPP", "WEBHOOK"
-DISPATCH, REMINDER = "DISPATCH", "REMINDER"
-PENDING, SENT, DEAD, CANCELLED = "PENDING", "SENT", "DEAD", "CANCELLED"
+# Short names of the enum values, as the worker and the queueing callers use them.
+EMAIL, SMS = DeliveryChannel.EMAIL.value, DeliveryChannel.SMS.value
+WHATSAPP, WEBHOOK = DeliveryChannel.WHATSAPP.value, DeliveryChannel.WEBHOOK.value
+DISPATCH, REMINDER = DeliveryKind.DISPATCH.value, DeliveryKind.REMINDER.value
+PENDING, SENT = DeliveryStatus.PENDING.value, DeliveryStatus.SENT.value
+DEAD, CANCELLED = DeliveryStatus.DEAD.value, DeliveryStatus.CANCELLED.value
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
 from khata.kit.money import from_paise
+from khata.models.delivery import DeliveryChannel
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def render(
     """Subject, text and HTML for an email; only text for SMS, WhatsApp and webhooks."""
     environment = _environment()
     kind_name = kind.lower()
-    if channel == "EMAIL":
+    if channel == DeliveryChannel.EMAIL:
         subject = environment.get_template(_pick("email", kind_name, stage, "subject")).render(
             variables
         )

@@ -21,9 +21,9 @@ from khata.models import (
     ReminderRule,
     Seller,
 )
+from khata.models.customer import CustomerStatus
+from khata.models.delivery import DeliveryChannel, DeliveryStatus
 from khata.models.invoice import FINAL_STATUSES
-
-PENDING = "PENDING"
 
 
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -66,7 +66,7 @@ async def claim_due(
     """
     query = (
         select(Delivery)
-        .where(Delivery.status == PENDING, Delivery.next_attempt_at <= now)
+        .where(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
         .order_by(Delivery.next_attempt_at)
         .limit(limit)
         # SQLite renders no FOR UPDATE: its BEGIN IMMEDIATE transaction holds the write lock.
@@ -151,7 +151,7 @@ def is_still_due(invoice: Invoice, customer: Customer) -> bool:
         and invoice.receivable_status not in FINAL_STATUSES
         and invoice.dispatched
         and not invoice.deleted
-        and customer.status == "ACTIVE"
+        and customer.status == CustomerStatus.ACTIVE
         and not customer.deleted
     )
 
@@ -226,8 +226,8 @@ async def sent_emails(
         .where(
             DeliveryInvoice.seller_id == seller_id,
             DeliveryInvoice.invoice_id.in_(list(invoice_ids)),
-            Delivery.channel == "EMAIL",
-            Delivery.status == "SENT",
+            Delivery.channel == DeliveryChannel.EMAIL,
+            Delivery.status == DeliveryStatus.SENT,
         )
         .order_by(Delivery.sent_at, Delivery.id)
     )
@@ -255,8 +255,8 @@ async def mails_sent(
         .where(
             DeliveryInvoice.seller_id == seller_id,
             one_of(session, DeliveryInvoice.invoice_id, invoice_ids),
-            Delivery.channel == "EMAIL",
-            Delivery.status == "SENT",
+            Delivery.channel == DeliveryChannel.EMAIL,
+            Delivery.status == DeliveryStatus.SENT,
             Delivery.sent_at.is_not(None),
         )
         .order_by(Delivery.sent_at, Delivery.id)

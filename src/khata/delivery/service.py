@@ -8,6 +8,7 @@ from khata.delivery import repository
 from khata.delivery.errors import InvoiceNotFound
 from khata.kit.timeutil import enkash_timestamp, iso_millis
 from khata.models import Delivery
+from khata.models.delivery import DeliveryStatus
 
 
 async def deliveries_of_invoice(
@@ -38,7 +39,9 @@ def delivery_wire(delivery: Delivery, time_zone: str) -> dict[str, Any]:
         "invoiceIds": list(delivery.invoice_ids),
         "sentOn": stamp(delivery.sent_at),
         "createdOn": stamp(delivery.created_at),
-        "nextAttemptOn": stamp(delivery.next_attempt_at) if delivery.status == "PENDING" else None,
+        "nextAttemptOn": stamp(delivery.next_attempt_at)
+        if delivery.status == DeliveryStatus.PENDING
+        else None,
     }
 
 

@@ -11,9 +11,8 @@ from khata.kit.amounts import is_intra_state, split_gst
 from khata.kit.ids import new_object_ids
 from khata.kit.timeutil import add_days, local_date
 from khata.models import Principal, Seller
+from khata.models.invoice import InvoiceVia
 from khata.order.repository import LineState, OrderHead
-
-VIA_ORDER = "ORDER"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +60,7 @@ def build_invoices(
         invoice_prefix=seller.invoice_prefix,
         author=Author(principal.id, principal.name, principal.type),
         now=now,
-        via=VIA_ORDER,
+        via=InvoiceVia.ORDER.value,
         meta_fields=meta_fields,
     )
     drafts: list[InvoiceDraft] = []

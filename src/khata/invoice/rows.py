@@ -5,7 +5,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from khata.invoice.status import ReceivableStatus
+from khata.invoice.status import ApprovalStatus, ReceivableStatus
 from khata.kit import amounts
 from khata.kit.ids import new_secret
 from khata.models import Invoice, InvoiceLine
@@ -49,7 +49,7 @@ class InvoiceRowMaker:
             "gst_exclusive": True,
             "partial_payment_allowed": True,
             "receivable_status": ReceivableStatus.CREATED.value,
-            "approval_status": "APPROVED",
+            "approval_status": ApprovalStatus.APPROVED.value,
             "dispatched": False,
             "via": via,
             "meta_fields": [] if meta_fields is None else meta_fields,

@@ -93,32 +93,8 @@ def _conditions(
         # autoescape: a "%" or "_" in the name is a character to find, not a wildcard.
         name = filters.customerLegalName.strip().lower()
         conditions.append(func.lower(Customer.legal_name).contains(name, autoescape=True))
-    for field, column, upper in (
-        ("baseAmountFrom", Invoice.base_amount, False),
-        ("baseAmountTo", Invoice.base_amount, True),
-        ("balanceAmountFrom", Invoice.balance_amount, False),
-        ("balanceAmountTo", Invoice.balance_amount, True),
-    ):
-        paise = amount_paise(field, getattr(filters, field), errors)
-        if paise is not None:
-            conditions.append(column <= paise if upper else column >= paise)
-    stamps: tuple[tuple[date | None, date | None, Any], ...] = (
-        (filters.createdOnFrom, filters.createdOnTo, Invoice.created_at),
-        (filters.dispatchedOnFrom, filters.dispatchedOnTo, Invoice.dispatched_at),
-    )
-    for start, end, stamp in stamps:
-        # Dates are the seller's calendar days, inclusive at both ends.
-        if start is not None or end is not None:
-            # A range asks for invoices that have the date, however wide the range is.
-            conditions.append(stamp.is_not(None))
-        lower = _start_of(start, time_zone) if start is not None else None
-        if lower is not None:
-            conditions.append(stamp >= lower)
-        # The day after 9999-12-31 does not exist: such an end excludes nothing.
-        if end is not None and end < date.max:
-            day_after = _start_of(end + timedelta(days=1), time_zone)
-            if day_after is not None:
-                conditions.append(stamp < day_after)
+    conditions += _amount_conditions(filters, errors)
+    conditions += _stamp_conditions(filters, time_zone)
     if filters.dueDateFrom is not None:
         conditions.append(Invoice.due_date >= filters.dueDateFrom)
     if filters.dueDateTo is not None:
@@ -138,6 +114,46 @@ def _conditions(
         conditions.append(Invoice.via.in_(filters.createdVia))
     if errors:
         raise ValidationFailed(errors)
+    return conditions
+
+
+def _amount_conditions(
+    filters: InvoiceSearch, errors: list[FieldError]
+) -> list[ColumnElement[bool]]:
+    """The amount bounds, inclusive; a bound that is not an amount goes to `errors`."""
+    conditions: list[ColumnElement[bool]] = []
+    for field, column, upper in (
+        ("baseAmountFrom", Invoice.base_amount, False),
+        ("baseAmountTo", Invoice.base_amount, True),
+        ("balanceAmountFrom", Invoice.balance_amount, False),
+        ("balanceAmountTo", Invoice.balance_amount, True),
+    ):
+        paise = amount_paise(field, getattr(filters, field), errors)
+        if paise is not None:
+            conditions.append(column <= paise if upper else column >= paise)
+    return conditions
+
+
+def _stamp_conditions(filters: InvoiceSearch, time_zone: str) -> list[ColumnElement[bool]]:
+    """The creation and dispatch date ranges: the seller's calendar days, inclusive at both
+    ends, on timestamps stored in UTC."""
+    conditions: list[ColumnElement[bool]] = []
+    stamps: tuple[tuple[date | None, date | None, Any], ...] = (
+        (filters.createdOnFrom, filters.createdOnTo, Invoice.created_at),
+        (filters.dispatchedOnFrom, filters.dispatchedOnTo, Invoice.dispatched_at),
+    )
+    for start, end, stamp in stamps:
+        if start is not None or end is not None:
+            # A range asks for invoices that have the date, however wide the range is.
+            conditions.append(stamp.is_not(None))
+        lower = _start_of(start, time_zone) if start is not None else None
+        if lower is not None:
+            conditions.append(stamp >= lower)
+        # The day after 9999-12-31 does not exist: such an end excludes nothing.
+        if end is not None and end < date.max:
+            day_after = _start_of(end + timedelta(days=1), time_zone)
+            if day_after is not None:
+                conditions.append(stamp < day_after)
     return conditions
 
 

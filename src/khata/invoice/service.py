@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +39,8 @@ from khata.invoice.validation import InvoiceAmounts, amount_paise, check_amounts
 from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
 from khata.kit.ids import new_object_id, new_secret
 from khata.models import Invoice
+from khata.models.customer import Customer, CustomerStatus
+from khata.models.invoice import InvoiceVia
 
 ENTITY = "invoice"
 AMOUNT_FIELDS = ("baseAmount", "cgst", "sgst", "igst", "tds")
@@ -66,7 +69,7 @@ def _new_invoice(
         invoice_prefix=caller.seller.invoice_prefix,
         author=Author(caller.principal.id, caller.principal.name, caller.principal.type),
         now=now,
-        via="API",
+        via=InvoiceVia.API.value,
     )
     invoice = Invoice(
         **maker.values(
@@ -96,30 +99,9 @@ def _new_invoice(
 async def create_invoice(
     session: AsyncSession, *, caller: Caller, data: InvoiceCreate, now: datetime, settings: Settings
 ) -> Invoice:
-    errors: list[FieldError] = []
-    paise = {
-        field: amount_paise(field, getattr(data, field), errors, required=field == "baseAmount")
-        for field in AMOUNT_FIELDS
-    }
-    check_dates(data.invoiceDate, data.dueDate, errors)
-    if not errors:
-        values = InvoiceAmounts(
-            base=paise["baseAmount"] or 0,
-            cgst=paise["cgst"] or 0,
-            sgst=paise["sgst"] or 0,
-            igst=paise["igst"] or 0,
-            tds=paise["tds"] or 0,
-            gst_exclusive=data.gstExclusive,
-        )
-        check_amounts(values, errors)
-    if errors:
-        raise ValidationFailed(errors)
+    values = _checked_amounts(data)
     seller_id = caller.seller_id
-    customer = await repository.get_customer(session, seller_id, data.customerId)
-    if customer is None or customer.deleted:
-        raise CustomerNotFound(data.customerId)
-    if customer.status != "ACTIVE":
-        raise CustomerNotActive(data.customerId)
+    await _check_customer_active(session, seller_id, data.customerId)
     # The entityId first: on PostgreSQL it locks the seller row, so the number check below
     # sees every invoice committed by a concurrent create of this seller.
     (entity_id,) = await allocate_entity_ids(session, seller_id=seller_id, count=1)
@@ -158,6 +140,38 @@ async def create_invoice(
     return invoice
 
 
+def _checked_amounts(data: InvoiceCreate) -> InvoiceAmounts:
+    """The amounts of a new invoice in paise, or every field error of its amounts and dates."""
+    errors: list[FieldError] = []
+    paise = {
+        field: amount_paise(field, getattr(data, field), errors, required=field == "baseAmount")
+        for field in AMOUNT_FIELDS
+    }
+    check_dates(data.invoiceDate, data.dueDate, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    values = InvoiceAmounts(
+        base=paise["baseAmount"] or 0,
+        cgst=paise["cgst"] or 0,
+        sgst=paise["sgst"] or 0,
+        igst=paise["igst"] or 0,
+        tds=paise["tds"] or 0,
+        gst_exclusive=data.gstExclusive,
+    )
+    check_amounts(values, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+async def _check_customer_active(session: AsyncSession, seller_id: str, customer_id: str) -> None:
+    customer = await repository.get_customer(session, seller_id, customer_id)
+    if customer is None or customer.deleted:
+        raise CustomerNotFound(customer_id)
+    if customer.status != CustomerStatus.ACTIVE:
+        raise CustomerNotActive(customer_id)
+
+
 _NOT_NULL = ("invoiceNumber", "invoiceDate", "dueDate", "baseAmount", "gstExclusive")
 
 
@@ -169,6 +183,36 @@ async def update_invoice(
     data: InvoiceUpdate,
     now: datetime,
 ) -> Invoice:
+    paise = _given_paise(data)
+    invoice = await repository.get_invoice(session, caller.seller_id, invoice_id, for_update=True)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    if invoice.receivable_status in FINAL_STATUSES:
+        raise InvoiceFinal(invoice.receivable_status)
+    before = snapshot(invoice)
+    values = _updated_amounts(invoice, data, paise)
+    amounts_change = values != _current_amounts(invoice)
+    invoice_date = data.invoiceDate or invoice.invoice_date
+    due_date = data.dueDate or invoice.due_date
+    errors: list[FieldError] = []
+    check_dates(invoice_date, due_date, errors)
+    if amounts_change:
+        check_amounts(values, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if amounts_change:
+        _change_amounts(invoice, values)
+    if data.invoiceNumber is not None:
+        await _renumber(session, caller, invoice, data.invoiceNumber.strip())
+    invoice.invoice_date, invoice.due_date = invoice_date, due_date
+    _apply_details(invoice, data)
+    await _record_update(session, caller, invoice, before, now)
+    return invoice
+
+
+def _given_paise(data: InvoiceUpdate) -> dict[str, int | None]:
+    """Paise of the amount fields the caller sent (None: sent as null), or every field error
+    of the fields that may not be null and of the amounts."""
     given = data.model_fields_set
     errors = [
         FieldError(field, "must not be null", None)
@@ -182,13 +226,13 @@ async def update_invoice(
     }
     if errors:
         raise ValidationFailed(errors)
-    invoice = await repository.get_invoice(session, caller.seller_id, invoice_id, for_update=True)
-    if invoice is None:
-        raise InvoiceNotFound(invoice_id)
-    if invoice.receivable_status in FINAL_STATUSES:
-        raise InvoiceFinal(invoice.receivable_status)
-    before = snapshot(invoice)
-    values = InvoiceAmounts(
+    return paise
+
+
+def _updated_amounts(
+    invoice: Invoice, data: InvoiceUpdate, paise: dict[str, int | None]
+) -> InvoiceAmounts:
+    return InvoiceAmounts(
         base=_given(paise, "baseAmount", invoice.base_amount),
         cgst=_given(paise, "cgst", invoice.cgst),
         sgst=_given(paise, "sgst", invoice.sgst),
@@ -196,78 +240,87 @@ async def update_invoice(
         tds=_given(paise, "tds", invoice.tds),
         gst_exclusive=invoice.gst_exclusive if data.gstExclusive is None else data.gstExclusive,
     )
-    amounts_change = (
-        values.base,
-        values.cgst,
-        values.sgst,
-        values.igst,
-        values.tds,
-        values.gst_exclusive,
-    ) != (
-        invoice.base_amount,
-        invoice.cgst,
-        invoice.sgst,
-        invoice.igst,
-        invoice.tds,
-        invoice.gst_exclusive,
+
+
+def _current_amounts(invoice: Invoice) -> InvoiceAmounts:
+    return InvoiceAmounts(
+        base=invoice.base_amount,
+        cgst=invoice.cgst,
+        sgst=invoice.sgst,
+        igst=invoice.igst,
+        tds=invoice.tds,
+        gst_exclusive=invoice.gst_exclusive,
     )
-    invoice_date = data.invoiceDate or invoice.invoice_date
-    due_date = data.dueDate or invoice.due_date
-    check_dates(invoice_date, due_date, errors)
-    if amounts_change:
-        check_amounts(values, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    if amounts_change:
-        if invoice.via == "ORDER":
-            raise RuleViolation("Amounts of an invoice made from an order follow its line items")
-        if invoice.total_received > 0 or invoice.receivable_status == "PAYMENT_INITIATED":
-            raise AmountsLocked()
-        invoice.base_amount, invoice.cgst, invoice.sgst = values.base, values.cgst, values.sgst
-        invoice.igst, invoice.tds = values.igst, values.tds
-        invoice.gst_exclusive = values.gst_exclusive
-        invoice.net_amount = values.net
-        invoice.balance_amount = values.receivable - invoice.total_received
-    if data.invoiceNumber is not None:
-        number = data.invoiceNumber.strip()
-        if number != invoice.invoice_number:
-            if await repository.invoice_number_taken(
-                session, caller.seller_id, number, except_id=invoice.id
-            ):
-                raise DuplicateInvoiceNumber(number)
-            invoice.invoice_number = number
-    invoice.invoice_date, invoice.due_date = invoice_date, due_date
-    for field, attribute in (
-        ("description", "description"),
-        ("poNumber", "po_number"),
-        ("externalId", "external_id"),
-        ("emailAddress", "email_address"),
-        ("mobileNumber", "mobile_number"),
+
+
+def _change_amounts(invoice: Invoice, values: InvoiceAmounts) -> None:
+    """New amounts, when the invoice still allows them; the balance keeps what was received."""
+    if invoice.via == InvoiceVia.ORDER:
+        raise RuleViolation("Amounts of an invoice made from an order follow its line items")
+    if (
+        invoice.total_received > 0
+        or invoice.receivable_status == ReceivableStatus.PAYMENT_INITIATED
     ):
+        raise AmountsLocked()
+    invoice.base_amount, invoice.cgst, invoice.sgst = values.base, values.cgst, values.sgst
+    invoice.igst, invoice.tds = values.igst, values.tds
+    invoice.gst_exclusive = values.gst_exclusive
+    invoice.net_amount = values.net
+    invoice.balance_amount = values.receivable - invoice.total_received
+
+
+async def _renumber(session: AsyncSession, caller: Caller, invoice: Invoice, number: str) -> None:
+    if number == invoice.invoice_number:
+        return
+    if await repository.invoice_number_taken(
+        session, caller.seller_id, number, except_id=invoice.id
+    ):
+        raise DuplicateInvoiceNumber(number)
+    invoice.invoice_number = number
+
+
+_DETAIL_FIELDS = (
+    ("description", "description"),
+    ("poNumber", "po_number"),
+    ("externalId", "external_id"),
+    ("emailAddress", "email_address"),
+    ("mobileNumber", "mobile_number"),
+)
+
+
+def _apply_details(invoice: Invoice, data: InvoiceUpdate) -> None:
+    """The fields without rules: a nullable one sent as null clears it."""
+    given = data.model_fields_set
+    for field, attribute in _DETAIL_FIELDS:
         if field in given:
             setattr(invoice, attribute, getattr(data, field))
     if data.partialPaymentAllowed is not None:
         invoice.partial_payment_allowed = data.partialPaymentAllowed
-    after = snapshot(invoice)
-    changes = audit.changed_fields(before, after)
-    if changes:
-        touch(invoice, caller.principal, now)
-        try:
-            await session.flush()
-        except IntegrityError as exc:
-            raise DuplicateInvoiceNumber(invoice.invoice_number) from exc
-        audit.record(
-            session,
-            caller=caller,
-            seller_id=caller.seller_id,
-            entity_type=ENTITY,
-            entity_id=invoice.id,
-            action="UPDATED",
-            now=now,
-            before={k: v["from"] for k, v in changes.items()},
-            after={k: v["to"] for k, v in changes.items()},
-        )
-    return invoice
+
+
+async def _record_update(
+    session: AsyncSession, caller: Caller, invoice: Invoice, before: dict[str, Any], now: datetime
+) -> None:
+    """Bump the version and audit the changed fields, unless the update changed nothing."""
+    changes = audit.changed_fields(before, snapshot(invoice))
+    if not changes:
+        return
+    touch(invoice, caller.principal, now)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise DuplicateInvoiceNumber(invoice.invoice_number) from exc
+    audit.record(
+        session,
+        caller=caller,
+        seller_id=caller.seller_id,
+        entity_type=ENTITY,
+        entity_id=invoice.id,
+        action="UPDATED",
+        now=now,
+        before={k: v["from"] for k, v in changes.items()},
+        after={k: v["to"] for k, v in changes.items()},
+    )
 
 
 def _given(paise: dict[str, int | None], field: str, current: int) -> int:
@@ -318,52 +371,68 @@ async def dispatch_invoices(
             reason = f"Invoice in status {invoice.receivable_status} cannot be dispatched"
             results[invoice_id] = BatchResult(invoice_id, False, reason)
             continue
-        if customer is None or customer.deleted or customer.status != "ACTIVE":
+        if customer is None or customer.deleted or customer.status != CustomerStatus.ACTIVE:
             reason = f"Customer {invoice.customer_id} is inactive or deleted"
             results[invoice_id] = BatchResult(invoice_id, False, reason)
             continue
-        before = snapshot(invoice)
-        invoice.receivable_status = ReceivableStatus.SENT_TO_BUYER.value
-        invoice.dispatched = True
-        invoice.dispatched_at = now
-        # A re-dispatch keeps the link: the buyer may already hold the first message.
-        invoice.payment_link_key = invoice.payment_link_key or new_secret(24)
-        if partial_payment_allowed is not None:
-            invoice.partial_payment_allowed = partial_payment_allowed
-        touch(invoice, caller.principal, now)
-        facts = DispatchedInvoice(
-            invoice_id=invoice.id,
-            invoice_number=invoice.invoice_number,
-            version=invoice.version,
-            customer_id=customer.id,
-            customer_legal_name=customer.legal_name,
-            seller_name=caller.seller.legal_name,
-            balance_paise=invoice.balance_amount,
-            due_date=invoice.due_date,
-            payment_link_key=invoice.payment_link_key,
-            email_address=invoice.email_address,
-            mobile_number=invoice.mobile_number,
-        )
+        _mark_dispatched(session, caller, invoice, partial_payment_allowed, now)
+        facts = _dispatched_facts(invoice, customer, caller)
         messages.extend(
             dispatch_messages(
                 facts, contacts.get(customer.id, []), link_base=settings.links_base_url
             )
         )
-        audit.record(
-            session,
-            caller=caller,
-            seller_id=seller_id,
-            entity_type=ENTITY,
-            entity_id=invoice.id,
-            action="DISPATCHED",
-            now=now,
-            before=before,
-            after=snapshot(invoice),
-        )
         results[invoice_id] = BatchResult(invoice_id, True, "Invoice dispatched", invoice)
     await session.flush()
     await outbox.queue(session, seller_id=seller_id, messages=messages, now=now)
     return [results[invoice_id] for invoice_id in wanted]
+
+
+def _mark_dispatched(
+    session: AsyncSession,
+    caller: Caller,
+    invoice: Invoice,
+    partial_payment_allowed: bool | None,
+    now: datetime,
+) -> None:
+    """SENT_TO_BUYER with a payment link, audited."""
+    before = snapshot(invoice)
+    invoice.receivable_status = ReceivableStatus.SENT_TO_BUYER.value
+    invoice.dispatched = True
+    invoice.dispatched_at = now
+    # A re-dispatch keeps the link: the buyer may already hold the first message.
+    invoice.payment_link_key = invoice.payment_link_key or new_secret(24)
+    if partial_payment_allowed is not None:
+        invoice.partial_payment_allowed = partial_payment_allowed
+    touch(invoice, caller.principal, now)
+    audit.record(
+        session,
+        caller=caller,
+        seller_id=caller.seller_id,
+        entity_type=ENTITY,
+        entity_id=invoice.id,
+        action="DISPATCHED",
+        now=now,
+        before=before,
+        after=snapshot(invoice),
+    )
+
+
+def _dispatched_facts(invoice: Invoice, customer: Customer, caller: Caller) -> DispatchedInvoice:
+    """What the dispatch messages of one invoice say."""
+    return DispatchedInvoice(
+        invoice_id=invoice.id,
+        invoice_number=invoice.invoice_number,
+        version=invoice.version,
+        customer_id=customer.id,
+        customer_legal_name=customer.legal_name,
+        seller_name=caller.seller.legal_name,
+        balance_paise=invoice.balance_amount,
+        due_date=invoice.due_date,
+        payment_link_key=invoice.payment_link_key,
+        email_address=invoice.email_address,
+        mobile_number=invoice.mobile_number,
+    )
 
 
 async def delete_invoices(
@@ -411,17 +480,7 @@ async def change_status(
     current = data.statusTransition.currentStatus
     new = data.statusTransition.newStatus
     version = data.objectVersion.currentVersion
-    known = set(ReceivableStatus)
-    errors = [
-        FieldError(f"statusTransition.{field}", "is not a receivable status", value)
-        for field, value in (("currentStatus", current), ("newStatus", new))
-        if value not in known
-    ]
-    remarks = (data.remarks or "").strip() or None
-    if new == ReceivableStatus.CLOSED and remarks is None:
-        errors.append(FieldError("remarks", "is required to close an invoice", data.remarks))
-    if errors:
-        raise ValidationFailed(errors)
+    remarks = _checked_remarks(data)
     invoice = await load_invoice(session, caller, data.invoiceId)
     if invoice.receivable_status != current or invoice.version != version:
         raise StaleInvoice(
@@ -463,3 +522,24 @@ async def change_status(
         after=after,
     )
     return invoice
+
+
+def _checked_remarks(data: StatusChange) -> str | None:
+    """The change's remarks (required to close), once both statuses are receivable statuses;
+    else every field error."""
+    known = set(ReceivableStatus)
+    transition = data.statusTransition
+    errors = [
+        FieldError(f"statusTransition.{field}", "is not a receivable status", value)
+        for field, value in (
+            ("currentStatus", transition.currentStatus),
+            ("newStatus", transition.newStatus),
+        )
+        if value not in known
+    ]
+    remarks = (data.remarks or "").strip() or None
+    if transition.newStatus == ReceivableStatus.CLOSED and remarks is None:
+        errors.append(FieldError("remarks", "is required to close an invoice", data.remarks))
+    if errors:
+        raise ValidationFailed(errors)
+    return remarks

@@ -1,30 +1,35 @@
 """Receivable statuses, their labels, and the transitions a user may request."""
 
+# The column values live with the table (models/invoice.py), so lower layers can read them;
+# the invoice rules know them by these names.
 from khata.models.invoice import FINAL_STATUSES as FINAL_STATUSES
+from khata.models.invoice import ApprovalStatus as ApprovalStatus
 from khata.models.invoice import ReceivableStatus as ReceivableStatus
 
 LABELS: dict[str, str] = {
-    "CREATED": "Created",
-    "SENT_TO_BUYER": "Sent to buyer",
-    "PAYMENT_INITIATED": "Payment initiated",
-    "PARTIALLY_PAID": "Partially paid",
-    "PAID": "Paid",
-    "CANCELLED": "Cancelled",
-    "CLOSED": "Closed",
+    ReceivableStatus.CREATED: "Created",
+    ReceivableStatus.SENT_TO_BUYER: "Sent to buyer",
+    ReceivableStatus.PAYMENT_INITIATED: "Payment initiated",
+    ReceivableStatus.PARTIALLY_PAID: "Partially paid",
+    ReceivableStatus.PAID: "Paid",
+    ReceivableStatus.CANCELLED: "Cancelled",
+    ReceivableStatus.CLOSED: "Closed",
 }
 
 APPROVAL_LABELS: dict[str, str] = {
-    "APPROVED": "Approved",
-    "PENDING": "Pending approval",
-    "REJECTED": "Rejected",
+    ApprovalStatus.APPROVED: "Approved",
+    ApprovalStatus.PENDING: "Pending approval",
+    ApprovalStatus.REJECTED: "Rejected",
 }
 
 
 # Transitions a user may ask for through status-change (payments drive the paid states).
 REQUESTABLE_TRANSITIONS: dict[str, frozenset[str]] = {
-    "CREATED": frozenset({"CANCELLED"}),
-    "SENT_TO_BUYER": frozenset({"CANCELLED", "CLOSED"}),
-    "PARTIALLY_PAID": frozenset({"CLOSED"}),
+    ReceivableStatus.CREATED: frozenset({ReceivableStatus.CANCELLED}),
+    ReceivableStatus.SENT_TO_BUYER: frozenset(
+        {ReceivableStatus.CANCELLED, ReceivableStatus.CLOSED}
+    ),
+    ReceivableStatus.PARTIALLY_PAID: frozenset({ReceivableStatus.CLOSED}),
 }
 
 

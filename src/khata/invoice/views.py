@@ -7,13 +7,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from khata.invoice.status import APPROVAL_LABELS, status_wire
+from khata.invoice.status import APPROVAL_LABELS, ReceivableStatus, status_wire
 from khata.kit.money import wire_paise
 from khata.kit.timeutil import enkash_timestamp, local_date
 from khata.models import Customer, Invoice, InvoiceLine
 
 # Cancelled and closed invoices are not chased, whatever their balance says.
-NOT_OVERDUE_STATUSES = frozenset({"CANCELLED", "CLOSED"})
+NOT_OVERDUE_STATUSES = frozenset({ReceivableStatus.CANCELLED, ReceivableStatus.CLOSED})
 
 
 def payment_link(public_base_url: str, key: str | None) -> str | None:

@@ -1,12 +1,18 @@
 """Customers: the buyers of one seller."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, JSONType, UTCDateTime
+
+
+class CustomerStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
 
 
 class Customer(Base):
@@ -32,7 +38,7 @@ class Customer(Base):
     branch_codes: Mapped[list[str] | None] = mapped_column(JSONType)
     unique_ref_no: Mapped[str | None] = mapped_column(String(100))
     assigned_agent: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(8), default="ACTIVE")  # ACTIVE | INACTIVE
+    status: Mapped[str] = mapped_column(String(8), default=CustomerStatus.ACTIVE.value)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     version: Mapped[int] = mapped_column(Integer, default=1)

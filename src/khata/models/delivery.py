@@ -1,12 +1,32 @@
 """The delivery outbox: one message to send, written with the change that caused it."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, JSONType, UTCDateTime
+
+
+class DeliveryKind(StrEnum):
+    DISPATCH = "DISPATCH"
+    REMINDER = "REMINDER"
+
+
+class DeliveryChannel(StrEnum):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+    WHATSAPP = "WHATSAPP"
+    WEBHOOK = "WEBHOOK"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "PENDING"
+    SENT = "SENT"
+    DEAD = "DEAD"
+    CANCELLED = "CANCELLED"
 
 
 class Delivery(Base):
@@ -20,8 +40,8 @@ class Delivery(Base):
 
     seller_id: Mapped[str] = mapped_column(String(10), ForeignKey("seller.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # DISPATCH | REMINDER
-    channel: Mapped[str] = mapped_column(String(10))  # EMAIL | SMS | WHATSAPP | WEBHOOK
+    kind: Mapped[str] = mapped_column(String(16))  # DeliveryKind
+    channel: Mapped[str] = mapped_column(String(10))  # DeliveryChannel
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str | None] = mapped_column(String(500))
     body: Mapped[str | None] = mapped_column(Text)
@@ -35,7 +55,7 @@ class Delivery(Base):
     # A reminder's occurrence (local date): each invoice is reminded once per rule occurrence.
     occurrence_on: Mapped[date | None] = mapped_column(Date)
     context: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    status: Mapped[str] = mapped_column(String(10))  # PENDING | SENT | DEAD
+    status: Mapped[str] = mapped_column(String(10))  # DeliveryStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

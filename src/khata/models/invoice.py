@@ -36,6 +36,22 @@ FINAL_STATUSES = frozenset(
 )
 
 
+class ApprovalStatus(StrEnum):
+    """The values of `invoice.approval_status`."""
+
+    APPROVED = "APPROVED"
+    PENDING = "PENDING"
+    REJECTED = "REJECTED"
+
+
+class InvoiceVia(StrEnum):
+    """Which path created an invoice."""
+
+    API = "API"
+    BULK_UPLOAD = "BULK_UPLOAD"
+    ORDER = "ORDER"
+
+
 class Invoice(Base):
     __tablename__ = "invoice"
     __table_args__ = (
@@ -79,10 +95,12 @@ class Invoice(Base):
     total_received: Mapped[int] = mapped_column(BigInteger, default=0)
     balance_amount: Mapped[int] = mapped_column(BigInteger)
     partial_payment_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
-    receivable_status: Mapped[str] = mapped_column(String(20), default="CREATED")
+    receivable_status: Mapped[str] = mapped_column(
+        String(20), default=ReceivableStatus.CREATED.value
+    )
     # The status an invoice had before a payment put it in PAYMENT_INITIATED.
     status_before_payment: Mapped[str | None] = mapped_column(String(20))
-    approval_status: Mapped[str] = mapped_column(String(20), default="APPROVED")
+    approval_status: Mapped[str] = mapped_column(String(20), default=ApprovalStatus.APPROVED.value)
     dispatched: Mapped[bool] = mapped_column(Boolean, default=False)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     payment_link_key: Mapped[str | None] = mapped_column(String(64))
@@ -90,7 +108,7 @@ class Invoice(Base):
     buyer_response: Mapped[str | None] = mapped_column(String(16))
     buyer_response_reason: Mapped[str | None] = mapped_column(String(500))
     buyer_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    via: Mapped[str] = mapped_column(String(12))  # API | BULK_UPLOAD | ORDER
+    via: Mapped[str] = mapped_column(String(12))  # InvoiceVia
     email_address: Mapped[str | None] = mapped_column(String(254))
     mobile_number: Mapped[str | None] = mapped_column(String(20))
     meta_fields: Mapped[list[Any]] = mapped_column(JSONType)

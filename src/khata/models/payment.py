@@ -1,6 +1,7 @@
 """Payments reported against invoices, awaiting or past confirmation."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -17,6 +18,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from khata.models.base import Base, UTCDateTime
 
 
+class PaymentStatus(StrEnum):
+    PENDING_CONFIRMATION = "PENDING_CONFIRMATION"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+
+
+class PaymentType(StrEnum):
+    ONPLATFORM = "ONPLATFORM"
+    OFFPLATFORM = "OFFPLATFORM"
+
+
 class Payment(Base):
     __tablename__ = "payment"
     __table_args__ = (
@@ -27,12 +39,12 @@ class Payment(Base):
     seller_id: Mapped[str] = mapped_column(String(10), ForeignKey("seller.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     payment_ref: Mapped[str] = mapped_column(String(100))  # the caller's `paymentId`
-    type: Mapped[str] = mapped_column(String(12))  # ONPLATFORM | OFFPLATFORM
+    type: Mapped[str] = mapped_column(String(12))  # PaymentType
     mode: Mapped[str | None] = mapped_column(String(32))
     utr: Mapped[str | None] = mapped_column(String(64))
     amount: Mapped[int] = mapped_column(BigInteger)  # paise
     paid_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(24))  # PENDING_CONFIRMATION|ACCEPTED|REJECTED
+    status: Mapped[str] = mapped_column(String(24))  # PaymentStatus
     remarks: Mapped[str | None] = mapped_column(String(1000))
     # Reported from the invoice's payment page by the buyer, not by the seller's systems.
     reported_by_buyer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

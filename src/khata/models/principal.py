@@ -1,11 +1,17 @@
 """Who acts: an admin (a person who logs in) or an api principal (an integration)."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, UTCDateTime
+
+
+class PrincipalType(StrEnum):
+    ADMIN = "admin"
+    API = "api"
 
 
 class Principal(Base):
@@ -14,7 +20,7 @@ class Principal(Base):
 
     seller_id: Mapped[str] = mapped_column(String(10), ForeignKey("seller.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
-    type: Mapped[str] = mapped_column(String(8))  # admin | api
+    type: Mapped[str] = mapped_column(String(8))  # PrincipalType
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(256))

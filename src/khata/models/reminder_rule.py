@@ -1,11 +1,17 @@
 """Reminder rules: when, relative to the due date, a customer is reminded of unpaid invoices."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKeyConstraint, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, UTCDateTime
+
+
+class ReminderType(StrEnum):
+    ONCE = "ONCE"
+    RECURRING = "RECURRING"
 
 
 class ReminderRule(Base):
@@ -19,7 +25,7 @@ class ReminderRule(Base):
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     customer_id: Mapped[str] = mapped_column(String(16))
     due_date_difference: Mapped[int] = mapped_column(Integer)  # days; negative = before due
-    reminder_type: Mapped[str] = mapped_column(String(9))  # ONCE | RECURRING
+    reminder_type: Mapped[str] = mapped_column(String(9))  # ReminderType
     reminder_interval: Mapped[int | None] = mapped_column(Integer)  # days, RECURRING only
     reminder_time: Mapped[str] = mapped_column(String(5))  # HH:mm, seller time zone
     stage: Mapped[str | None] = mapped_column(String(64))

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.kit.sql import one_of
 from khata.models import Customer, OrderLine, SalesOrder
+from khata.models.customer import CustomerStatus
 
 
 async def get_customer(session: AsyncSession, seller_id: str, customer_id: str) -> Customer | None:
@@ -110,7 +111,7 @@ async def order_heads(
             id=row.id,
             customer_id=row.customer_id,
             customer_state=row.state,
-            customer_active=row.status == "ACTIVE",
+            customer_active=row.status == CustomerStatus.ACTIVE,
             customer_deleted=bool(row.deleted),
         )
         for row in result

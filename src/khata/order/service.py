@@ -14,6 +14,7 @@ from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.ids import new_object_id
 from khata.kit.money import MAX_AMOUNT, MoneyError, parse_amount, to_paise
 from khata.models import OrderLine, SalesOrder
+from khata.models.customer import CustomerStatus
 from khata.order import repository
 from khata.order.errors import CustomerNotActive, CustomerNotFound, OrderNotFound
 from khata.order.schemas import OrderCreate
@@ -99,52 +100,23 @@ def validation_error(errors: list[FieldError]) -> ValidationFailed:
 async def create_order(
     session: AsyncSession, *, caller: Caller, body: OrderCreate, now: datetime
 ) -> OrderWithLines:
-    errors: list[FieldError] = []
-    prices: list[int] = []
-    rates: list[int] = []
-    for index, item in enumerate(body.lineItems):
-        try:
-            prices.append(parse_unit_price(item.unitPrice))
-        except MoneyError as exc:
-            errors.append(FieldError(f"lineItems[{index}].unitPrice", str(exc), item.unitPrice))
-        try:
-            rates.append(parse_tax_rate(item.taxRate))
-        except ValueError as exc:
-            errors.append(FieldError(f"lineItems[{index}].taxRate", str(exc), item.taxRate))
-    errors += meta_fields_errors(body.metaFields)
-    if errors:
-        raise validation_error(errors)
-
+    prices, rates = _checked_prices_and_rates(body)
     seller_id = caller.seller_id
     customer = await repository.get_customer(session, seller_id, body.customerId)
     if customer is None:
         raise CustomerNotFound(body.customerId)
-    if customer.deleted or customer.status != "ACTIVE":
+    if customer.deleted or customer.status != CustomerStatus.ACTIVE:
         raise CustomerNotActive(body.customerId, deleted=customer.deleted)
 
     order_id = new_object_id(now.timestamp())
-    lines: list[OrderLine] = []
+    lines = _order_lines(body, prices, rates, seller_id=seller_id, order_id=order_id, now=now)
     subtotal = tax = 0
-    for position, (item, price, rate) in enumerate(zip(body.lineItems, prices, rates, strict=True)):
-        amounts = line_amounts(quantity=item.quantity, unit_price=price, tax_rate_bp=rate)
+    for line in lines:
+        amounts = line_amounts(
+            quantity=line.quantity, unit_price=line.unit_price, tax_rate_bp=line.tax_rate_bp
+        )
         subtotal += amounts.amount
         tax += amounts.tax
-        lines.append(
-            OrderLine(
-                seller_id=seller_id,
-                id=new_object_id(now.timestamp()),
-                order_id=order_id,
-                position=position,
-                sku=item.sku,
-                name=item.name,
-                description=item.description,
-                hsn_code=item.hsnCode,
-                quantity=item.quantity,
-                unit_price=price,
-                tax_rate_bp=rate,
-                invoiced_quantity=0,
-            )
-        )
     if subtotal + tax > MAX_ORDER_TOTAL_PAISE:
         raise validation_error([FieldError("lineItems", "order total is too large", None)])
     order = SalesOrder(
@@ -168,6 +140,57 @@ async def create_order(
     session.add_all(lines)
     await session.flush()
     return OrderWithLines(order, lines)
+
+
+def _checked_prices_and_rates(body: OrderCreate) -> tuple[list[int], list[int]]:
+    """Each line's unit price (paise) and tax rate (basis points), or every field error of the
+    lines and the metaFields."""
+    errors: list[FieldError] = []
+    prices: list[int] = []
+    rates: list[int] = []
+    for index, item in enumerate(body.lineItems):
+        try:
+            prices.append(parse_unit_price(item.unitPrice))
+        except MoneyError as exc:
+            errors.append(FieldError(f"lineItems[{index}].unitPrice", str(exc), item.unitPrice))
+        try:
+            rates.append(parse_tax_rate(item.taxRate))
+        except ValueError as exc:
+            errors.append(FieldError(f"lineItems[{index}].taxRate", str(exc), item.taxRate))
+    errors += meta_fields_errors(body.metaFields)
+    if errors:
+        raise validation_error(errors)
+    return prices, rates
+
+
+def _order_lines(
+    body: OrderCreate,
+    prices: list[int],
+    rates: list[int],
+    *,
+    seller_id: str,
+    order_id: str,
+    now: datetime,
+) -> list[OrderLine]:
+    return [
+        OrderLine(
+            seller_id=seller_id,
+            id=new_object_id(now.timestamp()),
+            order_id=order_id,
+            position=position,
+            sku=item.sku,
+            name=item.name,
+            description=item.description,
+            hsn_code=item.hsnCode,
+            quantity=item.quantity,
+            unit_price=price,
+            tax_rate_bp=rate,
+            invoiced_quantity=0,
+        )
+        for position, (item, price, rate) in enumerate(
+            zip(body.lineItems, prices, rates, strict=True)
+        )
+    ]
 
 
 async def get_order(session: AsyncSession, *, seller_id: str, order_id: str) -> OrderWithLines:

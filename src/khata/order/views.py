@@ -1,5 +1,6 @@
 """Orders as the commerce dialect shows them."""
 
+from enum import StrEnum
 from typing import Any
 
 from khata.kit.amounts import line_amounts
@@ -8,7 +9,13 @@ from khata.kit.timeutil import iso_millis
 from khata.models import OrderLine
 from khata.order.service import OrderWithLines
 
-NOT_INVOICED, PARTIALLY_INVOICED, INVOICED = "NOT_INVOICED", "PARTIALLY_INVOICED", "INVOICED"
+
+class InvoicingStatus(StrEnum):
+    """How much of an order is invoiced (derived from its lines, not stored)."""
+
+    NOT_INVOICED = "NOT_INVOICED"
+    PARTIALLY_INVOICED = "PARTIALLY_INVOICED"
+    INVOICED = "INVOICED"
 
 
 def tax_rate_wire(basis_points: int) -> int | float:
@@ -18,10 +25,10 @@ def tax_rate_wire(basis_points: int) -> int | float:
 
 def invoicing_status(lines: list[OrderLine]) -> str:
     if all(line.invoiced_quantity >= line.quantity for line in lines):
-        return INVOICED
+        return InvoicingStatus.INVOICED.value
     if all(line.invoiced_quantity == 0 for line in lines):
-        return NOT_INVOICED
-    return PARTIALLY_INVOICED
+        return InvoicingStatus.NOT_INVOICED.value
+    return InvoicingStatus.PARTIALLY_INVOICED.value
 
 
 def order_line_wire(line: OrderLine) -> dict[str, Any]:

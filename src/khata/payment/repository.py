@@ -6,8 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.models import Invoice, Payment, PaymentAllocation
-
-PENDING = "PENDING_CONFIRMATION"
+from khata.models.payment import PaymentStatus
 
 
 async def get_by_ref(
@@ -68,7 +67,7 @@ async def pending_amounts(
         .where(
             PaymentAllocation.seller_id == seller_id,
             PaymentAllocation.invoice_id.in_(list(invoice_ids)),
-            Payment.status == PENDING,
+            Payment.status == PaymentStatus.PENDING_CONFIRMATION,
         )
         .group_by(PaymentAllocation.invoice_id)
     )

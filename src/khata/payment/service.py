@@ -23,6 +23,7 @@ from khata.kit.ids import is_object_id, new_object_id
 from khata.kit.money import from_paise, wire_paise
 from khata.kit.timeutil import enkash_timestamp
 from khata.models import Invoice, Payment, PaymentAllocation
+from khata.models.payment import PaymentStatus, PaymentType
 from khata.payment import repository
 from khata.payment.errors import (
     ConfirmationConflict,
@@ -34,7 +35,6 @@ from khata.payment.errors import (
 )
 from khata.payment.schemas import PaymentConfirmation, PaymentReport
 
-PENDING, ACCEPTED, REJECTED = "PENDING_CONFIRMATION", "ACCEPTED", "REJECTED"
 PAYABLE = frozenset(
     {
         ReceivableStatus.CREATED,
@@ -83,6 +83,53 @@ def _payment_snapshot(payment: Payment) -> dict[str, Any]:
 async def report_payment(
     session: AsyncSession, *, caller: Caller, data: PaymentReport, now: datetime
 ) -> Payment:
+    total, shares = _checked_shares(data)
+    seller_id = caller.seller_id
+    invoices = await invoice_repository.get_invoices(
+        session, seller_id, [invoice_id for invoice_id, _ in shares], for_update=True
+    )
+    for invoice_id, _ in shares:
+        if invoice_id not in invoices:
+            raise InvoiceNotFound(invoice_id)
+    if await repository.get_by_ref(session, seller_id, data.paymentId) is not None:
+        raise DuplicatePayment(data.paymentId)
+    pending = await repository.pending_amounts(session, seller_id, list(invoices))
+    for invoice_id, paise in shares:
+        _check_payable(invoices[invoice_id], paise, pending.get(invoice_id, 0))
+    payment = _new_payment(caller, data, total, now)
+    session.add(payment)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the same paymentId reported concurrently
+        raise DuplicatePayment(data.paymentId) from exc
+    for invoice_id, paise in shares:
+        session.add(
+            PaymentAllocation(
+                seller_id=seller_id,
+                id=new_object_id(now.timestamp()),
+                payment_id=payment.id,
+                invoice_id=invoice_id,
+                amount=paise,
+            )
+        )
+        _initiate_payment(session, caller, invoices[invoice_id], now, data.paymentId)
+    audit.record(
+        session,
+        caller=caller,
+        seller_id=seller_id,
+        entity_type=ENTITY,
+        entity_id=payment.id,
+        action="REPORTED",
+        now=now,
+        after={**_payment_snapshot(payment), "invoices": {i: wire_paise(p) for i, p in shares}},
+    )
+    await session.flush()
+    return payment
+
+
+def _checked_shares(data: PaymentReport) -> tuple[int, list[tuple[str, int]]]:
+    """The payment's total and its (invoice id, paise) shares, or every field error: amounts
+    above zero, no invoice twice, shares adding up to the total."""
     errors: list[FieldError] = []
     total = amount_paise("amount", data.amount, errors, required=True)
     if total == 0:
@@ -107,28 +154,25 @@ async def report_payment(
         )
     if errors:
         raise ValidationFailed(errors)
-    seller_id = caller.seller_id
-    invoices = await invoice_repository.get_invoices(
-        session, seller_id, [invoice_id for invoice_id, _ in shares], for_update=True
-    )
-    for invoice_id, _ in shares:
-        if invoice_id not in invoices:
-            raise InvoiceNotFound(invoice_id)
-    if await repository.get_by_ref(session, seller_id, data.paymentId) is not None:
-        raise DuplicatePayment(data.paymentId)
-    pending = await repository.pending_amounts(session, seller_id, list(invoices))
-    for invoice_id, paise in shares:
-        invoice = invoices[invoice_id]
-        if invoice.receivable_status not in PAYABLE:
-            raise InvoiceNotPayable(invoice_id, invoice.receivable_status)
-        still_open = invoice.balance_amount - pending.get(invoice_id, 0)
-        if paise > still_open:
-            raise OverAllocation(invoice_id, str(from_paise(max(still_open, 0))))
-        if paise < still_open and not invoice.partial_payment_allowed:
-            raise PartialPaymentNotAllowed(invoice_id, str(from_paise(still_open)))
-    assert total is not None
-    payment = Payment(
-        seller_id=seller_id,
+    assert total is not None  # required: a missing amount is an error above
+    return total, shares
+
+
+def _check_payable(invoice: Invoice, paise: int, pending_paise: int) -> None:
+    """A share fits its invoice: a payable status, within what other pending payments leave
+    open, and the whole of it unless the invoice allows partial payment."""
+    if invoice.receivable_status not in PAYABLE:
+        raise InvoiceNotPayable(invoice.id, invoice.receivable_status)
+    still_open = invoice.balance_amount - pending_paise
+    if paise > still_open:
+        raise OverAllocation(invoice.id, str(from_paise(max(still_open, 0))))
+    if paise < still_open and not invoice.partial_payment_allowed:
+        raise PartialPaymentNotAllowed(invoice.id, str(from_paise(still_open)))
+
+
+def _new_payment(caller: Caller, data: PaymentReport, total: int, now: datetime) -> Payment:
+    return Payment(
+        seller_id=caller.seller_id,
         id=new_object_id(now.timestamp()),
         payment_ref=data.paymentId,
         type=data.type,
@@ -136,7 +180,7 @@ async def report_payment(
         utr=data.utr,
         amount=total,
         paid_on=data.paidOn,
-        status=PENDING,
+        status=PaymentStatus.PENDING_CONFIRMATION.value,
         remarks=None,
         confirmed_at=None,
         created_by_id=caller.principal.id,
@@ -144,41 +188,19 @@ async def report_payment(
         created_at=now,
         updated_at=now,
     )
-    session.add(payment)
-    try:
-        await session.flush()
-    except IntegrityError as exc:  # the same paymentId reported concurrently
-        raise DuplicatePayment(data.paymentId) from exc
-    for invoice_id, paise in shares:
-        session.add(
-            PaymentAllocation(
-                seller_id=seller_id,
-                id=new_object_id(now.timestamp()),
-                payment_id=payment.id,
-                invoice_id=invoice_id,
-                amount=paise,
-            )
-        )
-        invoice = invoices[invoice_id]
-        before = snapshot(invoice)
-        if invoice.receivable_status != ReceivableStatus.PAYMENT_INITIATED:
-            # Remembered so a rejection can put the invoice back where it was.
-            invoice.status_before_payment = invoice.receivable_status
-            invoice.receivable_status = ReceivableStatus.PAYMENT_INITIATED.value
-        touch(invoice, caller.principal, now)
-        _record_invoice(session, caller, invoice, "PAYMENT_REPORTED", before, now, data.paymentId)
-    audit.record(
-        session,
-        caller=caller,
-        seller_id=seller_id,
-        entity_type=ENTITY,
-        entity_id=payment.id,
-        action="REPORTED",
-        now=now,
-        after={**_payment_snapshot(payment), "invoices": {i: wire_paise(p) for i, p in shares}},
-    )
-    await session.flush()
-    return payment
+
+
+def _initiate_payment(
+    session: AsyncSession, caller: Caller, invoice: Invoice, now: datetime, payment_ref: str
+) -> None:
+    """PAYMENT_INITIATED while a reported payment awaits confirmation, audited."""
+    before = snapshot(invoice)
+    if invoice.receivable_status != ReceivableStatus.PAYMENT_INITIATED:
+        # Remembered so a rejection can put the invoice back where it was.
+        invoice.status_before_payment = invoice.receivable_status
+        invoice.receivable_status = ReceivableStatus.PAYMENT_INITIATED.value
+    touch(invoice, caller.principal, now)
+    _record_invoice(session, caller, invoice, "PAYMENT_REPORTED", before, now, payment_ref)
 
 
 async def load_payment(session: AsyncSession, caller: Caller, payment_id: str) -> Payment:
@@ -207,12 +229,12 @@ async def confirm_payment(
         )
     if data.type is not None and data.type != payment.type:
         raise ConfirmationConflict(f"Payment {data.paymentId} is {payment.type}, not {data.type}")
-    wanted = ACCEPTED if data.response == "ACCEPT" else REJECTED
+    wanted = PaymentStatus.ACCEPTED if data.response == "ACCEPT" else PaymentStatus.REJECTED
     if payment.status == wanted:
         return payment  # a repeat: nothing to do, same answer
-    if payment.status != PENDING:
+    if payment.status != PaymentStatus.PENDING_CONFIRMATION:
         raise ConfirmationConflict(f"Payment {data.paymentId} is already {payment.status}")
-    if wanted == REJECTED and payment.type != "OFFPLATFORM":
+    if wanted == PaymentStatus.REJECTED and payment.type != PaymentType.OFFPLATFORM:
         raise RuleViolation("Only OFFPLATFORM payments can be rejected")
     invoices = await invoice_repository.get_invoices(session, seller_id, allocated, for_update=True)
     others = await repository.pending_amounts(
@@ -224,49 +246,65 @@ async def confirm_payment(
             raise InvoiceNotFound(allocation.invoice_id)
         before = snapshot(invoice)
         still_pending = others.get(invoice.id, 0) > 0
-        if wanted == ACCEPTED:
-            if allocation.amount > invoice.balance_amount:
-                raise ConfirmationConflict(
-                    f"Payment exceeds the balance of invoice {invoice.id}; reject it instead"
-                )
-            invoice.total_received += allocation.amount
-            invoice.balance_amount -= allocation.amount
-            settled = (
-                ReceivableStatus.PAID
-                if invoice.balance_amount == 0
-                else ReceivableStatus.PARTIALLY_PAID
-            )
-            if still_pending:
-                invoice.status_before_payment = settled.value
-            else:
-                invoice.receivable_status = settled.value
-                invoice.status_before_payment = None
+        if wanted == PaymentStatus.ACCEPTED:
+            _apply_allocation(invoice, allocation.amount, still_pending=still_pending)
         elif not still_pending:
             invoice.receivable_status = (
                 invoice.status_before_payment or ReceivableStatus.SENT_TO_BUYER.value
             )
             invoice.status_before_payment = None
         touch(invoice, caller.principal, now)
-        action = "PAYMENT_ACCEPTED" if wanted == ACCEPTED else "PAYMENT_REJECTED"
+        action = "PAYMENT_ACCEPTED" if wanted == PaymentStatus.ACCEPTED else "PAYMENT_REJECTED"
         _record_invoice(session, caller, invoice, action, before, now, payment.payment_ref)
-    before_payment = _payment_snapshot(payment)
-    payment.status = wanted
-    payment.remarks = data.remarks
+    _answer_payment(session, caller, payment, wanted, data.remarks, now)
+    await session.flush()
+    return payment
+
+
+def _apply_allocation(invoice: Invoice, paise: int, *, still_pending: bool) -> None:
+    """Money received: the balance drops and the invoice is paid or partially paid, or stays
+    PAYMENT_INITIATED (settling later) while another payment of it is still pending."""
+    if paise > invoice.balance_amount:
+        raise ConfirmationConflict(
+            f"Payment exceeds the balance of invoice {invoice.id}; reject it instead"
+        )
+    invoice.total_received += paise
+    invoice.balance_amount -= paise
+    settled = (
+        ReceivableStatus.PAID if invoice.balance_amount == 0 else ReceivableStatus.PARTIALLY_PAID
+    )
+    if still_pending:
+        invoice.status_before_payment = settled.value
+    else:
+        invoice.receivable_status = settled.value
+        invoice.status_before_payment = None
+
+
+def _answer_payment(
+    session: AsyncSession,
+    caller: Caller,
+    payment: Payment,
+    answer: PaymentStatus,
+    remarks: str | None,
+    now: datetime,
+) -> None:
+    """The payment takes the seller's answer, audited."""
+    before = _payment_snapshot(payment)
+    payment.status = answer.value
+    payment.remarks = remarks
     payment.confirmed_at = now
     payment.updated_at = now
     audit.record(
         session,
         caller=caller,
-        seller_id=seller_id,
+        seller_id=caller.seller_id,
         entity_type=ENTITY,
         entity_id=payment.id,
-        action=wanted,
+        action=answer.value,
         now=now,
-        before=before_payment,
+        before=before,
         after=_payment_snapshot(payment),
     )
-    await session.flush()
-    return payment
 
 
 async def payment_payload(

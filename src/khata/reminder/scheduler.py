@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.delivery import outbox
@@ -39,7 +39,9 @@ from khata.models import (
     ReminderRule,
     Seller,
 )
+from khata.models.customer import CustomerStatus
 from khata.models.invoice import FINAL_STATUSES
+from khata.models.reminder_rule import ReminderType
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def latest_occurrence(
     first_day = due_date + timedelta(days=due_date_difference)
     if _at(first_day, reminder_time, zone) > now:
         return None
-    if reminder_type != "RECURRING" or not reminder_interval or reminder_interval <= 0:
+    if reminder_type != ReminderType.RECURRING or not reminder_interval or reminder_interval <= 0:
         return first_day, _at(first_day, reminder_time, zone)
     local_today = now.astimezone(zone).date()
     steps = (local_today - first_day).days // reminder_interval
@@ -113,11 +115,9 @@ def _first_occurrence_not_after(session: AsyncSession, now: datetime) -> ColumnE
     return first_day <= latest_local_day.isoformat()
 
 
-async def _candidates(session: AsyncSession, now: datetime) -> list[Candidate]:
-    """Every (invoice, rule) pair that may remind at `now`: one query across all sellers, which
-    leaves out the pairs whose first occurrence is still ahead (most open invoices), with the
-    newest occurrence already queued for the pair (a correlated subquery, so still one query)."""
-    last_queued_on = (
+def _last_queued_on() -> ScalarSelect[date | None]:
+    """SQL: the newest occurrence of the row's rule already queued for the row's invoice."""
+    return (
         select(func.max(Delivery.occurrence_on))
         .join(
             DeliveryInvoice,
@@ -135,6 +135,12 @@ async def _candidates(session: AsyncSession, now: datetime) -> list[Candidate]:
         .correlate(Invoice, ReminderRule)
         .scalar_subquery()
     )
+
+
+async def _candidates(session: AsyncSession, now: datetime) -> list[Candidate]:
+    """Every (invoice, rule) pair that may remind at `now`: one query across all sellers, which
+    leaves out the pairs whose first occurrence is still ahead (most open invoices), with the
+    newest occurrence already queued for the pair (a correlated subquery, so still one query)."""
     query = (
         select(
             Invoice.seller_id,
@@ -148,7 +154,7 @@ async def _candidates(session: AsyncSession, now: datetime) -> list[Candidate]:
             ReminderRule.reminder_interval,
             ReminderRule.reminder_time,
             ReminderRule.stage,
-            last_queued_on,
+            _last_queued_on(),
         )
         .join(Seller, Seller.id == Invoice.seller_id)
         .join(
@@ -167,7 +173,7 @@ async def _candidates(session: AsyncSession, now: datetime) -> list[Candidate]:
             Invoice.receivable_status.not_in(sorted(FINAL_STATUSES)),
             Invoice.dispatched.is_(True),
             Invoice.deleted.is_(False),
-            Customer.status == "ACTIVE",
+            Customer.status == CustomerStatus.ACTIVE,
             Customer.deleted.is_(False),
             ReminderRule.deleted.is_(False),
             _first_occurrence_not_after(session, now),
@@ -203,11 +209,30 @@ def _invoice_set(invoice_ids: Sequence[str]) -> str:
     return hashlib.sha256(",".join(sorted(invoice_ids)).encode()).hexdigest()[:12]
 
 
+# Per (seller, invoice): the instant of its newest occurrence, the candidates (one per rule)
+# due at that instant, and the occurrence's local date.
+_Chosen = dict[tuple[str, str], tuple[datetime, list[Candidate], date]]
+# Per (seller, customer, rule, occurrence date): the invoices one message covers.
+_Groups = dict[tuple[str, str, str, date], list[Candidate]]
+
+
 async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
     """Queue the reminders that are due at `now` and not queued before; answers how many
     messages were queued. A constant number of statements per seller with reminders due."""
-    chosen: dict[tuple[str, str], tuple[datetime, list[Candidate], date]] = {}
-    for candidate in await _candidates(session, now):
+    chosen = _newest_occurrences(await _candidates(session, now), now)
+    groups = _unqueued_groups(chosen)
+    if not groups:
+        return 0
+    contacts = await _contacts(session, sorted({(s, c) for s, c, _r, _d in groups}))
+    queued = 0
+    for seller_id, messages in _messages_by_seller(groups, contacts).items():
+        queued += len(await outbox.queue(session, seller_id=seller_id, messages=messages, now=now))
+    return queued
+
+
+def _newest_occurrences(candidates: list[Candidate], now: datetime) -> _Chosen:
+    chosen: _Chosen = {}
+    for candidate in candidates:
         occurrence = latest_occurrence(
             due_date=candidate.due_date,
             due_date_difference=candidate.due_date_difference,
@@ -228,11 +253,14 @@ async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
             chosen[key] = (instant, [candidate], day)
         elif instant == best[0]:
             best[1].append(candidate)
+    return chosen
 
-    # One message per customer, rule and occurrence, listing every invoice it covers. The
-    # filter comes after choosing the newest occurrence: filtering first would let an older
-    # rule speak for an invoice whose newest one was already sent.
-    groups: dict[tuple[str, str, str, date], list[Candidate]] = defaultdict(list)
+
+def _unqueued_groups(chosen: _Chosen) -> _Groups:
+    """One group per customer, rule and occurrence, of the invoices not yet reminded of it.
+    The filter comes after choosing the newest occurrence: filtering first would let an older
+    rule speak for an invoice whose newest one was already sent."""
+    groups: _Groups = defaultdict(list)
     for _instant, candidates, day in chosen.values():
         for candidate in candidates:
             if candidate.last_queued_on is not None and candidate.last_queued_on >= day:
@@ -240,10 +268,13 @@ async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
             groups[(candidate.seller_id, candidate.customer_id, candidate.rule_id, day)].append(
                 candidate
             )
-    if not groups:
-        return 0
-    contacts = await _contacts(session, sorted({(s, c) for s, c, _r, _d in groups}))
+    return groups
 
+
+def _messages_by_seller(
+    groups: _Groups, contacts: dict[tuple[str, str], list[KeyContact]]
+) -> dict[str, list[outbox.OutgoingMessage]]:
+    """One message per group and enabled channel of each of the customer's key contacts."""
     by_seller: dict[str, list[outbox.OutgoingMessage]] = defaultdict(list)
     for (seller_id, customer_id, rule_id, day), members in sorted(groups.items()):
         members.sort(key=lambda m: (m.due_date, m.invoice_id))
@@ -263,7 +294,4 @@ async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
                     context={"occurrenceDate": day.isoformat()},
                 )
             )
-    queued = 0
-    for seller_id, messages in by_seller.items():
-        queued += len(await outbox.queue(session, seller_id=seller_id, messages=messages, now=now))
-    return queued
+    return by_seller

@@ -16,6 +16,7 @@ from khata.customer.reminder_rules import new_rule, rule_errors, rule_snapshot
 from khata.customer.reminder_schemas import ReminderIn, ReminderUpdate
 from khata.kit.errors import FieldError, ValidationFailed
 from khata.models import Customer, ReminderRule
+from khata.models.reminder_rule import ReminderType
 from khata.reminder.errors import ReminderNotFound
 
 
@@ -101,7 +102,7 @@ async def update_reminder(
         raise ValidationFailed(errors)
     rule.due_date_difference = rule.due_date_difference if due is None else due
     rule.reminder_type = reminder_type
-    rule.reminder_interval = interval if reminder_type == "RECURRING" else None
+    rule.reminder_interval = interval if reminder_type == ReminderType.RECURRING else None
     rule.reminder_time = time or rule.reminder_time
     if "stage" in given:
         rule.stage = changes.stage

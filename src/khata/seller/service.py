@@ -14,6 +14,7 @@ from khata.kit.errors import FieldError, Forbidden, ValidationFailed
 from khata.kit.gst import is_valid_gstin, normalize_state
 from khata.kit.ids import new_object_id, new_secret, new_seller_id
 from khata.models import OAuthClient, Principal, Seller
+from khata.models.principal import PrincipalType
 from khata.seller.schemas import SellerUpdate, seller_snapshot
 
 
@@ -39,21 +40,7 @@ async def create_seller(
     payment_terms_days: int = 30,
     time_zone: str = "Asia/Kolkata",
 ) -> NewSeller:
-    errors = []
-    state_code = normalize_state(state)
-    if state_code is None:
-        errors.append(FieldError("state", "is not a GST state code or name", state))
-    if gstin is not None:
-        gstin = gstin.strip().upper()
-        if not is_valid_gstin(gstin):
-            errors.append(FieldError("gstin", "is not a valid GSTIN", gstin))
-        elif state_code is not None and gstin[:2] != state_code:
-            errors.append(FieldError("gstin", "does not belong to the seller's state", gstin))
-    if not name.strip():
-        errors.append(FieldError("name", "is required", name))
-    if errors:
-        raise ValidationFailed(errors)
-    assert state_code is not None
+    state_code, gstin = _checked_identity(name, state, gstin)
     seller_id = new_seller_id()
     session.add(
         Seller(
@@ -76,7 +63,7 @@ async def create_seller(
         Principal(
             seller_id=seller_id,
             id=new_object_id(now.timestamp()),
-            type="admin",
+            type=PrincipalType.ADMIN.value,
             name=f"{name.strip()} Admin",
             email=email,
             password_hash=hash_password(password),
@@ -84,6 +71,34 @@ async def create_seller(
             created_at=now,
         )
     )
+    client_id, client_secret = _add_oauth_client(session, seller_id, now)
+    await session.flush()
+    return NewSeller(seller_id, email, password, client_id, client_secret)
+
+
+def _checked_identity(name: str, state: str, gstin: str | None) -> tuple[str, str | None]:
+    """The seller's GST state code and normalised GSTIN, or every field error of its name,
+    state and GSTIN (which must belong to that state)."""
+    errors = []
+    state_code = normalize_state(state)
+    if state_code is None:
+        errors.append(FieldError("state", "is not a GST state code or name", state))
+    if gstin is not None:
+        gstin = gstin.strip().upper()
+        if not is_valid_gstin(gstin):
+            errors.append(FieldError("gstin", "is not a valid GSTIN", gstin))
+        elif state_code is not None and gstin[:2] != state_code:
+            errors.append(FieldError("gstin", "does not belong to the seller's state", gstin))
+    if not name.strip():
+        errors.append(FieldError("name", "is required", name))
+    if errors:
+        raise ValidationFailed(errors)
+    assert state_code is not None
+    return state_code, gstin
+
+
+def _add_oauth_client(session: AsyncSession, seller_id: str, now: datetime) -> tuple[str, str]:
+    """The seller's default OAuth client; its id and its secret, which only this answer shows."""
     client_id = f"{seller_id}.{new_secret(9)}"
     client_secret = new_secret(32)
     session.add(
@@ -95,8 +110,7 @@ async def create_seller(
             created_at=now,
         )
     )
-    await session.flush()
-    return NewSeller(seller_id, email, password, client_id, client_secret)
+    return client_id, client_secret
 
 
 async def count_sellers(session: AsyncSession) -> int:
@@ -113,7 +127,7 @@ async def update_seller(
 ) -> Seller:
     """Apply the fields present in `changes` to the caller's seller, audited; a field sent as
     null is refused (every setting has a value), except the GSTIN, which null clears."""
-    if caller.principal.type != "admin":
+    if caller.principal.type != PrincipalType.ADMIN:
         raise AdminOnly()
     seller = await session.get(Seller, caller.seller_id, with_for_update=True)
     assert seller is not None  # the caller was authenticated against this row
