@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.models import AuthToken, OAuthClient, Principal, Seller
+from khata.models.principal import PrincipalType
 
 
 async def get_client(session: AsyncSession, seller_id: str, client_id: str) -> OAuthClient | None:
@@ -17,7 +18,7 @@ async def get_admin_by_email(session: AsyncSession, seller_id: str, email: str) 
         select(Principal).where(
             Principal.seller_id == seller_id,
             Principal.email == email.lower(),
-            Principal.type == "admin",
+            Principal.type == PrincipalType.ADMIN,
         )
     )
     return result.scalar_one_or_none()

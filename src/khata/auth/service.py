@@ -12,6 +12,7 @@ from khata.auth.secrets import hash_token, seller_of_token, token_matches, verif
 from khata.kit.errors import NotFound
 from khata.kit.ids import new_object_id, new_secret
 from khata.models import AuthToken, Principal, Seller
+from khata.models.principal import PrincipalType
 
 SCOPE = "read write"
 
@@ -213,7 +214,7 @@ async def create_api_key(
     principal = Principal(
         seller_id=seller_id,
         id=new_object_id(now.timestamp()),
-        type="api",
+        type=PrincipalType.API.value,
         name=name,
         email=None,
         password_hash=None,
