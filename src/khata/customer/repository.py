@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, func, select
+from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -50,16 +50,8 @@ async def get_customer(session: AsyncSession, seller_id: str, customer_id: str) 
 async def active_contacts(
     session: AsyncSession, seller_id: str, customer_id: str
 ) -> list[KeyContact]:
-    result = await session.execute(
-        select(KeyContact)
-        .where(
-            KeyContact.seller_id == seller_id,
-            KeyContact.customer_id == customer_id,
-            KeyContact.deleted.is_(False),
-        )
-        .order_by(KeyContact.created_at, KeyContact.id)
-    )
-    return list(result.scalars())
+    """One customer's key contacts not deleted, oldest first."""
+    return (await live_contacts_of(session, seller_id, [customer_id])).get(customer_id, [])
 
 
 async def customers_by_ids(
@@ -92,25 +84,43 @@ async def customers_by_unique_ref(
     return {customer.unique_ref_no or "": customer for customer in result.scalars()}
 
 
+def _live_contacts(condition: ColumnElement[bool]) -> Select[KeyContact]:
+    """Key contacts not deleted, oldest first: the contacts messages go to."""
+    return (
+        select(KeyContact)
+        .where(condition, KeyContact.deleted.is_(False))
+        .order_by(KeyContact.created_at, KeyContact.id)
+    )
+
+
 async def live_contacts_of(
     session: AsyncSession, seller_id: str, customer_ids: Iterable[str]
 ) -> dict[str, list[KeyContact]]:
-    """customerId -> its key contacts not deleted (oldest first), for many customers at once."""
+    """customerId -> its live key contacts, for many customers of one seller at once."""
     wanted = list(customer_ids)
     if not wanted:
         return {}
-    result = await session.execute(
-        select(KeyContact)
-        .where(
-            KeyContact.seller_id == seller_id,
-            one_of(session, KeyContact.customer_id, wanted),
-            KeyContact.deleted.is_(False),
-        )
-        .order_by(KeyContact.created_at, KeyContact.id)
+    statement = _live_contacts(
+        and_(KeyContact.seller_id == seller_id, one_of(session, KeyContact.customer_id, wanted))
     )
     found: dict[str, list[KeyContact]] = {}
-    for contact in result.scalars():
+    for contact in (await session.execute(statement)).scalars():
         found.setdefault(contact.customer_id, []).append(contact)
+    return found
+
+
+async def live_contacts_across_sellers(
+    session: AsyncSession, customer_keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], list[KeyContact]]:
+    """(sellerId, customerId) -> its live key contacts, for a pass over every seller."""
+    if not customer_keys:
+        return {}
+    statement = _live_contacts(
+        tuple_(KeyContact.seller_id, KeyContact.customer_id).in_(list(customer_keys))
+    )
+    found: dict[tuple[str, str], list[KeyContact]] = {}
+    for contact in (await session.execute(statement)).scalars():
+        found.setdefault((contact.seller_id, contact.customer_id), []).append(contact)
     return found
 
 

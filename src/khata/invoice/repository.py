@@ -9,7 +9,7 @@ from sqlalchemy import exists, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.kit.sql import insert_records, one_of, table_columns
-from khata.models import AuditEntry, Base, Customer, Invoice, InvoiceLine, KeyContact
+from khata.models import AuditEntry, Base, Invoice, InvoiceLine
 
 Row = dict[str, Any]
 _INVOICE_COLUMNS = [attr.key for attr in inspect(Invoice).column_attrs]
@@ -53,21 +53,6 @@ async def get_invoices(
     return {invoice.id: invoice for invoice in result.scalars()}
 
 
-async def get_customer(session: AsyncSession, seller_id: str, customer_id: str) -> Customer | None:
-    return await session.get(Customer, (seller_id, customer_id))
-
-
-async def get_customers(
-    session: AsyncSession, seller_id: str, customer_ids: Collection[str]
-) -> dict[str, Customer]:
-    if not customer_ids:
-        return {}
-    result = await session.execute(
-        select(Customer).where(Customer.seller_id == seller_id, Customer.id.in_(customer_ids))
-    )
-    return {customer.id: customer for customer in result.scalars()}
-
-
 async def invoice_number_taken(
     session: AsyncSession, seller_id: str, invoice_number: str, *, except_id: str | None = None
 ) -> bool:
@@ -76,26 +61,6 @@ async def invoice_number_taken(
     if except_id is not None:
         condition = condition & (Invoice.id != except_id)
     return bool((await session.execute(select(exists().where(condition)))).scalar())
-
-
-async def key_contacts(
-    session: AsyncSession, seller_id: str, customer_ids: Collection[str]
-) -> dict[str, list[KeyContact]]:
-    found: dict[str, list[KeyContact]] = {customer_id: [] for customer_id in customer_ids}
-    if not customer_ids:
-        return found
-    result = await session.execute(
-        select(KeyContact)
-        .where(
-            KeyContact.seller_id == seller_id,
-            KeyContact.customer_id.in_(list(customer_ids)),
-            KeyContact.deleted.is_(False),
-        )
-        .order_by(KeyContact.customer_id, KeyContact.created_at, KeyContact.id)
-    )
-    for contact in result.scalars():
-        found[contact.customer_id].append(contact)
-    return found
 
 
 async def change_status_if_current(

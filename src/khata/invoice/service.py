@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from khata.audit import service as audit
 from khata.auth.service import Caller
 from khata.config import Settings
+from khata.customer import repository as customer_repository
 from khata.delivery import outbox
 from khata.invoice import repository
 from khata.invoice.commerce_service import release_order_quantities
@@ -165,7 +166,7 @@ def _checked_amounts(data: InvoiceCreate) -> InvoiceAmounts:
 
 
 async def _check_customer_active(session: AsyncSession, seller_id: str, customer_id: str) -> None:
-    customer = await repository.get_customer(session, seller_id, customer_id)
+    customer = await customer_repository.get_customer(session, seller_id, customer_id)
     if customer is None or customer.deleted:
         raise CustomerNotFound(customer_id)
     if customer.status != CustomerStatus.ACTIVE:
@@ -355,10 +356,10 @@ async def dispatch_invoices(
     seller_id = caller.seller_id
     wanted = repository.ids_in_order(invoice_ids)
     invoices = await repository.get_invoices(session, seller_id, wanted, for_update=True)
-    customers = await repository.get_customers(
+    customers = await customer_repository.customers_by_ids(
         session, seller_id, {i.customer_id for i in invoices.values()}
     )
-    contacts = await repository.key_contacts(session, seller_id, list(customers))
+    contacts = await customer_repository.live_contacts_of(session, seller_id, customers)
     results: dict[str, BatchResult] = {}
     messages: list[outbox.OutgoingMessage] = []
     for invoice_id in wanted:

@@ -12,10 +12,6 @@ from khata.models import Customer, OrderLine, SalesOrder
 from khata.models.customer import CustomerStatus
 
 
-async def get_customer(session: AsyncSession, seller_id: str, customer_id: str) -> Customer | None:
-    return await session.get(Customer, (seller_id, customer_id))
-
-
 async def get_order(session: AsyncSession, seller_id: str, order_id: str) -> SalesOrder | None:
     return await session.get(SalesOrder, (seller_id, order_id))
 

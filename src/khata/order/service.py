@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.auth.service import Caller
+from khata.customer import repository as customer_repository
 from khata.kit.amounts import line_amounts
 from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.ids import new_object_id
@@ -102,7 +103,7 @@ async def create_order(
 ) -> OrderWithLines:
     prices, rates = _checked_prices_and_rates(body)
     seller_id = caller.seller_id
-    customer = await repository.get_customer(session, seller_id, body.customerId)
+    customer = await customer_repository.get_customer(session, seller_id, body.customerId)
     if customer is None:
         raise CustomerNotFound(body.customerId)
     if customer.deleted or customer.status != CustomerStatus.ACTIVE:

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.customer import repository as customer_repository
 from khata.delivery import outbox
 from khata.models import (
     Customer,
@@ -183,25 +184,6 @@ async def _candidates(session: AsyncSession, now: datetime) -> list[Candidate]:
     return [Candidate(*tuple(row)) for row in await session.execute(query)]
 
 
-async def _contacts(
-    session: AsyncSession, customer_keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], list[KeyContact]]:
-    if not customer_keys:
-        return {}
-    query = (
-        select(KeyContact)
-        .where(
-            tuple_(KeyContact.seller_id, KeyContact.customer_id).in_(list(customer_keys)),
-            KeyContact.deleted.is_(False),
-        )
-        .order_by(KeyContact.created_at, KeyContact.id)
-    )
-    contacts: dict[tuple[str, str], list[KeyContact]] = defaultdict(list)
-    for contact in (await session.execute(query)).scalars():
-        contacts[(contact.seller_id, contact.customer_id)].append(contact)
-    return contacts
-
-
 def _invoice_set(invoice_ids: Sequence[str]) -> str:
     """A short name for a set of invoices: a later message for the same occurrence that covers
     other invoices gets another dedupe key, while two schedulers building the same group still
@@ -223,7 +205,9 @@ async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
     groups = _unqueued_groups(chosen)
     if not groups:
         return 0
-    contacts = await _contacts(session, sorted({(s, c) for s, c, _r, _d in groups}))
+    contacts = await customer_repository.live_contacts_across_sellers(
+        session, sorted({(s, c) for s, c, _r, _d in groups})
+    )
     queued = 0
     for seller_id, messages in _messages_by_seller(groups, contacts).items():
         queued += len(await outbox.queue(session, seller_id=seller_id, messages=messages, now=now))
