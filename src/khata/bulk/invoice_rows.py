@@ -15,7 +15,7 @@ from khata.invoice.validation import (
     check_dates,
 )
 from khata.kit.errors import FieldError
-from khata.kit.money import MAX_AMOUNT, MoneyError, parse_amount, to_paise
+from khata.kit.money import MAX_AMOUNT, MoneyError, parse_amount, to_paise, wire_paise
 
 INVOICE_FIELDS = (
     "invoiceNumber",
@@ -246,7 +246,7 @@ def check_invoice_row(cells: list[Any], columns: dict[str, int]) -> InvoiceRow |
             rule_errors,
         )
     elif base is not None and base < MIN_BASE_PAISE:  # the one amount rule of a field alone
-        rule_errors.append(FieldError("baseAmount", "must be at least 0.1", base / 100))
+        rule_errors.append(FieldError("baseAmount", "must be at least 0.1", wire_paise(base)))
     check.errors.extend(f"{error.field}: {error.message}" for error in rule_errors)
     if email is not None and not EMAIL_RE.match(email):
         check.errors.append(f"emailAddress: {EMAIL_MESSAGE} (got '{email}')")

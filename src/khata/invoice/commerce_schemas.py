@@ -3,9 +3,10 @@
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictInt, StrictStr
 
 from khata.kit.errors import FieldError, ValidationFailed
+from khata.kit.wire import WireModel
 
 MAX_BULK_ORDERS = 1000
 ORDER_IDS_MESSAGE = "Validation error: orderIds is required and must be an array"
@@ -45,17 +46,19 @@ def parse_order_ids(raw: bytes) -> list[str]:
     return order_ids
 
 
-class InvoiceLinePick(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class InvoiceLinePick(WireModel):
+    # The commerce dialect keeps text as sent (seed 000 echoes names untrimmed).
+    model_config = ConfigDict(str_strip_whitespace=False)
 
     lineItemId: StrictStr = Field(min_length=1, max_length=24)
     quantity: StrictInt = Field(gt=0)
 
 
-class InvoiceCreate(BaseModel):
+class InvoiceCreate(WireModel):
     """One invoice from one order; without lineItems it takes all that is left of every line."""
 
-    model_config = ConfigDict(extra="ignore")
+    # The commerce dialect keeps text as sent (seed 000 echoes names untrimmed).
+    model_config = ConfigDict(str_strip_whitespace=False)
 
     orderId: StrictStr = Field(min_length=1, max_length=24)
     lineItems: list[InvoiceLinePick] | None = Field(default=None, min_length=1, max_length=1000)

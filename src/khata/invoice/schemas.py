@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 from pydantic import (
     AliasChoices,
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -20,13 +19,10 @@ from pydantic import (
 )
 
 from khata.customer.schemas import check_email, check_phone
+from khata.kit.wire import WireModel
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-
-class _Contact(_Wire):
+class _Contact(WireModel):
     """The invoice's own e-mail and mobile, checked with the customer contact patterns, since a
     dispatch sends to them."""
 
@@ -95,10 +91,12 @@ class InvoiceUpdate(_Contact):
     mobileNumber: str | None = Field(default=None, max_length=20)
 
 
-class InvoiceSearch(BaseModel):
+class InvoiceSearch(WireModel):
     """Search filters; every one optional, all of them combined with AND."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # A misspelt filter would otherwise be dropped and the search answer every invoice: an
+    # unknown filter is a 400 naming it.
+    model_config = ConfigDict(extra="forbid")
 
     # DESIGN calls this filter "statuses"; the issue "receivable statuses". Both spellings work.
     receivableStatuses: list[str] | None = Field(
@@ -129,25 +127,25 @@ class InvoiceSearch(BaseModel):
         return [value] if isinstance(value, str) else value
 
 
-class BulkDispatch(_Wire):
+class BulkDispatch(WireModel):
     invoiceIds: list[str] = Field(min_length=1, max_length=1000)
     partialPaymentAllowed: StrictBool | None = None
 
 
-class BulkDelete(_Wire):
+class BulkDelete(WireModel):
     invoiceIds: list[str] = Field(min_length=1, max_length=1000)
 
 
-class StatusTransition(_Wire):
+class StatusTransition(WireModel):
     currentStatus: str = Field(min_length=1)
     newStatus: str = Field(min_length=1)
 
 
-class ObjectVersion(_Wire):
+class ObjectVersion(WireModel):
     currentVersion: int
 
 
-class StatusChange(_Wire):
+class StatusChange(WireModel):
     invoiceId: str = Field(min_length=1)
     statusTransition: StatusTransition
     objectVersion: ObjectVersion

@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictInt, StrictStr
 
 from khata.kit.pagination import MAX_OFFSET
+from khata.kit.wire import WireModel
 
 # Commerce lists: at most 100 a page, and no page whose offset overflows the database's
 # 64-bit OFFSET (a 20-digit page is a 400 naming page, not a 500).
@@ -12,8 +13,9 @@ MAX_LIMIT = 100
 MAX_PAGE = MAX_OFFSET // MAX_LIMIT
 
 
-class OrderLineIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class OrderLineIn(WireModel):
+    # The commerce dialect keeps text as sent (seed 000 echoes names untrimmed).
+    model_config = ConfigDict(str_strip_whitespace=False)
 
     sku: StrictStr | None = Field(default=None, max_length=100)
     name: StrictStr = Field(min_length=1, max_length=300)
@@ -26,8 +28,9 @@ class OrderLineIn(BaseModel):
     hsnCode: StrictStr | None = Field(default=None, pattern=r"^[0-9]{4,8}$")
 
 
-class OrderCreate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class OrderCreate(WireModel):
+    # The commerce dialect keeps text as sent (seed 000 echoes names untrimmed).
+    model_config = ConfigDict(str_strip_whitespace=False)
 
     customerId: StrictStr = Field(min_length=1, max_length=16)
     currency: StrictStr | None = Field(default=None, pattern=r"^[A-Z]{3}$")

@@ -3,20 +3,17 @@
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from khata.kit.wire import WireModel
 
 
-class _Wire(BaseModel):
-    # Trimmed, so a paymentId of spaces is a missing one rather than a payment named "  ".
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-
-class Allocation(_Wire):
+class Allocation(WireModel):
     invoiceId: str = Field(min_length=1, max_length=24)
     amount: Any = None
 
 
-class PaymentReport(_Wire):
+class PaymentReport(WireModel):
     paymentId: str = Field(min_length=1, max_length=100)
     type: Literal["ONPLATFORM", "OFFPLATFORM"]
     mode: str | None = Field(default=None, max_length=32)
@@ -26,7 +23,7 @@ class PaymentReport(_Wire):
     invoices: list[Allocation] = Field(min_length=1, max_length=1000)
 
 
-class PaymentConfirmation(_Wire):
+class PaymentConfirmation(WireModel):
     invoiceIds: list[str] | None = None
     paymentId: str = Field(min_length=1, max_length=100)
     remarks: str | None = Field(default=None, max_length=1000)
