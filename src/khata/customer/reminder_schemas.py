@@ -6,7 +6,7 @@ from pydantic import Field, StrictInt, field_validator
 from pydantic_core import PydanticCustomError
 
 from khata.kit.timeutil import TIME_OF_DAY_MESSAGE, TIME_OF_DAY_RE, enkash_timestamp
-from khata.kit.wire import WireModel
+from khata.kit.wire import WireAnswer, WireModel
 from khata.models import ReminderRule as ReminderRuleLike
 
 ReminderType = Literal["ONCE", "RECURRING"]
@@ -77,3 +77,17 @@ def reminder_to_wire(rule: ReminderRuleLike, time_zone: str) -> dict[str, Any]:
         "createdOn": enkash_timestamp(rule.created_at, time_zone),
         "modifiedOn": enkash_timestamp(rule.updated_at, time_zone),
     }
+
+
+class ReminderPayload(WireAnswer):
+    """A reminder rule as the AR dialect answers it (`reminder_to_wire`)."""
+
+    customerReminderId: str
+    customerId: str
+    dueDateDifference: int
+    reminderType: ReminderType
+    reminderInterval: int | None
+    reminderTime: str | None = Field(description='"HH:mm" in the seller\'s time zone')
+    stage: str | None
+    createdOn: str
+    modifiedOn: str

@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from khata.customer.schemas import check_email, check_phone
-from khata.kit.wire import WireModel
+from khata.kit.wire import WireAnswer, WireModel
 
 
 class _Contact(WireModel):
@@ -150,3 +150,95 @@ class StatusChange(WireModel):
     statusTransition: StatusTransition
     objectVersion: ObjectVersion
     remarks: str | None = Field(default=None, max_length=1000)
+
+
+class StatusLabel(WireAnswer):
+    """A status as `{name, label}` (receivableStatus, approvalStatus)."""
+
+    name: str
+    label: str
+
+
+class InvoiceLinePayload(WireAnswer):
+    """A line of an AR invoice; amounts in rupees, taxRate in percent."""
+
+    id: str
+    lineItemId: str | None
+    position: int
+    sku: str | None
+    name: str | None
+    description: str | None
+    hsnCode: str | None
+    quantity: int
+    unitPrice: float
+    taxRate: float
+    amount: float
+    tax: float
+
+
+class InvoicePayload(WireAnswer):
+    """DESIGN's AR invoice payload (`invoice_payload`): amounts are JSON numbers in rupees with
+    at most 2 decimals, timestamps "yyyy-MM-dd HH:mm:ss" in the seller's time zone."""
+
+    invoiceId: str
+    invoiceNumber: str
+    externalId: str | None
+    sellerId: str
+    entityId: str
+    customerId: str
+    customerLegalName: str | None
+    invoiceDate: str = Field(description="yyyy-MM-dd")
+    dueDate: str = Field(description="yyyy-MM-dd")
+    description: str | None
+    poNumber: str | None
+    baseAmount: float
+    cgst: float
+    sgst: float
+    igst: float
+    tds: float
+    netAmount: float
+    totalReceived: float
+    balanceAmount: float
+    gstExclusive: bool
+    partialPaymentAllowed: bool
+    receivableStatus: StatusLabel
+    approvalStatus: StatusLabel
+    overdue: bool
+    dispatched: bool
+    dispatchedOn: str | None
+    paymentLink: str | None
+    via: Literal["API", "BULK_UPLOAD", "ORDER"]
+    lineItems: list[InvoiceLinePayload]
+    version: int
+    createdBy: str | None
+    createdByName: str | None
+    createdOn: str
+    modifiedBy: str | None
+    modifiedByName: str | None
+    modifiedOn: str
+
+
+class InvoicePage(WireAnswer):
+    invoices: list[InvoicePayload]
+    totalCount: int
+    limit: int
+    offset: int
+
+
+class BatchOutcome(WireAnswer):
+    """One invoice of a bulk dispatch or delete; the status keys only when it succeeded, the
+    dispatch keys only when it is dispatched."""
+
+    invoiceId: str
+    success: bool
+    message: str | None
+    receivableStatus: StatusLabel | None = None
+    version: int | None = None
+    dispatchedOn: str | None = None
+    paymentLink: str | None = None
+
+
+class BatchPayload(WireAnswer):
+    results: list[BatchOutcome]
+    successCount: int
+    failureCount: int

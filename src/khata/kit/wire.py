@@ -33,3 +33,11 @@ class WireAnswer(WireModel):
     """
 
     model_config = ConfigDict(alias_generator=None, str_strip_whitespace=False, extra="forbid")
+
+
+class PrincipalRef(WireAnswer):
+    """Who acted, as both dialects show it (`createdBy`, `changedBy`, a seller's principal)."""
+
+    id: str | None
+    name: str | None
+    type: str | None

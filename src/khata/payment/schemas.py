@@ -5,7 +5,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from khata.kit.wire import WireModel
+from khata.invoice.schemas import StatusLabel
+from khata.kit.wire import WireAnswer, WireModel
 
 
 class Allocation(WireModel):
@@ -29,3 +30,33 @@ class PaymentConfirmation(WireModel):
     remarks: str | None = Field(default=None, max_length=1000)
     response: Literal["ACCEPT", "REJECT"]
     type: Literal["ONPLATFORM", "OFFPLATFORM"] | None = None
+
+
+class PaymentShare(WireAnswer):
+    """What one invoice got of the payment, and where that leaves it."""
+
+    invoiceId: str
+    invoiceNumber: str
+    amount: float
+    receivableStatus: StatusLabel
+    totalReceived: float
+    balanceAmount: float
+
+
+class PaymentPayload(WireAnswer):
+    """A payment as the AR dialect answers it (`payment_payload`)."""
+
+    paymentId: str
+    id: str
+    type: Literal["ONPLATFORM", "OFFPLATFORM"]
+    mode: str | None
+    utr: str | None
+    amount: float
+    paidOn: str | None
+    status: Literal["PENDING_CONFIRMATION", "ACCEPTED", "REJECTED"]
+    remarks: str | None
+    confirmedOn: str | None
+    createdBy: str | None
+    createdByName: str | None
+    createdOn: str
+    invoices: list[PaymentShare]

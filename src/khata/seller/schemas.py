@@ -7,7 +7,7 @@ from pydantic import ConfigDict, Field, StrictInt, field_validator
 from pydantic_core import PydanticCustomError
 
 from khata.kit.timeutil import TIME_OF_DAY_MESSAGE, TIME_OF_DAY_RE, enkash_timestamp
-from khata.kit.wire import WireModel
+from khata.kit.wire import PrincipalRef, WireAnswer, WireModel
 from khata.models import Principal, Seller
 
 
@@ -74,3 +74,19 @@ def seller_to_wire(seller: Seller, principal: Principal) -> dict[str, Any]:
         "createdOn": enkash_timestamp(seller.created_at, seller.time_zone),
         "principal": {"id": principal.id, "name": principal.name, "type": principal.type},
     }
+
+
+class SellerPayload(WireAnswer):
+    """The seller profile and the calling principal (`seller_to_wire`)."""
+
+    sellerId: str
+    legalName: str
+    gstin: str | None
+    state: str
+    currency: str
+    timeZone: str
+    paymentTermsDays: int
+    invoicePrefix: str
+    defaultReminderTime: str
+    createdOn: str
+    principal: PrincipalRef
