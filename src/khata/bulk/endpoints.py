@@ -26,7 +26,7 @@ from khata.web.deps import AppSettings, LinkBase, Now, Session
 
 router = APIRouter(tags=["bulk"], responses=AR_ERRORS)
 _JOB = documented(ArEnvelope[BulkPayload])
-_FILE_TYPES = (CONTENT_TYPES["csv"], CONTENT_TYPES["xlsx"])
+_FILE_TYPES = tuple(media.split(";")[0] for media in CONTENT_TYPES.values())
 
 UploadField = Annotated[UploadFile | None, File(description="The CSV or XLSX file.")]
 # Multipart framing around the file part: a body a little over the limit may still hold a
