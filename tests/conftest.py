@@ -26,6 +26,7 @@ from khata.config import Settings
 from khata.db import create_engine, create_session_factory
 from khata.web.clock import get_now
 from tests.support import Clock, Database, SellerContext, create_seller
+from tests.wire_contract import WireContract
 
 BACKENDS = [b for b in os.environ.get("KHATA_TEST_DATABASES", "sqlite,postgresql").split(",") if b]
 POSTGRES_URL = os.environ.get(
@@ -122,10 +123,25 @@ def clock(app: FastAPI) -> Iterator[Clock]:
     app.dependency_overrides.pop(get_now, None)
 
 
+@pytest.fixture(scope="session")
+def wire_contract(app: FastAPI) -> WireContract:
+    return WireContract(app.openapi())
+
+
 @pytest.fixture
-async def client(app: FastAPI, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    app: FastAPI, clock: Clock, wire_contract: WireContract
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Every answer a test gets is held to the schema /openapi.json declares for it."""
+
+    async def documented(response: httpx.Response) -> None:
+        await response.aread()
+        wire_contract.check(response)
+
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as the_client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", event_hooks={"response": [documented]}
+    ) as the_client:
         yield the_client
 
 

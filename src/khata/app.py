@@ -2,9 +2,11 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from pydantic import Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,11 +23,13 @@ from khata.delivery.endpoints import router as delivery_router
 from khata.delivery.worker import embedded_worker
 from khata.invoice.commerce_endpoints import router as commerce_invoice_router
 from khata.invoice.endpoints import router as invoice_router
+from khata.kit.wire import WireAnswer
 from khata.order.endpoints import router as order_router
 from khata.payment.endpoints import router as payment_router
 from khata.reminder.endpoints import router as reminder_router
 from khata.reminder.scheduler import schedule_reminders
 from khata.seller.endpoints import router as seller_router
+from khata.web.answers import documented
 from khata.web.handlers import RequestContextMiddleware, install_error_handlers
 from khata.web.idempotency import IdempotencyMiddleware
 
@@ -39,6 +43,17 @@ OPENAPI_TAGS = [
     {"name": "bulk", "description": "AR dialect: bulk files and their reports."},
     {"name": "deliveries", "description": "AR dialect: messages sent for invoices."},
 ]
+
+
+class Health(WireAnswer):
+    status: Literal["ok"]
+    database: Literal["ok"]
+    version: str
+
+
+class Unhealthy(WireAnswer):
+    status: Literal["unavailable"]
+    database: str = Field(description="The kind of database error")
 
 
 def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> FastAPI:
@@ -75,7 +90,15 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     )
     app.add_middleware(RequestContextMiddleware)
 
-    @app.get("/healthz", tags=["auth"], summary="Liveness and database reachability")
+    @app.get(
+        "/healthz",
+        tags=["auth"],
+        summary="Liveness and database reachability",
+        responses={
+            **documented(Health),
+            503: {"model": Unhealthy, "description": "The database is unreachable"},
+        },
+    )
     async def healthz() -> JSONResponse:
         try:
             async with the_engine.connect() as connection:

@@ -10,9 +10,20 @@ from fastapi.responses import JSONResponse
 from khata.auth import service
 from khata.auth.errors import OAuthError, TooManyFailedLogins
 from khata.auth.ratelimit import FailedLoginLimiter
+from khata.auth.schemas import OAuthErrorPayload, Revoked, TokenPayload
+from khata.web.answers import documented
 from khata.web.deps import AppSettings, Now, Session
 
-router = APIRouter(tags=["auth"])
+# RFC 6749 section 5.2 answers; a crash answers server_error in the same shape.
+OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": OAuthErrorPayload, "description": "invalid_request, invalid_grant, ..."},
+    401: {"model": OAuthErrorPayload, "description": "invalid_client"},
+    429: {"model": OAuthErrorPayload, "description": "too_many_requests (see Retry-After)"},
+    500: {"model": OAuthErrorPayload, "description": "server_error"},
+    "default": {"model": OAuthErrorPayload, "description": "Any other error"},
+}
+
+router = APIRouter(tags=["auth"], responses=OAUTH_ERRORS)
 
 
 def _client_credentials(
@@ -35,7 +46,7 @@ def _client_credentials(
     raise OAuthError("invalid_client", "Client authentication required (HTTP Basic)", 401)
 
 
-@router.post("/oauth/token", summary="Get an access token")
+@router.post("/oauth/token", summary="Get an access token", responses=documented(TokenPayload))
 async def token(
     request: Request,
     session: Session,
@@ -104,7 +115,7 @@ async def token(
     return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
-@router.post("/oauth/revoke", summary="Revoke a token (RFC 7009)")
+@router.post("/oauth/revoke", summary="Revoke a token (RFC 7009)", responses=documented(Revoked))
 async def revoke(
     request: Request,
     session: Session,

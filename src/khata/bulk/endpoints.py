@@ -14,15 +14,19 @@ from khata.bulk.customer_service import CustomerCreateImport, CustomerUpdateImpo
 from khata.bulk.engine import BatchScope, committing_scope, request_scope
 from khata.bulk.files import BadFile, Limits, StagedFile, discard, stage_upload, too_large_message
 from khata.bulk.invoice_rows import INVOICE_FIELDS, ITEM_FIELDS
+from khata.bulk.schemas import BulkPayload
 from khata.bulk.service import InvoiceImport
 from khata.bulk.wire import CONTENT_TYPES, bulk_response, summary_of_job, template
 from khata.config import Settings
 from khata.invoice.rows import Author
-from khata.kit.envelopes import ar_ok
+from khata.kit.envelopes import ArEnvelope
 from khata.kit.errors import NotFound
+from khata.web.answers import AR_ERRORS, ar_answer, documented, file_download
 from khata.web.deps import AppSettings, LinkBase, Now, Session
 
-router = APIRouter(tags=["bulk"])
+router = APIRouter(tags=["bulk"], responses=AR_ERRORS)
+_JOB = documented(ArEnvelope[BulkPayload])
+_FILE_TYPES = tuple(media.split(";")[0] for media in CONTENT_TYPES.values())
 
 UploadField = Annotated[UploadFile | None, File(description="The CSV or XLSX file.")]
 # Multipart framing around the file part: a body a little over the limit may still hold a
@@ -57,7 +61,11 @@ def _actor(caller: Caller) -> Author:
     return Author(id=principal.id, name=principal.name, type=principal.type)
 
 
-@router.post("/api/v0/invoice/bulk/create", summary="Create invoices from a CSV or XLSX file")
+@router.post(
+    "/api/v0/invoice/bulk/create",
+    summary="Create invoices from a CSV or XLSX file",
+    responses=_JOB,
+)
 async def bulk_create_invoices(
     request: Request,
     session: Session,
@@ -67,7 +75,7 @@ async def bulk_create_invoices(
     link_base: LinkBase,
     file: UploadField = None,
     sellerId: Annotated[str | None, Query()] = None,
-) -> dict[str, Any]:
+) -> Response:
     staged = await _stage(request, file, settings)
     try:
         summary = await InvoiceImport(
@@ -82,10 +90,15 @@ async def bulk_create_invoices(
         ).run()
     finally:
         discard(staged.path)
-    return ar_ok(bulk_response(summary, link_base))
+    return ar_answer(bulk_response(summary, link_base))
 
 
-@router.get("/api/v0/invoice/bulk/template", summary="An empty invoice file to fill in")
+@router.get(
+    "/api/v0/invoice/bulk/template",
+    summary="An empty invoice file to fill in",
+    response_class=Response,
+    responses=file_download("The template, CSV or XLSX by `format`", *_FILE_TYPES),
+)
 async def invoice_template(
     caller: Caller, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv"
 ) -> Response:
@@ -93,20 +106,25 @@ async def invoice_template(
     return _download(body, format, f"invoices_template.{format}")
 
 
-@router.get("/api/v0/bulk/{jobId}", summary="A past bulk job's summary")
+@router.get("/api/v0/bulk/{jobId}", summary="A past bulk job's summary", responses=_JOB)
 async def get_job(
     jobId: str,
     session: Session,
     caller: Caller,
     link_base: LinkBase,
-) -> dict[str, Any]:
+) -> Response:
     job = await repository.get_job(session, seller_id=caller.seller_id, job_id=jobId)
     if job is None:
         raise NotFound(f"Bulk job not found: {jobId}")
-    return ar_ok(bulk_response(summary_of_job(job), link_base))
+    return ar_answer(bulk_response(summary_of_job(job), link_base))
 
 
-@router.get("/api/v0/bulk/{jobId}/files/{kind}", summary="Download a job's success or failure file")
+@router.get(
+    "/api/v0/bulk/{jobId}/files/{kind}",
+    summary="Download a job's success or failure file",
+    response_class=FileResponse,
+    responses=file_download("The report file, in the uploaded file's format", *_FILE_TYPES),
+)
 async def download_report(
     jobId: str,
     kind: str,
@@ -152,7 +170,7 @@ async def _customer_job(
     settings: Settings,
     link_base: str,
     file: UploadFile | None,
-) -> dict[str, Any]:
+) -> Response:
     staged = await _stage(request, file, settings)
     try:
         summary = await job_class(
@@ -165,10 +183,14 @@ async def _customer_job(
         ).run()
     finally:
         discard(staged.path)
-    return ar_ok(bulk_response(summary, link_base))
+    return ar_answer(bulk_response(summary, link_base))
 
 
-@router.post("/api/v0/customer/bulk", summary="Create customers from a CSV or XLSX file")
+@router.post(
+    "/api/v0/customer/bulk",
+    summary="Create customers from a CSV or XLSX file",
+    responses=_JOB,
+)
 async def bulk_create_customers(
     request: Request,
     session: Session,
@@ -178,7 +200,7 @@ async def bulk_create_customers(
     link_base: LinkBase,
     file: UploadField = None,
     companyId: Annotated[str | None, Query()] = None,
-) -> dict[str, Any]:
+) -> Response:
     return await _customer_job(
         CustomerCreateImport,
         request=request,
@@ -192,7 +214,9 @@ async def bulk_create_customers(
 
 
 @router.post(
-    "/api/v0/customer/bulk/update", summary="Change customers from a file (empty = unchanged)"
+    "/api/v0/customer/bulk/update",
+    summary="Change customers from a file (empty = unchanged)",
+    responses=_JOB,
 )
 async def bulk_update_customers(
     request: Request,
@@ -203,7 +227,7 @@ async def bulk_update_customers(
     link_base: LinkBase,
     file: UploadField = None,
     parentCompanyId: Annotated[str | None, Query()] = None,
-) -> dict[str, Any]:
+) -> Response:
     return await _customer_job(
         CustomerUpdateImport,
         request=request,
@@ -216,7 +240,12 @@ async def bulk_update_customers(
     )
 
 
-@router.get("/api/v0/customer/bulk/template", summary="An empty customer file to fill in")
+@router.get(
+    "/api/v0/customer/bulk/template",
+    summary="An empty customer file to fill in",
+    response_class=Response,
+    responses=file_download("The template, CSV or XLSX by `format`", *_FILE_TYPES),
+)
 async def customer_template(
     caller: Caller, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv"
 ) -> Response:

@@ -15,7 +15,7 @@ from khata.invoice.validation import (
     check_dates,
 )
 from khata.kit.errors import FieldError
-from khata.kit.money import MAX_AMOUNT, MoneyError, parse_amount, to_paise
+from khata.kit.money import MAX_AMOUNT, MoneyError, parse_amount, to_paise, wire_paise
 
 INVOICE_FIELDS = (
     "invoiceNumber",
@@ -288,7 +288,7 @@ def _amount_rule_errors(
             errors,
         )
     elif base is not None and base < MIN_BASE_PAISE:  # the one amount rule of a field alone
-        errors.append(FieldError("baseAmount", "must be at least 0.1", base / 100))
+        errors.append(FieldError("baseAmount", "must be at least 0.1", wire_paise(base)))
     return errors
 
 

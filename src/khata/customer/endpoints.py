@@ -1,33 +1,50 @@
 """AR dialect customer endpoints: create, read, PATCH, (de)activate, delete, search, history."""
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Body, Query
+from fastapi.responses import Response
 
 from khata.audit import service as audit
+from khata.audit.schemas import AuditEntryPayload
 from khata.auth.deps import Caller
 from khata.customer import service
 from khata.customer.repository import CustomerFilter
-from khata.customer.schemas import CustomerCreate, CustomerSearch, CustomerUpdate
+from khata.customer.schemas import (
+    CustomerCreate,
+    CustomerPage,
+    CustomerPayload,
+    CustomerSearch,
+    CustomerUpdate,
+    KeyContactPayload,
+)
 from khata.customer.wire import contact_to_wire, customer_to_wire
-from khata.kit.envelopes import ar_ok
+from khata.kit.envelopes import ArEnvelope
 from khata.kit.pagination import MAX_OFFSET
+from khata.web.answers import AR_ERRORS, ar_answer, documented
 from khata.web.deps import Now, Session
 
-router = APIRouter(tags=["customers"])
+router = APIRouter(tags=["customers"], responses=AR_ERRORS)
+_CUSTOMER = documented(ArEnvelope[CustomerPayload])
 
 MAX_PAGE = 5000
 
 
-@router.post("/api/v0/customer", summary="Create a customer with its key contacts")
+@router.post(
+    "/api/v0/customer", summary="Create a customer with its key contacts", responses=_CUSTOMER
+)
 async def create_customer(
     body: CustomerCreate, session: Session, caller: Caller, now: Now
-) -> dict[str, Any]:
+) -> Response:
     view = await service.create_customer(session, caller=caller, data=body, now=now)
-    return ar_ok(customer_to_wire(view, caller.seller.time_zone))
+    return ar_answer(customer_to_wire(view, caller.seller.time_zone))
 
 
-@router.post("/api/v0/customer/search", summary="Search customers, one page at a time")
+@router.post(
+    "/api/v0/customer/search",
+    summary="Search customers, one page at a time",
+    responses=documented(ArEnvelope[CustomerPage]),
+)
 async def search_customers(
     session: Session,
     caller: Caller,
@@ -36,7 +53,7 @@ async def search_customers(
     offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
     order_by: str = Query(default="createdOn", alias="orderBy"),
     direction: Literal["ASC", "DESC", "asc", "desc"] = Query(default="DESC"),
-) -> dict[str, Any]:
+) -> Response:
     filters = body or CustomerSearch()
     views, total = await service.search_customers(
         session,
@@ -56,7 +73,7 @@ async def search_customers(
         descending=direction.upper() == "DESC",
     )
     time_zone = caller.seller.time_zone
-    return ar_ok(
+    return ar_answer(
         {
             "customers": [customer_to_wire(v, time_zone) for v in views],
             "totalCount": total,
@@ -66,66 +83,84 @@ async def search_customers(
     )
 
 
-@router.get("/api/v0/customer/{customerId}", summary="One customer")
-async def get_customer(customerId: str, session: Session, caller: Caller) -> dict[str, Any]:
+@router.get("/api/v0/customer/{customerId}", summary="One customer", responses=_CUSTOMER)
+async def get_customer(customerId: str, session: Session, caller: Caller) -> Response:
     view = await service.get_customer(session, caller=caller, customer_id=customerId)
-    return ar_ok(customer_to_wire(view, caller.seller.time_zone))
+    return ar_answer(customer_to_wire(view, caller.seller.time_zone))
 
 
-@router.patch("/api/v0/customer/{customerId}", summary="Change a customer (absent = unchanged)")
+@router.patch(
+    "/api/v0/customer/{customerId}",
+    summary="Change a customer (absent = unchanged)",
+    responses=_CUSTOMER,
+)
 async def update_customer(
     customerId: str,
     body: CustomerUpdate,
     session: Session,
     caller: Caller,
     now: Now,
-) -> dict[str, Any]:
+) -> Response:
     view = await service.update_customer(
         session, caller=caller, customer_id=customerId, changes=body, now=now
     )
-    return ar_ok(customer_to_wire(view, caller.seller.time_zone))
+    return ar_answer(customer_to_wire(view, caller.seller.time_zone))
 
 
-@router.put("/api/v0/customer/activate/{customerId}", summary="Activate a customer")
+@router.put(
+    "/api/v0/customer/activate/{customerId}", summary="Activate a customer", responses=_CUSTOMER
+)
 async def activate_customer(
     customerId: str,
     session: Session,
     caller: Caller,
     now: Now,
-) -> dict[str, Any]:
+) -> Response:
     view = await service.activate(session, caller=caller, customer_id=customerId, now=now)
-    return ar_ok(customer_to_wire(view, caller.seller.time_zone))
+    return ar_answer(customer_to_wire(view, caller.seller.time_zone))
 
 
-@router.put("/api/v0/customer/deactivate/{customerId}", summary="Deactivate a customer")
+@router.put(
+    "/api/v0/customer/deactivate/{customerId}", summary="Deactivate a customer", responses=_CUSTOMER
+)
 async def deactivate_customer(
     customerId: str,
     session: Session,
     caller: Caller,
     now: Now,
-) -> dict[str, Any]:
+) -> Response:
     view = await service.deactivate(session, caller=caller, customer_id=customerId, now=now)
-    return ar_ok(customer_to_wire(view, caller.seller.time_zone))
+    return ar_answer(customer_to_wire(view, caller.seller.time_zone))
 
 
-@router.delete("/api/v0/customer/{customerId}", summary="Delete a customer (soft)")
+@router.delete(
+    "/api/v0/customer/{customerId}", summary="Delete a customer (soft)", responses=_CUSTOMER
+)
 async def delete_customer(
     customerId: str,
     session: Session,
     caller: Caller,
     now: Now,
-) -> dict[str, Any]:
+) -> Response:
     view = await service.delete_customer(session, caller=caller, customer_id=customerId, now=now)
-    return ar_ok(customer_to_wire(view, caller.seller.time_zone))
+    return ar_answer(customer_to_wire(view, caller.seller.time_zone))
 
 
-@router.get("/api/v0/customer/{customerId}/contacts", summary="A customer's key contacts")
-async def get_contacts(customerId: str, session: Session, caller: Caller) -> dict[str, Any]:
+@router.get(
+    "/api/v0/customer/{customerId}/contacts",
+    summary="A customer's key contacts",
+    responses=documented(ArEnvelope[list[KeyContactPayload]]),
+)
+async def get_contacts(customerId: str, session: Session, caller: Caller) -> Response:
     contacts = await service.list_contacts(session, caller=caller, customer_id=customerId)
-    return ar_ok([contact_to_wire(c) for c in contacts])
+    return ar_answer([contact_to_wire(c) for c in contacts])
 
 
-@router.get("/api/v0/customer/{customerId}/history", summary="Audit trail of a customer")
-async def get_history(customerId: str, session: Session, caller: Caller) -> dict[str, Any]:
+@router.get(
+    "/api/v0/customer/{customerId}/history",
+    summary="Audit trail of a customer",
+    responses=documented(ArEnvelope[list[AuditEntryPayload]]),
+)
+async def get_history(customerId: str, session: Session, caller: Caller) -> Response:
     entries = await service.history(session, caller=caller, customer_id=customerId)
-    return ar_ok([audit.to_wire(e, caller.seller.time_zone) for e in entries])
+    return ar_answer([audit.to_wire(e, caller.seller.time_zone) for e in entries])

@@ -2,11 +2,11 @@
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, StrictInt, field_validator
 from pydantic_core import PydanticCustomError
 
 from khata.kit.timeutil import TIME_OF_DAY_MESSAGE, TIME_OF_DAY_RE, enkash_timestamp
+from khata.kit.wire import WireAnswer, WireModel
 from khata.models import ReminderRule as ReminderRuleLike
 
 ReminderType = Literal["ONCE", "RECURRING"]
@@ -18,16 +18,7 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
-class _WireModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        str_strip_whitespace=True,
-        extra="ignore",
-    )
-
-
-class ReminderIn(_WireModel):
+class ReminderIn(WireModel):
     """A new reminder rule (inline in a customer create, or POST .../reminder)."""
 
     due_date_difference: StrictInt = Field(ge=-365, le=365)
@@ -50,7 +41,7 @@ class ReminderIn(_WireModel):
         return value
 
 
-class ReminderUpdate(_WireModel):
+class ReminderUpdate(WireModel):
     """A PATCH of a reminder rule: an absent field is unchanged, `null` clears it."""
 
     due_date_difference: StrictInt | None = Field(default=None, ge=-365, le=365)
@@ -86,3 +77,17 @@ def reminder_to_wire(rule: ReminderRuleLike, time_zone: str) -> dict[str, Any]:
         "createdOn": enkash_timestamp(rule.created_at, time_zone),
         "modifiedOn": enkash_timestamp(rule.updated_at, time_zone),
     }
+
+
+class ReminderPayload(WireAnswer):
+    """A reminder rule as the AR dialect answers it (`reminder_to_wire`)."""
+
+    customerReminderId: str
+    customerId: str
+    dueDateDifference: int
+    reminderType: ReminderType
+    reminderInterval: int | None
+    reminderTime: str | None = Field(description='"HH:mm" in the seller\'s time zone')
+    stage: str | None
+    createdOn: str
+    modifiedOn: str

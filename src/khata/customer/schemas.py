@@ -11,21 +11,13 @@ address) live in `customer.service.validate_customer_fields`.
 import re
 from typing import Any, Literal
 
-from pydantic import (
-    AliasChoices,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    ValidationError,
-    field_validator,
-)
-from pydantic.alias_generators import to_camel
+from pydantic import AliasChoices, Field, StrictBool, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from khata.customer.reminder_schemas import ReminderIn
+from khata.customer.reminder_schemas import ReminderIn, ReminderPayload
 from khata.kit.errors import FieldError
 from khata.kit.gst import is_valid_gstin, is_valid_pan, normalize_state
+from khata.kit.wire import WireAnswer, WireModel
 
 PHONE_RE = re.compile(r"^((\+|00)(\d{1,3})[\s-]?)?(\d{10})$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -111,16 +103,7 @@ def check_pin_code(value: str | None) -> str | None:
     return value
 
 
-class _WireModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        str_strip_whitespace=True,
-        extra="ignore",
-    )
-
-
-class KeyContactIn(_WireModel):
+class KeyContactIn(WireModel):
     """A key contact in a create or PATCH. With `keyContactPersonId` it names an existing
     contact (absent fields unchanged, `deleted: true` removes it); without, it is a new one."""
 
@@ -165,7 +148,7 @@ class KeyContactIn(_WireModel):
         return check_phone(value)
 
 
-class _CustomerFields(_WireModel):
+class _CustomerFields(WireModel):
     pan_or_gstin: str | None = None
     contact_number: str | None = None
     email: str | None = None
@@ -251,7 +234,7 @@ class CustomerUpdate(_CustomerFields):
     customer_key_contacts: list[KeyContactIn] | None = None
 
 
-class CustomerSearch(_WireModel):
+class CustomerSearch(WireModel):
     """The filter body of POST /api/v0/customer/search (every filter optional)."""
 
     customer_ids: list[str] | None = None
@@ -297,3 +280,56 @@ def _json_safe(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+class KeyContactPayload(WireAnswer):
+    """A key contact as the AR dialect answers it (`contact_to_wire`)."""
+
+    keyContactPersonId: str
+    name: str | None
+    legalName: str | None
+    designation: str | None
+    email: str | None
+    mobile: str | None
+    mail_enabled: bool
+    sms_enabled: bool
+    whatsapp_enabled: bool
+    deleted: bool
+
+
+class CustomerPayload(WireAnswer):
+    """A customer as the AR dialect answers it (`customer_to_wire`); timestamps are
+    "yyyy-MM-dd HH:mm:ss" in the seller's time zone."""
+
+    customerId: str
+    sellerId: str
+    legalName: str
+    panOrGstin: str | None
+    contactNumber: str | None
+    email: str | None
+    address: str | None
+    state: str | None = Field(description="GST state code")
+    pinCode: str | None
+    accountNumber: str | None
+    ifsc: str | None
+    branchCodes: list[str] | None
+    uniqueRefNo: str | None
+    assignedAgent: str | None
+    status: CustomerStatus
+    deleted: bool
+    customerKeyContacts: list[KeyContactPayload]
+    customerReminders: list[ReminderPayload]
+    createdBy: str | None
+    createdByName: str | None
+    createdOn: str
+    modifiedBy: str | None
+    modifiedByName: str | None
+    modifiedOn: str
+    version: int
+
+
+class CustomerPage(WireAnswer):
+    customers: list[CustomerPayload]
+    totalCount: int
+    limit: int
+    offset: int

@@ -1,19 +1,27 @@
 """HTTP endpoints of invoices made from orders (commerce dialect, seed 000)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from khata.auth.deps import Caller
 from khata.invoice import commerce_service as service
-from khata.invoice.commerce_schemas import BULK_REQUEST_SCHEMA, InvoiceCreate, parse_order_ids
+from khata.invoice.commerce_schemas import (
+    BULK_REQUEST_SCHEMA,
+    CommerceInvoicePayload,
+    DeletedInvoice,
+    InvoiceCreate,
+    parse_order_ids,
+)
 from khata.invoice.commerce_views import invoice_wire, invoices_answer
-from khata.kit.envelopes import commerce_ok
+from khata.kit.envelopes import CommerceEnvelope, CommerceListEnvelope
 from khata.order.schemas import MAX_LIMIT, MAX_PAGE
+from khata.web.answers import COMMERCE_ERRORS, commerce_answer, documented
 from khata.web.deps import Now, Session
 
-router = APIRouter(tags=["commerce"])
+router = APIRouter(tags=["commerce"], responses=COMMERCE_ERRORS)
+_INVOICE = documented(CommerceEnvelope[CommerceInvoicePayload])
 
 
 @router.post(
@@ -26,6 +34,7 @@ router = APIRouter(tags=["commerce"])
             "content": {"application/json": {"schema": BULK_REQUEST_SCHEMA}},
         }
     },
+    responses=documented(CommerceListEnvelope[CommerceInvoicePayload], 201),
 )
 async def create_invoices_in_bulk(
     request: Request, session: Session, caller: Caller, now: Now
@@ -40,23 +49,34 @@ async def create_invoices_in_bulk(
     return Response(body, status_code=201, media_type="application/json")
 
 
-@router.post("/invoices", status_code=201, summary="Create one invoice from (part of) an order")
+@router.post(
+    "/invoices",
+    status_code=201,
+    summary="Create one invoice from (part of) an order",
+    responses=documented(CommerceEnvelope[CommerceInvoicePayload], 201),
+)
 async def create_invoice(
     body: InvoiceCreate, session: Session, caller: Caller, now: Now
-) -> dict[str, Any]:
+) -> Response:
     draft = await service.create_one(session, caller=caller, body=body, now=now)
-    return commerce_ok(invoice_wire(draft.invoice, draft.lines), "Invoice created successfully")
+    return commerce_answer(
+        invoice_wire(draft.invoice, draft.lines), "Invoice created successfully", status_code=201
+    )
 
 
-@router.get("/invoices/{invoice_id}", summary="One invoice")
-async def get_invoice(invoice_id: str, session: Session, caller: Caller) -> dict[str, Any]:
+@router.get("/invoices/{invoice_id}", summary="One invoice", responses=_INVOICE)
+async def get_invoice(invoice_id: str, session: Session, caller: Caller) -> Response:
     invoice, lines, mails = await service.get_invoice(
         session, seller_id=caller.seller_id, invoice_id=invoice_id
     )
-    return commerce_ok(invoice_wire(invoice, lines, mails), "Invoice retrieved successfully")
+    return commerce_answer(invoice_wire(invoice, lines, mails), "Invoice retrieved successfully")
 
 
-@router.get("/invoices", summary="Invoices, newest first; count is the number matching")
+@router.get(
+    "/invoices",
+    summary="Invoices, newest first; count is the number matching",
+    responses=documented(CommerceListEnvelope[CommerceInvoicePayload]),
+)
 async def list_invoices(
     session: Session,
     caller: Caller,
@@ -64,7 +84,7 @@ async def list_invoices(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     order_id: Annotated[str | None, Query(alias="orderId")] = None,
     customer_id: Annotated[str | None, Query(alias="customerId")] = None,
-) -> dict[str, Any]:
+) -> Response:
     found, total = await service.list_invoices(
         session,
         seller_id=caller.seller_id,
@@ -74,15 +94,17 @@ async def list_invoices(
         limit=limit,
     )
     data = [invoice_wire(invoice, lines, mails) for invoice, lines, mails in found]
-    return commerce_ok(data, "Invoices retrieved successfully", total)
+    return commerce_answer(data, "Invoices retrieved successfully", total)
 
 
-@router.delete("/invoices/{invoice_id}", summary="Delete an invoice with nothing received")
-async def delete_invoice(
-    invoice_id: str, session: Session, caller: Caller, now: Now
-) -> dict[str, Any]:
+@router.delete(
+    "/invoices/{invoice_id}",
+    summary="Delete an invoice with nothing received",
+    responses=documented(CommerceEnvelope[DeletedInvoice]),
+)
+async def delete_invoice(invoice_id: str, session: Session, caller: Caller, now: Now) -> Response:
     deleted = await service.delete_invoice(session, caller=caller, invoice_id=invoice_id, now=now)
-    return commerce_ok(
+    return commerce_answer(
         {"id": deleted["id"], "entityId": str(deleted["entity_id"])},
         "Invoice deleted successfully",
     )

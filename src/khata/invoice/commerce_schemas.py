@@ -3,9 +3,10 @@
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictInt, StrictStr
 
 from khata.kit.errors import FieldError, ValidationFailed
+from khata.kit.wire import PrincipalRef, WireAnswer, WireModel
 
 MAX_BULK_ORDERS = 1000
 ORDER_IDS_MESSAGE = "Validation error: orderIds is required and must be an array"
@@ -45,18 +46,72 @@ def parse_order_ids(raw: bytes) -> list[str]:
     return order_ids
 
 
-class InvoiceLinePick(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class InvoiceLinePick(WireModel):
+    # The commerce dialect keeps text as sent (seed 000 echoes names untrimmed).
+    model_config = ConfigDict(str_strip_whitespace=False)
 
     lineItemId: StrictStr = Field(min_length=1, max_length=24)
     quantity: StrictInt = Field(gt=0)
 
 
-class InvoiceCreate(BaseModel):
+class InvoiceCreate(WireModel):
     """One invoice from one order; without lineItems it takes all that is left of every line."""
 
-    model_config = ConfigDict(extra="ignore")
+    # The commerce dialect keeps text as sent (seed 000 echoes names untrimmed).
+    model_config = ConfigDict(str_strip_whitespace=False)
 
     orderId: StrictStr = Field(min_length=1, max_length=24)
     lineItems: list[InvoiceLinePick] | None = Field(default=None, min_length=1, max_length=1000)
     metaFields: list[Any] | None = None
+
+
+class CommerceLinePayload(WireAnswer):
+    """A line of a commerce invoice; taxRate 18 for a whole rate, 12.5 otherwise."""
+
+    lineItemId: str | None
+    quantity: int
+    id: str
+    sku: str | None
+    name: str | None
+    hsnCode: str | None
+    unitPrice: float
+    taxRate: int | float
+    amount: float
+    tax: float
+
+
+class MailSent(WireAnswer):
+    sentTo: str
+    sentAt: str
+
+
+class CommerceInvoicePayload(WireAnswer):
+    """An invoice as the commerce dialect answers it (`invoice_wire`): the seed's fields first,
+    then DESIGN's; timestamps ISO 8601 UTC with milliseconds."""
+
+    order: str | None
+    entityId: str
+    lineItems: list[CommerceLinePayload]
+    total: float
+    createdBy: PrincipalRef
+    metaFields: list[Any] | None
+    createdAt: str
+    updatedAt: str
+    id: str
+    invoiceNumber: str
+    customer: str
+    status: str
+    invoiceDate: str
+    dueDate: str
+    subtotal: float
+    tax: float
+    cgst: float
+    sgst: float
+    igst: float
+    balanceAmount: float
+    mailsSent: list[MailSent]
+
+
+class DeletedInvoice(WireAnswer):
+    id: str
+    entityId: str

@@ -5,16 +5,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from khata.kit.amounts import rate_wire
 from khata.kit.envelopes import commerce_ok
+from khata.kit.money import wire_paise
 from khata.kit.timeutil import iso_millis
-from khata.order.views import tax_rate_wire
-
-
-def wire_amount(paise: int) -> float:
-    """Paise as a JSON number of rupees: the same float as `kit.money.wire_paise` (int / int is
-    correctly rounded in Python, as is float(Decimal)), without two Decimals per amount; a
-    bulk answer carries some 16,000 amounts."""
-    return paise / 100
 
 
 def invoice_line_wire(line: Mapping[str, Any]) -> dict[str, Any]:
@@ -25,10 +19,10 @@ def invoice_line_wire(line: Mapping[str, Any]) -> dict[str, Any]:
         "sku": line["sku"],
         "name": line["name"],
         "hsnCode": line["hsn_code"],
-        "unitPrice": wire_amount(line["unit_price"]),
-        "taxRate": tax_rate_wire(line["tax_rate_bp"]),
-        "amount": wire_amount(line["amount"]),
-        "tax": wire_amount(line["tax"]),
+        "unitPrice": wire_paise(line["unit_price"]),
+        "taxRate": rate_wire(line["tax_rate_bp"], whole_as_int=True),
+        "amount": wire_paise(line["amount"]),
+        "tax": wire_paise(line["tax"]),
     }
 
 
@@ -55,7 +49,7 @@ def invoice_wire(
         "order": invoice["order_id"],
         "entityId": str(invoice["entity_id"]),
         "lineItems": [invoice_line_wire(line) for line in lines],
-        "total": wire_amount(invoice["net_amount"]),
+        "total": wire_paise(invoice["net_amount"]),
         "createdBy": {
             "id": invoice["created_by_id"],
             "name": invoice["created_by_name"],
@@ -70,12 +64,12 @@ def invoice_wire(
         "status": invoice["receivable_status"],
         "invoiceDate": invoice["invoice_date"].isoformat(),
         "dueDate": invoice["due_date"].isoformat(),
-        "subtotal": wire_amount(invoice["base_amount"]),
-        "tax": wire_amount(cgst + sgst + igst),
-        "cgst": wire_amount(cgst),
-        "sgst": wire_amount(sgst),
-        "igst": wire_amount(igst),
-        "balanceAmount": wire_amount(invoice["balance_amount"]),
+        "subtotal": wire_paise(invoice["base_amount"]),
+        "tax": wire_paise(cgst + sgst + igst),
+        "cgst": wire_paise(cgst),
+        "sgst": wire_paise(sgst),
+        "igst": wire_paise(igst),
+        "balanceAmount": wire_paise(invoice["balance_amount"]),
         "mailsSent": [{"sentTo": to, "sentAt": iso_millis(at)} for to, at in mails],
     }
 

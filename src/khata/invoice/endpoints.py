@@ -3,15 +3,20 @@
 from typing import Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from khata.audit import service as audit
+from khata.audit.schemas import AuditEntryPayload
 from khata.auth.deps import Caller
 from khata.invoice import search as invoice_search
 from khata.invoice import service
 from khata.invoice.schemas import (
+    BatchPayload,
     BulkDelete,
     BulkDispatch,
     InvoiceCreate,
+    InvoicePage,
+    InvoicePayload,
     InvoiceSearch,
     InvoiceUpdate,
     StatusChange,
@@ -19,11 +24,14 @@ from khata.invoice.schemas import (
 from khata.invoice.service import BatchResult
 from khata.invoice.status import status_wire
 from khata.invoice.views import one_invoice_payload, payment_link
-from khata.kit.envelopes import ar_ok
+from khata.kit.envelopes import ArEnvelope
 from khata.kit.timeutil import enkash_timestamp
+from khata.web.answers import AR_ERRORS, ar_answer, documented
 from khata.web.deps import AppSettings, LinkBase, Now, Session
 
-router = APIRouter(tags=["invoices"])
+router = APIRouter(tags=["invoices"], responses=AR_ERRORS)
+_INVOICE = documented(ArEnvelope[InvoicePayload])
+_BATCH = documented(ArEnvelope[BatchPayload])
 
 
 async def _payload(
@@ -38,7 +46,7 @@ async def _payload(
     )
 
 
-@router.post("/api/v0/invoice", summary="createInvoice")
+@router.post("/api/v0/invoice", summary="createInvoice", responses=_INVOICE)
 async def create_invoice(
     body: InvoiceCreate,
     session: Session,
@@ -46,14 +54,18 @@ async def create_invoice(
     now: Now,
     settings: AppSettings,
     link_base: LinkBase,
-) -> dict[str, Any]:
+) -> Response:
     invoice = await service.create_invoice(
         session, caller=caller, data=body, now=now, settings=settings
     )
-    return ar_ok(await _payload(session, caller, invoice, now, link_base))
+    return ar_answer(await _payload(session, caller, invoice, now, link_base))
 
 
-@router.post("/api/v0/invoice/search", summary="searchCollectionInvoices")
+@router.post(
+    "/api/v0/invoice/search",
+    summary="searchCollectionInvoices",
+    responses=documented(ArEnvelope[InvoicePage]),
+)
 async def search_invoices(
     session: Session,
     caller: Caller,
@@ -64,7 +76,7 @@ async def search_invoices(
     offset: int | None = Query(default=None),
     orderBy: str | None = Query(default=None),
     direction: str | None = Query(default=None),
-) -> dict[str, Any]:
+) -> Response:
     page = invoice_search.page_of(limit, offset, orderBy, direction)
     invoices, total = await invoice_search.search_invoices(
         session,
@@ -75,7 +87,7 @@ async def search_invoices(
         now=now,
         public_base_url=link_base,
     )
-    return ar_ok(
+    return ar_answer(
         {"invoices": invoices, "totalCount": total, "limit": page.limit, "offset": page.offset}
     )
 
@@ -107,7 +119,9 @@ def _batch_wire(results: list[BatchResult], caller: Caller, link_base: str) -> d
     }
 
 
-@router.post("/api/v0/invoice/bulk/dispatch", summary="Dispatch Invoice Collection")
+@router.post(
+    "/api/v0/invoice/bulk/dispatch", summary="Dispatch Invoice Collection", responses=_BATCH
+)
 async def dispatch_invoices(
     body: BulkDispatch,
     session: Session,
@@ -115,7 +129,7 @@ async def dispatch_invoices(
     now: Now,
     settings: AppSettings,
     link_base: LinkBase,
-) -> dict[str, Any]:
+) -> Response:
     results = await service.dispatch_invoices(
         session,
         caller=caller,
@@ -124,48 +138,50 @@ async def dispatch_invoices(
         now=now,
         settings=settings,
     )
-    return ar_ok(_batch_wire(results, caller, link_base))
+    return ar_answer(_batch_wire(results, caller, link_base))
 
 
-@router.post("/api/v0/invoice/bulk/delete", summary="Delete Invoice Collection")
+@router.post("/api/v0/invoice/bulk/delete", summary="Delete Invoice Collection", responses=_BATCH)
 async def delete_invoices(
     body: BulkDelete,
     session: Session,
     caller: Caller,
     now: Now,
     link_base: LinkBase,
-) -> dict[str, Any]:
+) -> Response:
     results = await service.delete_invoices(
         session, caller=caller, invoice_ids=body.invoiceIds, now=now
     )
-    return ar_ok(_batch_wire(results, caller, link_base))
+    return ar_answer(_batch_wire(results, caller, link_base))
 
 
-@router.post("/api/v0/invoice/status-change", summary="Change Invoice Status Request")
+@router.post(
+    "/api/v0/invoice/status-change", summary="Change Invoice Status Request", responses=_INVOICE
+)
 async def change_status(
     body: StatusChange,
     session: Session,
     caller: Caller,
     now: Now,
     link_base: LinkBase,
-) -> dict[str, Any]:
+) -> Response:
     invoice = await service.change_status(session, caller=caller, data=body, now=now)
-    return ar_ok(await _payload(session, caller, invoice, now, link_base))
+    return ar_answer(await _payload(session, caller, invoice, now, link_base))
 
 
-@router.get("/api/v0/invoice/{invoiceId}", summary="getInvoice")
+@router.get("/api/v0/invoice/{invoiceId}", summary="getInvoice", responses=_INVOICE)
 async def get_invoice(
     invoiceId: str,
     session: Session,
     caller: Caller,
     now: Now,
     link_base: LinkBase,
-) -> dict[str, Any]:
+) -> Response:
     invoice = await service.load_invoice(session, caller, invoiceId)
-    return ar_ok(await _payload(session, caller, invoice, now, link_base))
+    return ar_answer(await _payload(session, caller, invoice, now, link_base))
 
 
-@router.patch("/api/v0/invoice/{invoiceId}", summary="updateInvoice")
+@router.patch("/api/v0/invoice/{invoiceId}", summary="updateInvoice", responses=_INVOICE)
 async def update_invoice(
     invoiceId: str,
     body: InvoiceUpdate,
@@ -173,17 +189,21 @@ async def update_invoice(
     caller: Caller,
     now: Now,
     link_base: LinkBase,
-) -> dict[str, Any]:
+) -> Response:
     invoice = await service.update_invoice(
         session, caller=caller, invoice_id=invoiceId, data=body, now=now
     )
-    return ar_ok(await _payload(session, caller, invoice, now, link_base))
+    return ar_answer(await _payload(session, caller, invoice, now, link_base))
 
 
-@router.get("/api/v0/invoice/{invoiceId}/history", summary="Audit history of an invoice")
-async def invoice_history(invoiceId: str, session: Session, caller: Caller) -> dict[str, Any]:
+@router.get(
+    "/api/v0/invoice/{invoiceId}/history",
+    summary="Audit history of an invoice",
+    responses=documented(ArEnvelope[list[AuditEntryPayload]]),
+)
+async def invoice_history(invoiceId: str, session: Session, caller: Caller) -> Response:
     invoice = await service.load_invoice(session, caller, invoiceId)
     entries = await audit.history(
         session, seller_id=caller.seller_id, entity_type=service.ENTITY, entity_id=invoice.id
     )
-    return ar_ok([audit.to_wire(entry, caller.seller.time_zone) for entry in entries])
+    return ar_answer([audit.to_wire(entry, caller.seller.time_zone) for entry in entries])

@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 from pydantic import (
     AliasChoices,
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -20,13 +19,10 @@ from pydantic import (
 )
 
 from khata.customer.schemas import check_email, check_phone
+from khata.kit.wire import WireAnswer, WireModel
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-
-class _Contact(_Wire):
+class _Contact(WireModel):
     """The invoice's own e-mail and mobile, checked with the customer contact patterns, since a
     dispatch sends to them."""
 
@@ -95,10 +91,12 @@ class InvoiceUpdate(_Contact):
     mobileNumber: str | None = Field(default=None, max_length=20)
 
 
-class InvoiceSearch(BaseModel):
+class InvoiceSearch(WireModel):
     """Search filters; every one optional, all of them combined with AND."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # A misspelt filter would otherwise be dropped and the search answer every invoice: an
+    # unknown filter is a 400 naming it.
+    model_config = ConfigDict(extra="forbid")
 
     # DESIGN calls this filter "statuses"; the issue "receivable statuses". Both spellings work.
     receivableStatuses: list[str] | None = Field(
@@ -129,26 +127,118 @@ class InvoiceSearch(BaseModel):
         return [value] if isinstance(value, str) else value
 
 
-class BulkDispatch(_Wire):
+class BulkDispatch(WireModel):
     invoiceIds: list[str] = Field(min_length=1, max_length=1000)
     partialPaymentAllowed: StrictBool | None = None
 
 
-class BulkDelete(_Wire):
+class BulkDelete(WireModel):
     invoiceIds: list[str] = Field(min_length=1, max_length=1000)
 
 
-class StatusTransition(_Wire):
+class StatusTransition(WireModel):
     currentStatus: str = Field(min_length=1)
     newStatus: str = Field(min_length=1)
 
 
-class ObjectVersion(_Wire):
+class ObjectVersion(WireModel):
     currentVersion: int
 
 
-class StatusChange(_Wire):
+class StatusChange(WireModel):
     invoiceId: str = Field(min_length=1)
     statusTransition: StatusTransition
     objectVersion: ObjectVersion
     remarks: str | None = Field(default=None, max_length=1000)
+
+
+class StatusLabel(WireAnswer):
+    """A status as `{name, label}` (receivableStatus, approvalStatus)."""
+
+    name: str
+    label: str
+
+
+class InvoiceLinePayload(WireAnswer):
+    """A line of an AR invoice; amounts in rupees, taxRate in percent."""
+
+    id: str
+    lineItemId: str | None
+    position: int
+    sku: str | None
+    name: str | None
+    description: str | None
+    hsnCode: str | None
+    quantity: int
+    unitPrice: float
+    taxRate: float
+    amount: float
+    tax: float
+
+
+class InvoicePayload(WireAnswer):
+    """DESIGN's AR invoice payload (`invoice_payload`): amounts are JSON numbers in rupees with
+    at most 2 decimals, timestamps "yyyy-MM-dd HH:mm:ss" in the seller's time zone."""
+
+    invoiceId: str
+    invoiceNumber: str
+    externalId: str | None
+    sellerId: str
+    entityId: str
+    customerId: str
+    customerLegalName: str | None
+    invoiceDate: str = Field(description="yyyy-MM-dd")
+    dueDate: str = Field(description="yyyy-MM-dd")
+    description: str | None
+    poNumber: str | None
+    baseAmount: float
+    cgst: float
+    sgst: float
+    igst: float
+    tds: float
+    netAmount: float
+    totalReceived: float
+    balanceAmount: float
+    gstExclusive: bool
+    partialPaymentAllowed: bool
+    receivableStatus: StatusLabel
+    approvalStatus: StatusLabel
+    overdue: bool
+    dispatched: bool
+    dispatchedOn: str | None
+    paymentLink: str | None
+    via: Literal["API", "BULK_UPLOAD", "ORDER"]
+    lineItems: list[InvoiceLinePayload]
+    version: int
+    createdBy: str | None
+    createdByName: str | None
+    createdOn: str
+    modifiedBy: str | None
+    modifiedByName: str | None
+    modifiedOn: str
+
+
+class InvoicePage(WireAnswer):
+    invoices: list[InvoicePayload]
+    totalCount: int
+    limit: int
+    offset: int
+
+
+class BatchOutcome(WireAnswer):
+    """One invoice of a bulk dispatch or delete; the status keys only when it succeeded, the
+    dispatch keys only when it is dispatched."""
+
+    invoiceId: str
+    success: bool
+    message: str | None
+    receivableStatus: StatusLabel | None = None
+    version: int | None = None
+    dispatchedOn: str | None = None
+    paymentLink: str | None = None
+
+
+class BatchPayload(WireAnswer):
+    results: list[BatchOutcome]
+    successCount: int
+    failureCount: int

@@ -14,7 +14,9 @@ from khata.invoice.schemas import InvoiceSearch
 from khata.invoice.status import ReceivableStatus
 from khata.invoice.validation import amount_paise
 from khata.invoice.views import NOT_OVERDUE_STATUSES, invoice_payload
+from khata.kit.amounts import rate_wire
 from khata.kit.errors import FieldError, ValidationFailed
+from khata.kit.money import wire_paise
 from khata.kit.pagination import MAX_OFFSET
 from khata.kit.timeutil import local_date
 from khata.models import Customer, Invoice, InvoiceLine
@@ -200,10 +202,10 @@ def _line_wire(raw: dict[str, Any]) -> dict[str, Any]:
         "description": raw["description"],
         "hsnCode": raw["hsnCode"],
         "quantity": raw["quantity"],
-        "unitPrice": int(raw["unitPrice"]) / 100,
-        "taxRate": int(raw["taxRateBp"]) / 100,
-        "amount": int(raw["amount"]) / 100,
-        "tax": int(raw["tax"]) / 100,
+        "unitPrice": wire_paise(int(raw["unitPrice"])),
+        "taxRate": rate_wire(int(raw["taxRateBp"])),
+        "amount": wire_paise(int(raw["amount"])),
+        "tax": wire_paise(int(raw["tax"])),
     }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from khata.kit import amounts
 from khata.kit.errors import FieldError
-from khata.kit.money import MoneyError, parse_amount, to_paise
+from khata.kit.money import MoneyError, parse_amount, to_paise, wire_paise
 
 MIN_BASE_PAISE = 10  # baseAmount >= 0.1
 
@@ -60,17 +60,17 @@ class InvoiceAmounts:
 def check_amounts(values: InvoiceAmounts, errors: list[FieldError]) -> None:
     """The rules across amount fields (each field is already a valid non-negative amount)."""
     if values.base < MIN_BASE_PAISE:
-        errors.append(FieldError("baseAmount", "must be at least 0.1", values.base / 100))
+        errors.append(FieldError("baseAmount", "must be at least 0.1", wire_paise(values.base)))
     if values.igst and (values.cgst or values.sgst):
         errors.append(
             FieldError(
-                "igst", "cannot be combined with cgst/sgst on one invoice", values.igst / 100
+                "igst", "cannot be combined with cgst/sgst on one invoice", wire_paise(values.igst)
             )
         )
     if values.cgst != values.sgst:
-        errors.append(FieldError("sgst", "must equal cgst", values.sgst / 100))
+        errors.append(FieldError("sgst", "must equal cgst", wire_paise(values.sgst)))
     if values.tds > values.net:
-        errors.append(FieldError("tds", "cannot exceed the net amount", values.tds / 100))
+        errors.append(FieldError("tds", "cannot exceed the net amount", wire_paise(values.tds)))
 
 
 def check_dates(invoice_date: date, due_date: date, errors: list[FieldError]) -> None:

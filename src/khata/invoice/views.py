@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.invoice.status import APPROVAL_LABELS, ReceivableStatus, status_wire
+from khata.kit.amounts import rate_wire
 from khata.kit.money import wire_paise
 from khata.kit.timeutil import enkash_timestamp, local_date
 from khata.models import Customer, Invoice, InvoiceLine
@@ -40,7 +41,7 @@ def line_wire(line: InvoiceLine) -> dict[str, Any]:
         "hsnCode": line.hsn_code,
         "quantity": line.quantity,
         "unitPrice": wire_paise(line.unit_price),
-        "taxRate": line.tax_rate_bp / 100,
+        "taxRate": rate_wire(line.tax_rate_bp),
         "amount": wire_paise(line.amount),
         "tax": wire_paise(line.tax),
     }

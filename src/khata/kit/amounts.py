@@ -56,3 +56,14 @@ def receivable(*, net: int, tds: int) -> int:
 
 def balance(*, net: int, tds: int, total_received: int) -> int:
     return net - tds - total_received
+
+
+def rate_wire(basis_points: int, *, whole_as_int: bool = False) -> int | float:
+    """A tax rate in basis points as the wire's percent: 1800 -> 18.0, 1250 -> 12.5.
+
+    `whole_as_int` gives 18 rather than 18.0 for a whole rate, as the commerce dialect (seed
+    000) shows it; the AR dialect always answers a float.
+    """
+    if whole_as_int and basis_points % 100 == 0:
+        return basis_points // 100
+    return basis_points / 100

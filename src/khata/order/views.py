@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Any
 
-from khata.kit.amounts import line_amounts
+from khata.kit.amounts import line_amounts, rate_wire
 from khata.kit.money import wire_paise
 from khata.kit.timeutil import iso_millis
 from khata.models import OrderLine
@@ -16,11 +16,6 @@ class InvoicingStatus(StrEnum):
     NOT_INVOICED = "NOT_INVOICED"
     PARTIALLY_INVOICED = "PARTIALLY_INVOICED"
     INVOICED = "INVOICED"
-
-
-def tax_rate_wire(basis_points: int) -> int | float:
-    """18 rather than 18.0 when the rate is whole; 12.5 otherwise."""
-    return basis_points // 100 if basis_points % 100 == 0 else basis_points / 100
 
 
 def invoicing_status(lines: list[OrderLine]) -> str:
@@ -43,7 +38,7 @@ def order_line_wire(line: OrderLine) -> dict[str, Any]:
         "hsnCode": line.hsn_code,
         "quantity": line.quantity,
         "unitPrice": wire_paise(line.unit_price),
-        "taxRate": tax_rate_wire(line.tax_rate_bp),
+        "taxRate": rate_wire(line.tax_rate_bp, whole_as_int=True),
         "amount": wire_paise(amounts.amount),
         "tax": wire_paise(amounts.tax),
         "invoicedQuantity": line.invoiced_quantity,

@@ -3,20 +3,18 @@
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from khata.invoice.schemas import StatusLabel
+from khata.kit.wire import WireAnswer, WireModel
 
 
-class _Wire(BaseModel):
-    # Trimmed, so a paymentId of spaces is a missing one rather than a payment named "  ".
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-
-class Allocation(_Wire):
+class Allocation(WireModel):
     invoiceId: str = Field(min_length=1, max_length=24)
     amount: Any = None
 
 
-class PaymentReport(_Wire):
+class PaymentReport(WireModel):
     paymentId: str = Field(min_length=1, max_length=100)
     type: Literal["ONPLATFORM", "OFFPLATFORM"]
     mode: str | None = Field(default=None, max_length=32)
@@ -26,9 +24,39 @@ class PaymentReport(_Wire):
     invoices: list[Allocation] = Field(min_length=1, max_length=1000)
 
 
-class PaymentConfirmation(_Wire):
+class PaymentConfirmation(WireModel):
     invoiceIds: list[str] | None = None
     paymentId: str = Field(min_length=1, max_length=100)
     remarks: str | None = Field(default=None, max_length=1000)
     response: Literal["ACCEPT", "REJECT"]
     type: Literal["ONPLATFORM", "OFFPLATFORM"] | None = None
+
+
+class PaymentShare(WireAnswer):
+    """What one invoice got of the payment, and where that leaves it."""
+
+    invoiceId: str
+    invoiceNumber: str
+    amount: float
+    receivableStatus: StatusLabel
+    totalReceived: float
+    balanceAmount: float
+
+
+class PaymentPayload(WireAnswer):
+    """A payment as the AR dialect answers it (`payment_payload`)."""
+
+    paymentId: str
+    id: str
+    type: Literal["ONPLATFORM", "OFFPLATFORM"]
+    mode: str | None
+    utr: str | None
+    amount: float
+    paidOn: str | None
+    status: Literal["PENDING_CONFIRMATION", "ACCEPTED", "REJECTED"]
+    remarks: str | None
+    confirmedOn: str | None
+    createdBy: str | None
+    createdByName: str | None
+    createdOn: str
+    invoices: list[PaymentShare]

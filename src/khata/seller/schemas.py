@@ -3,20 +3,20 @@
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import ConfigDict, Field, StrictInt, field_validator
 from pydantic_core import PydanticCustomError
 
 from khata.kit.timeutil import TIME_OF_DAY_MESSAGE, TIME_OF_DAY_RE, enkash_timestamp
+from khata.kit.wire import PrincipalRef, WireAnswer, WireModel
 from khata.models import Principal, Seller
 
 
-class SellerUpdate(BaseModel):
+class SellerUpdate(WireModel):
     """A PATCH of the seller profile: only fields present in `model_fields_set` change."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, str_strip_whitespace=True, extra="forbid"
-    )
+    # Settings are few and each one matters: a misspelt one is a 400 naming it, never a PATCH
+    # that answers 200 and changes nothing.
+    model_config = ConfigDict(extra="forbid")
 
     legal_name: str | None = Field(default=None, min_length=1, max_length=200)
     gstin: str | None = Field(default=None, max_length=15)
@@ -74,3 +74,19 @@ def seller_to_wire(seller: Seller, principal: Principal) -> dict[str, Any]:
         "createdOn": enkash_timestamp(seller.created_at, seller.time_zone),
         "principal": {"id": principal.id, "name": principal.name, "type": principal.type},
     }
+
+
+class SellerPayload(WireAnswer):
+    """The seller profile and the calling principal (`seller_to_wire`)."""
+
+    sellerId: str
+    legalName: str
+    gstin: str | None
+    state: str
+    currency: str
+    timeZone: str
+    paymentTermsDays: int
+    invoicePrefix: str
+    defaultReminderTime: str
+    createdOn: str
+    principal: PrincipalRef
