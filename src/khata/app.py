@@ -21,8 +21,8 @@ from khata.customer.endpoints import router as customer_router
 from khata.db import create_engine, create_session_factory
 from khata.delivery.endpoints import router as delivery_router
 from khata.delivery.worker import embedded_worker
+from khata.invoice.ar_endpoints import router as invoice_router
 from khata.invoice.commerce_endpoints import router as commerce_invoice_router
-from khata.invoice.endpoints import router as invoice_router
 from khata.kit.wire import WireAnswer
 from khata.order.endpoints import router as order_router
 from khata.payment.endpoints import router as payment_router

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from khata.auth.deps import Caller
-from khata.invoice import commerce_service as service
+from khata.invoice import commerce_views, order_invoicing, service
 from khata.invoice.commerce_schemas import (
     BULK_REQUEST_SCHEMA,
     CommerceInvoicePayload,
@@ -40,7 +40,7 @@ async def create_invoices_in_bulk(
     request: Request, session: Session, caller: Caller, now: Now
 ) -> Response:
     order_ids = parse_order_ids(await request.body())
-    drafts = await service.create_bulk(session, caller=caller, order_ids=order_ids, now=now)
+    drafts = await order_invoicing.create_bulk(session, caller=caller, order_ids=order_ids, now=now)
     # Rendered here, invoice by invoice: FastAPI's encoder would walk every value of a
     # thousand invoices again, and keeping them all as dicts costs full garbage collections.
     body = invoices_answer(
@@ -58,7 +58,7 @@ async def create_invoices_in_bulk(
 async def create_invoice(
     body: InvoiceCreate, session: Session, caller: Caller, now: Now
 ) -> Response:
-    draft = await service.create_one(session, caller=caller, body=body, now=now)
+    draft = await order_invoicing.create_one(session, caller=caller, body=body, now=now)
     return commerce_answer(
         invoice_wire(draft.invoice, draft.lines), "Invoice created successfully", status_code=201
     )
@@ -66,7 +66,7 @@ async def create_invoice(
 
 @router.get("/invoices/{invoice_id}", summary="One invoice", responses=_INVOICE)
 async def get_invoice(invoice_id: str, session: Session, caller: Caller) -> Response:
-    invoice, lines, mails = await service.get_invoice(
+    invoice, lines, mails = await commerce_views.get_invoice(
         session, seller_id=caller.seller_id, invoice_id=invoice_id
     )
     return commerce_answer(invoice_wire(invoice, lines, mails), "Invoice retrieved successfully")
@@ -85,7 +85,7 @@ async def list_invoices(
     order_id: Annotated[str | None, Query(alias="orderId")] = None,
     customer_id: Annotated[str | None, Query(alias="customerId")] = None,
 ) -> Response:
-    found, total = await service.list_invoices(
+    found, total = await commerce_views.list_invoices(
         session,
         seller_id=caller.seller_id,
         order_id=order_id,
@@ -105,6 +105,6 @@ async def list_invoices(
 async def delete_invoice(invoice_id: str, session: Session, caller: Caller, now: Now) -> Response:
     deleted = await service.delete_invoice(session, caller=caller, invoice_id=invoice_id, now=now)
     return commerce_answer(
-        {"id": deleted["id"], "entityId": str(deleted["entity_id"])},
+        {"id": deleted.id, "entityId": str(deleted.entity_id)},
         "Invoice deleted successfully",
     )

@@ -1,10 +1,20 @@
-"""Invoices as the commerce dialect shows them: the seed's fields first, then DESIGN's extras."""
+"""Invoices as the commerce dialect shows them: the seed's fields first, then DESIGN's extras.
+
+A read-side module (as ar_views is for the AR dialect): it also reads what one invoice or a page
+of invoices shows, with their lines and the e-mails sent for them.
+"""
 
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.delivery import repository as delivery_repository
+from khata.invoice import repository
+from khata.invoice.errors import InvoiceNotFound
+from khata.invoice.repository import Row
 from khata.kit.amounts import rate_wire
 from khata.kit.envelopes import commerce_ok
 from khata.kit.money import wire_paise
@@ -95,3 +105,48 @@ def invoices_answer(
     # the values that can hold text, so the first `"data":null` is the slot.
     envelope = _json(commerce_ok(None, message, len(found)))
     return envelope.replace('"data":null', f'"data":[{data}]', 1).encode("utf-8")
+
+
+async def get_invoice(
+    session: AsyncSession, *, seller_id: str, invoice_id: str
+) -> tuple[Row, list[Row], list[tuple[str, datetime]]]:
+    invoice = await repository.get_invoice(session, seller_id, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    lines = await repository.lines_of_invoices(session, seller_id, [invoice_id])
+    mails = await delivery_repository.mails_sent(session, seller_id, [invoice_id])
+    return (
+        repository.as_row(invoice),
+        [repository.line_as_row(line) for line in lines[invoice_id]],
+        mails[invoice_id],
+    )
+
+
+async def list_invoices(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    order_id: str | None,
+    customer_id: str | None,
+    page: int,
+    limit: int,
+) -> tuple[list[tuple[Row, list[Row], list[tuple[str, datetime]]]], int]:
+    invoices, total = await repository.list_invoices(
+        session,
+        seller_id=seller_id,
+        order_id=order_id,
+        customer_id=customer_id,
+        offset=(page - 1) * limit,
+        limit=limit,
+    )
+    ids = [invoice.id for invoice in invoices]
+    lines = await repository.lines_of_invoices(session, seller_id, ids)
+    mails = await delivery_repository.mails_sent(session, seller_id, ids)
+    return [
+        (
+            repository.as_row(invoice),
+            [repository.line_as_row(line) for line in lines[invoice.id]],
+            mails[invoice.id],
+        )
+        for invoice in invoices
+    ], total

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from khata.delivery import outbox
-from khata.invoice.views import payment_link
+from khata.invoice.ar_views import payment_link
 from khata.kit.money import wire_paise
 from khata.models import KeyContact
 

@@ -10,10 +10,10 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, not_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from khata.invoice.schemas import InvoiceSearch
+from khata.invoice.ar_schemas import InvoiceSearch
+from khata.invoice.ar_views import NOT_OVERDUE_STATUSES, invoice_payload
 from khata.invoice.status import ReceivableStatus
 from khata.invoice.validation import amount_paise
-from khata.invoice.views import NOT_OVERDUE_STATUSES, invoice_payload
 from khata.kit.amounts import rate_wire
 from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.money import wire_paise

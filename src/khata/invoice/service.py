@@ -13,7 +13,7 @@ from khata.config import Settings
 from khata.customer import repository as customer_repository
 from khata.delivery import outbox
 from khata.invoice import repository
-from khata.invoice.commerce_service import release_order_quantities
+from khata.invoice.ar_schemas import InvoiceCreate, InvoiceUpdate, StatusChange
 from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
 from khata.invoice.errors import (
     AmountsLocked,
@@ -27,8 +27,8 @@ from khata.invoice.errors import (
     TransitionNotAllowed,
 )
 from khata.invoice.numbering import allocate_entity_ids
+from khata.invoice.order_invoicing import release_order_quantities
 from khata.invoice.rows import Author, InvoiceRowMaker
-from khata.invoice.schemas import InvoiceCreate, InvoiceUpdate, StatusChange
 from khata.invoice.snapshot import snapshot, touch
 from khata.invoice.status import (
     FINAL_STATUSES,
@@ -436,10 +436,45 @@ def _dispatched_facts(invoice: Invoice, customer: Customer, caller: Caller) -> D
     )
 
 
+def _delete(session: AsyncSession, invoice: Invoice, *, caller: Caller, now: datetime) -> None:
+    """The one delete of both dialects: the delete rule, then a soft delete (the entityId is not
+    reused), the version bump and the audit entry. Raises InvoiceNotDeletable."""
+    refusal = deletion_refusal(invoice.receivable_status, invoice.total_received)
+    if refusal is not None:
+        raise InvoiceNotDeletable(invoice.id, refusal)
+    before = snapshot(invoice)
+    invoice.deleted = True
+    touch(invoice, caller.principal, now)
+    audit.record(
+        session,
+        caller=caller,
+        seller_id=caller.seller_id,
+        entity_type=ENTITY,
+        entity_id=invoice.id,
+        action="DELETED",
+        now=now,
+        before=before,
+        after=snapshot(invoice),
+    )
+
+
+async def delete_invoice(
+    session: AsyncSession, *, caller: Caller, invoice_id: str, now: datetime
+) -> Invoice:
+    """Delete one invoice (commerce DELETE /invoices/{id}); its order quantities are freed."""
+    invoice = await repository.get_invoice(session, caller.seller_id, invoice_id, for_update=True)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    _delete(session, invoice, caller=caller, now=now)
+    await release_order_quantities(session, seller_id=caller.seller_id, invoice_ids=[invoice_id])
+    await session.flush()
+    return invoice
+
+
 async def delete_invoices(
     session: AsyncSession, *, caller: Caller, invoice_ids: list[str], now: datetime
 ) -> list[BatchResult]:
-    """Soft delete of the invoices the delete rule allows; per-invoice answers."""
+    """Delete what the delete rule allows (AR bulk/delete); per-invoice answers."""
     wanted = repository.ids_in_order(invoice_ids)
     invoices = await repository.get_invoices(session, caller.seller_id, wanted, for_update=True)
     results: list[BatchResult] = []
@@ -448,25 +483,11 @@ async def delete_invoices(
         if invoice is None:
             results.append(BatchResult(invoice_id, False, f"Invoice not found: {invoice_id}"))
             continue
-        refusal = deletion_refusal(invoice.receivable_status, invoice.total_received)
-        if refusal is not None:
-            message = InvoiceNotDeletable(invoice_id, refusal).message
-            results.append(BatchResult(invoice_id, False, message))
+        try:
+            _delete(session, invoice, caller=caller, now=now)
+        except InvoiceNotDeletable as refused:
+            results.append(BatchResult(invoice_id, False, refused.message))
             continue
-        before = snapshot(invoice)
-        invoice.deleted = True
-        touch(invoice, caller.principal, now)
-        audit.record(
-            session,
-            caller=caller,
-            seller_id=caller.seller_id,
-            entity_type=ENTITY,
-            entity_id=invoice.id,
-            action="DELETED",
-            now=now,
-            before=before,
-            after=snapshot(invoice),
-        )
         results.append(BatchResult(invoice_id, True, "Invoice deleted", invoice))
     deleted_ids = [r.invoice_id for r in results if r.ok]
     await release_order_quantities(session, seller_id=caller.seller_id, invoice_ids=deleted_ids)

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from khata.invoice.schemas import StatusLabel
+from khata.invoice.ar_schemas import StatusLabel
 from khata.kit.wire import WireAnswer, WireModel
 
 

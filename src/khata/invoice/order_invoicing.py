@@ -1,4 +1,5 @@
-"""Invoicing orders: in bulk (all that is left of each order), one at a time, and undoing it.
+"""Invoicing orders: in bulk (all that is left of each order), one at a time, and giving the
+quantities back when such an invoice is deleted.
 
 Every path locks the order lines it invoices before reading what is left, so two requests over
 the same order never both invoice it: the second waits, then sees nothing left (409).
@@ -12,13 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.audit import service as audit
 from khata.auth.service import Caller
-from khata.delivery import repository as delivery_repository
 from khata.invoice import repository
 from khata.invoice.commerce_schemas import InvoiceCreate
 from khata.invoice.errors import (
     DuplicateInvoiceNumber,
-    InvoiceNotDeletable,
-    InvoiceNotFound,
     OrderCustomerNotActive,
     OrderFullyInvoiced,
     OrderLineNotFound,
@@ -27,8 +25,7 @@ from khata.invoice.errors import (
 from khata.invoice.from_orders import InvoiceDraft, Pick, build_invoices
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.repository import Row
-from khata.invoice.snapshot import invoice_snapshot, snapshot, touch
-from khata.invoice.status import deletion_refusal
+from khata.invoice.snapshot import invoice_snapshot
 from khata.order import repository as order_repository
 from khata.order.errors import OrderNotFound
 from khata.order.repository import LineState, OrderHead
@@ -170,51 +167,6 @@ async def create_one(
     return draft
 
 
-async def get_invoice(
-    session: AsyncSession, *, seller_id: str, invoice_id: str
-) -> tuple[Row, list[Row], list[tuple[str, datetime]]]:
-    invoice = await repository.get_invoice(session, seller_id, invoice_id)
-    if invoice is None:
-        raise InvoiceNotFound(invoice_id)
-    lines = await repository.lines_of_invoices(session, seller_id, [invoice_id])
-    mails = await delivery_repository.mails_sent(session, seller_id, [invoice_id])
-    return (
-        repository.as_row(invoice),
-        [repository.line_as_row(line) for line in lines[invoice_id]],
-        mails[invoice_id],
-    )
-
-
-async def list_invoices(
-    session: AsyncSession,
-    *,
-    seller_id: str,
-    order_id: str | None,
-    customer_id: str | None,
-    page: int,
-    limit: int,
-) -> tuple[list[tuple[Row, list[Row], list[tuple[str, datetime]]]], int]:
-    invoices, total = await repository.list_invoices(
-        session,
-        seller_id=seller_id,
-        order_id=order_id,
-        customer_id=customer_id,
-        offset=(page - 1) * limit,
-        limit=limit,
-    )
-    ids = [invoice.id for invoice in invoices]
-    lines = await repository.lines_of_invoices(session, seller_id, ids)
-    mails = await delivery_repository.mails_sent(session, seller_id, ids)
-    return [
-        (
-            repository.as_row(invoice),
-            [repository.line_as_row(line) for line in lines[invoice.id]],
-            mails[invoice.id],
-        )
-        for invoice in invoices
-    ], total
-
-
 async def release_order_quantities(
     session: AsyncSession, *, seller_id: str, invoice_ids: list[str]
 ) -> None:
@@ -231,34 +183,3 @@ async def release_order_quantities(
     if freed:
         await order_repository.lock_lines_by_id(session, seller_id, sorted(freed))
         await order_repository.add_invoiced_quantities(session, seller_id, freed)
-
-
-async def delete_invoice(
-    session: AsyncSession, *, caller: Caller, invoice_id: str, now: datetime
-) -> Row:
-    """Soft-delete an invoice nothing was received on, and give its quantities back to the
-    order lines (so they can be invoiced again). The entityId is not reused."""
-    seller_id = caller.seller_id
-    invoice = await repository.get_invoice(session, seller_id, invoice_id, for_update=True)
-    if invoice is None:
-        raise InvoiceNotFound(invoice_id)
-    reason = deletion_refusal(invoice.receivable_status, invoice.total_received)
-    if reason is not None:
-        raise InvoiceNotDeletable(invoice_id, reason)
-    await release_order_quantities(session, seller_id=seller_id, invoice_ids=[invoice_id])
-    before = snapshot(invoice)
-    invoice.deleted = True
-    touch(invoice, caller.principal, now)
-    audit.record(
-        session,
-        caller=caller,
-        seller_id=seller_id,
-        entity_type="invoice",
-        entity_id=invoice_id,
-        action="DELETED",
-        now=now,
-        before=before,
-        after=snapshot(invoice),
-    )
-    await session.flush()
-    return repository.as_row(invoice)

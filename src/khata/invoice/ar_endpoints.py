@@ -10,7 +10,7 @@ from khata.audit.schemas import AuditEntryPayload
 from khata.auth.deps import Caller
 from khata.invoice import search as invoice_search
 from khata.invoice import service
-from khata.invoice.schemas import (
+from khata.invoice.ar_schemas import (
     BatchPayload,
     BulkDelete,
     BulkDispatch,
@@ -21,9 +21,9 @@ from khata.invoice.schemas import (
     InvoiceUpdate,
     StatusChange,
 )
+from khata.invoice.ar_views import one_invoice_payload, payment_link
 from khata.invoice.service import BatchResult
 from khata.invoice.status import status_wire
-from khata.invoice.views import one_invoice_payload, payment_link
 from khata.kit.envelopes import ArEnvelope
 from khata.kit.timeutil import enkash_timestamp
 from khata.web.answers import AR_ERRORS, ar_answer, documented
