@@ -146,3 +146,9 @@ def many_lines(count: int = 30) -> TaxInvoice:
 
 def without_upi() -> TaxInvoice:
     return replace(intra_state(), supplier=replace(SUPPLIER, upi_id=None))
+
+
+def with_tds_settled() -> TaxInvoice:
+    """The TDS invoice with its whole amount payable received: nothing due."""
+    doc = with_tds()
+    return invoice(doc.lines, tds=doc.totals.tds, received=doc.totals.payable)
