@@ -5,8 +5,10 @@ from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from khata.document import TaxInvoice, render_html
+from khata.document.html import MACROS_TEMPLATE, payment_of, register
 from khata.document.upi import upi_uri
 from tests.document import examples, rule46
 
@@ -122,3 +124,20 @@ def test_names_are_escaped_not_interpreted() -> None:
     html = render_html(doc)
     assert "<script>" not in html
     assert hostile in _Page(html).text
+
+
+def test_another_page_can_embed_the_invoice_macro() -> None:
+    env = Environment(
+        loader=PackageLoader("khata", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+    )
+    register(env)
+    template = env.from_string(
+        "{% from '" + MACROS_TEMPLATE + "' import tax_invoice, tax_invoice_css %}"
+        "<style>{{ tax_invoice_css() }}</style><main>{{ tax_invoice(doc, payment) }}</main>"
+    )
+    doc = examples.inter_state()
+    page = _Page(template.render(doc=doc, payment=payment_of(doc)))
+    assert rule46.missing(page.text, rule46.INTER_STATE, rule46.INTER_STATE_ROWS) == []
+    assert page.links == [upi_uri(doc)]

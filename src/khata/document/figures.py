@@ -1,5 +1,7 @@
 """How a tax invoice writes numbers: Indian digit grouping, ₹, words, GST rates, state names."""
 
+from datetime import date
+
 from khata.kit.gst import STATE_CODES
 
 _ONES = (
@@ -84,3 +86,8 @@ def state_label(state_code: str | None) -> str:
     if state_code is None:
         return ""
     return f"{state_name(state_code)} ({state_code})"
+
+
+def document_date(day: date) -> str:
+    """Dates on the document: 05 Mar 2026 (unambiguous to Indian and foreign readers)."""
+    return day.strftime("%d %b %Y")

@@ -1,13 +1,18 @@
 """The tax invoice as HTML: a page, and the filters that let other pages embed its macro."""
 
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from khata.document.figures import amount_in_words, gst_rate, rupees, state_label
+from khata.document.figures import (
+    amount_in_words,
+    document_date,
+    gst_rate,
+    rupees,
+    state_label,
+)
 from khata.document.model import TaxInvoice
 from khata.document.upi import qr_svg, upi_uri
 
@@ -22,11 +27,6 @@ class Payment:
 
     upi_uri: str | None
     qr_svg: Markup | None
-
-
-def document_date(day: date) -> str:
-    """Dates on the document: 05 Mar 2026 (unambiguous to Indian and foreign readers)."""
-    return day.strftime("%d %b %Y")
 
 
 def register(env: Environment) -> None:

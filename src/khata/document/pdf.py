@@ -13,8 +13,14 @@ from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, TextMode, XPos, YPos
 from fpdf.fonts import TTFFont
 
-from khata.document.figures import amount_in_words, group_indian, gst_rate, rupees, state_label
-from khata.document.html import document_date
+from khata.document.figures import (
+    amount_in_words,
+    document_date,
+    group_indian,
+    gst_rate,
+    rupees,
+    state_label,
+)
 from khata.document.model import Line, TaxInvoice
 from khata.document.upi import qr_dark_runs, upi_uri
 

@@ -46,7 +46,9 @@ def qr_code(uri: str) -> segno.QRCode:
 
 def qr_svg(uri: str) -> str:
     """The QR as an inline <svg> (no XML declaration, no size: CSS sizes it)."""
-    return qr_code(uri).svg_inline(scale=1, border=4, omitsize=True, svgclass="upi-qr")
+    return qr_code(uri).svg_inline(
+        scale=1, border=4, omitsize=True, svgclass="upi-qr", title="UPI QR code"
+    )
 
 
 def qr_dark_runs(uri: str) -> list[tuple[int, int, int]]:
