@@ -69,6 +69,19 @@ def test_the_creation_date_is_the_invoices_last_change() -> None:
     assert render_pdf(later) != render_pdf(doc)
 
 
+def test_a_naive_last_change_is_taken_as_utc_whatever_the_machines_zone() -> None:
+    doc = examples.intra_state()
+    naive = replace(doc, last_changed_at=doc.last_changed_at.replace(tzinfo=None))
+    assert render_pdf(naive) == render_pdf(doc)
+
+
+def test_names_outside_the_fonts_characters_still_render() -> None:
+    base = examples.intra_state()
+    doc = replace(base, recipient=replace(base.recipient, legal_name="राम Traders 😀 Straße"))
+    text = _text(doc)
+    assert "Traders" in text and "Straße" in text and "Invoice total ₹1,23,452.78" in text
+
+
 @pytest.mark.parametrize("make", [examples.intra_state, examples.with_tds, examples.inter_state])
 def test_the_qr_decodes_to_exactly_the_upi_uri(make: Callable[[], TaxInvoice]) -> None:
     doc = make()

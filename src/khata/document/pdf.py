@@ -23,6 +23,7 @@ from khata.document.figures import (
 )
 from khata.document.model import Line, TaxInvoice
 from khata.document.upi import qr_dark_runs, upi_uri
+from khata.kit.timeutil import as_utc
 
 FONT_FILE = Path(__file__).parent / "fonts" / "DejaVuSans-LatinINR.ttf"
 _FONT = "DejaVuSans"
@@ -76,7 +77,9 @@ class _InvoicePdf(FPDF):
         assert isinstance(font, TTFFont)
         font.ttfont.recalcBBoxes = False
         self.set_font(_FONT, size=9)
-        self.set_creation_date(doc.last_changed_at)
+        # A naive time is UTC (as the database hands it back), never this machine's zone. No
+        # XMP metadata is written: fpdf2 would stamp its ModifyDate with the clock.
+        self.set_creation_date(as_utc(doc.last_changed_at))
         self.set_title(f"Tax invoice {doc.invoice_number}")
         self.set_author(doc.supplier.legal_name)
         self.set_lang("en-IN")
