@@ -92,7 +92,7 @@ def invoice(
 
 
 def intra_state() -> TaxInvoice:
-    """Two lines within Karnataka: CGST + SGST. Total ₹1,23,456.70."""
+    """Two lines within Karnataka: CGST + SGST. Total ₹1,23,452.78."""
     return invoice(
         (
             item_line("Cotton shirting fabric, 58 inch", "5208", 250, 32_000, intra=True),
