@@ -1,0 +1,31 @@
+"""The GST tax invoice document (CGST Rule 46): its input model, HTML and PDF renderings.
+
+Imports nothing from khata but kit, so any domain (invoices, credit notes, the buyer page,
+the dispatch worker) can build a TaxInvoice and render it.
+"""
+
+from khata.document.html import render_html
+from khata.document.model import (
+    BankAccount,
+    Line,
+    Recipient,
+    Supplier,
+    TaxInvoice,
+    Totals,
+    single_line,
+    totals_of,
+)
+from khata.document.pdf import render_pdf
+
+__all__ = [
+    "BankAccount",
+    "Line",
+    "Recipient",
+    "Supplier",
+    "TaxInvoice",
+    "Totals",
+    "render_html",
+    "render_pdf",
+    "single_line",
+    "totals_of",
+]
