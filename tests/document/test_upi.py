@@ -19,7 +19,7 @@ def _params(uri: str) -> dict[str, str]:
 def test_the_uri_asks_for_the_balance_due_with_the_invoice_as_reference() -> None:
     doc = examples.with_tds()  # payable 5,80,000.00, 1,00,000.00 received
     assert upi_uri(doc) == (
-        "upi://pay?pa=kaveritex@okicici&pn=Kaveri%20Textiles%20%26%20Sons%20Pvt%20Ltd"
+        "upi://pay?pa=kaveritex%40okicici&pn=Kaveri%20Textiles%20%26%20Sons%20Pvt%20Ltd"
         "&am=480000.00&tr=KT%2F2025-26%2F0042&tn=Invoice%20KT%2F2025-26%2F0042&cu=INR"
     )
 

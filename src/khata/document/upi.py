@@ -6,13 +6,10 @@ import segno
 
 from khata.document.model import TaxInvoice
 
-# "@" is a legal query character (RFC 3986 pchar) and some UPI apps read the payee VPA
-# literally, so it stays as it is; every other reserved character is percent-encoded.
-_SAFE = "@"
-
 
 def _encode(value: str) -> str:
-    return quote(value, safe=_SAFE)
+    """Every value fully percent-encoded, "@" of the VPA included (UPI apps decode it)."""
+    return quote(value, safe="")
 
 
 def _decimal_rupees(paise: int) -> str:
