@@ -1,5 +1,6 @@
 """Recording and listing audit entries: who changed what, when, with before and after."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -7,9 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.auth.service import Caller
-from khata.kit.ids import new_object_id
+from khata.kit.ids import new_object_id, new_object_ids
+from khata.kit.sql import JSONText, insert_records, table_columns
 from khata.kit.timeutil import enkash_timestamp
 from khata.models import AuditEntry
+
+_COLUMNS = table_columns(AuditEntry.__table__)
 
 
 class Actor(Protocol):
@@ -48,6 +52,45 @@ def entry_row(
         "before": before,
         "after": after,
     }
+
+
+async def record_many(
+    session: AsyncSession,
+    *,
+    principal: Actor | None,
+    seller_id: str,
+    entity_type: str,
+    action: str,
+    now: datetime,
+    changes: Sequence[tuple[str, str | None, str | None]],
+) -> None:
+    """One action by one actor on many entities, as one batch insert in the current
+    transaction: `changes` holds each entity's id and its before and after as JSON text.
+    Each entry is `entry_row`'s, put in column order without a dict per entry."""
+    if not changes:
+        return
+    shared = entry_row(
+        principal=principal,
+        seller_id=seller_id,
+        entity_type=entity_type,
+        entity_id="",
+        action=action,
+        now=now,
+    )
+    template = [shared[column] for column in _COLUMNS]
+    at_id, at_entity, at_before, at_after = (
+        _COLUMNS.index(name) for name in ("id", "entity_id", "before", "after")
+    )
+    records: list[list[Any]] = []
+    for entry_id, (entity_id, before, after) in zip(
+        new_object_ids(now.timestamp(), len(changes)), changes, strict=True
+    ):
+        record = template.copy()
+        record[at_id], record[at_entity] = entry_id, entity_id
+        record[at_before] = None if before is None else JSONText(before)
+        record[at_after] = None if after is None else JSONText(after)
+        records.append(record)
+    await insert_records(session, AuditEntry.__table__, records)
 
 
 def record(
