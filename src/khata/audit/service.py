@@ -1,7 +1,8 @@
 """Recording and listing audit entries: who changed what, when, with before and after."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.auth.service import Caller
 from khata.kit.ids import new_object_id, new_object_ids
-from khata.kit.sql import JSONText, insert_records, table_columns
+from khata.kit.sql import insert_records, table_columns
 from khata.kit.timeutil import enkash_timestamp
 from khata.models import AuditEntry
 
@@ -62,12 +63,15 @@ async def record_many(
     entity_type: str,
     action: str,
     now: datetime,
-    changes: Sequence[tuple[str, str | None, str | None]],
+    entity_ids: Sequence[str],
+    after: Sequence[str | None],
+    before: Sequence[str | None] | None = None,
 ) -> None:
     """One action by one actor on many entities, as one batch insert in the current
-    transaction: `changes` holds each entity's id and its before and after as JSON text.
-    Each entry is `entry_row`'s, put in column order without a dict per entry."""
-    if not changes:
+    transaction; `after` (and `before`) hold each entity's snapshot as JSON text. Each entry
+    is `entry_row`'s, put in column order a column at a time (no dict or list per entry)."""
+    count = len(entity_ids)
+    if not count:
         return
     shared = entry_row(
         principal=principal,
@@ -77,20 +81,15 @@ async def record_many(
         action=action,
         now=now,
     )
-    template = [shared[column] for column in _COLUMNS]
-    at_id, at_entity, at_before, at_after = (
-        _COLUMNS.index(name) for name in ("id", "entity_id", "before", "after")
-    )
-    records: list[list[Any]] = []
-    for entry_id, (entity_id, before, after) in zip(
-        new_object_ids(now.timestamp(), len(changes)), changes, strict=True
-    ):
-        record = template.copy()
-        record[at_id], record[at_entity] = entry_id, entity_id
-        record[at_before] = None if before is None else JSONText(before)
-        record[at_after] = None if after is None else JSONText(after)
-        records.append(record)
-    await insert_records(session, AuditEntry.__table__, records)
+    own: dict[str, Iterable[Any]] = {
+        "id": new_object_ids(now.timestamp(), count),
+        "entity_id": entity_ids,
+        "before": before if before is not None else repeat(None, count),
+        "after": after,
+    }
+    columns = (own[name] if name in own else repeat(shared[name], count) for name in _COLUMNS)
+    records = list(zip(*columns, strict=True))
+    await insert_records(session, AuditEntry.__table__, records, json_text=True)
 
 
 def record(

@@ -424,7 +424,6 @@ class InvoiceImport:
 
     async def _audit_created(self, session: AsyncSession, saved: list[dict[str, Any]]) -> None:
         """Each imported invoice's CREATED audit entry, the same as an AR create leaves."""
-        afters = invoice_snapshots_json(saved)
         await audit.record_many(
             session,
             principal=self._author,
@@ -432,9 +431,8 @@ class InvoiceImport:
             entity_type="invoice",
             action="CREATED",
             now=self.now,
-            changes=[
-                (values["id"], None, after) for values, after in zip(saved, afters, strict=True)
-            ],
+            entity_ids=[values["id"] for values in saved],
+            after=invoice_snapshots_json(saved),
         )
 
     def _line_records(self, invoice_id: str, lines: list[ItemRow]) -> list[list[Any]]:

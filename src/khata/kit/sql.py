@@ -26,29 +26,30 @@ def table_columns(table: Any) -> tuple[str, ...]:
     return tuple(column.name for column in table.columns)
 
 
-class JSONText(str):
-    """A JSON column's value already written as JSON text: `insert_records` sends it as it is
-    instead of encoding it again (for values a batch can write faster than json.dumps)."""
-
-
 async def insert_records(
-    session: AsyncSession, table: Any, records: Sequence[Sequence[Any]]
+    session: AsyncSession,
+    table: Any,
+    records: Sequence[Sequence[Any]],
+    *,
+    json_text: bool = False,
 ) -> None:
     """One batch insert inside the session's transaction of records holding every column of
     `table` in `table_columns` order: binary COPY on PostgreSQL (one round trip; asyncpg
-    encodes records far faster than parameters), one executemany on SQLite. A JSON column
-    takes its value as Python data or as `JSONText`."""
+    encodes records far faster than parameters), one executemany on SQLite. JSON columns hold
+    Python data, or with `json_text` their JSON text already written (COPY sends it as is)."""
     if not records:
         return
     assert isinstance(table, Table)
     columns = list(table_columns(table))
     json_indexes = [i for i, column in enumerate(table.columns) if isinstance(column.type, JSON)]
     if session.get_bind().dialect.name != "postgresql":
-        rows = [_with_json_data(record, json_indexes) for record in records]
+        rows = records
+        if json_text and json_indexes:
+            rows = [_with_json_data(record, json_indexes) for record in records]
         await session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
     text_rows: Iterable[Sequence[Any]] = records
-    if json_indexes:
+    if json_indexes and not json_text:
         text_rows = (_with_json_text(record, json_indexes) for record in records)
     connection = await session.connection()
     raw = await connection.get_raw_connection()
@@ -57,25 +58,18 @@ async def insert_records(
     await driver.copy_records_to_table(table.name, records=text_rows, columns=columns)
 
 
-def _with_json_text(record: Sequence[Any], indexes: list[int]) -> Sequence[Any]:
-    """The record with its JSON columns as JSON text, as COPY sends them."""
-    values: list[Any] | None = None
-    for i in indexes:
-        value = record[i]
-        if value is None or type(value) is JSONText:
-            continue
-        if values is None:
-            values = list(record)
-        values[i] = "[]" if value == [] else json.dumps(value)
-    return record if values is None else values
-
-
-def _with_json_data(record: Sequence[Any], indexes: list[int]) -> Sequence[Any]:
-    """The record with its JSON columns as Python data, as SQLAlchemy's JSON type binds them."""
-    if not any(type(record[i]) is JSONText for i in indexes):
-        return record
+def _with_json_text(record: Sequence[Any], indexes: list[int]) -> tuple[Any, ...]:
     values = list(record)
     for i in indexes:
-        if type(values[i]) is JSONText:
+        value = values[i]
+        if value is not None:
+            values[i] = "[]" if value == [] else json.dumps(value)
+    return tuple(values)
+
+
+def _with_json_data(record: Sequence[Any], indexes: list[int]) -> list[Any]:
+    values = list(record)
+    for i in indexes:
+        if values[i] is not None:
             values[i] = json.loads(values[i])
     return values
