@@ -1,15 +1,20 @@
 """Recording and listing audit entries: who changed what, when, with before and after."""
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.auth.service import Caller
-from khata.kit.ids import new_object_id
+from khata.kit.ids import new_object_id, new_object_ids
+from khata.kit.sql import insert_records, table_columns
 from khata.kit.timeutil import enkash_timestamp
 from khata.models import AuditEntry
+
+_COLUMNS = table_columns(AuditEntry.__table__)
 
 
 class Actor(Protocol):
@@ -48,6 +53,43 @@ def entry_row(
         "before": before,
         "after": after,
     }
+
+
+async def record_many(
+    session: AsyncSession,
+    *,
+    principal: Actor | None,
+    seller_id: str,
+    entity_type: str,
+    action: str,
+    now: datetime,
+    entity_ids: Sequence[str],
+    after: Sequence[str | None],
+    before: Sequence[str | None] | None = None,
+) -> None:
+    """One action by one actor on many entities, as one batch insert in the current
+    transaction; `after` (and `before`) hold each entity's snapshot as JSON text. Each entry
+    is `entry_row`'s, put in column order a column at a time (no dict or list per entry)."""
+    count = len(entity_ids)
+    if not count:
+        return
+    shared = entry_row(
+        principal=principal,
+        seller_id=seller_id,
+        entity_type=entity_type,
+        entity_id="",
+        action=action,
+        now=now,
+    )
+    own: dict[str, Iterable[Any]] = {
+        "id": new_object_ids(now.timestamp(), count),
+        "entity_id": entity_ids,
+        "before": before if before is not None else repeat(None, count),
+        "after": after,
+    }
+    columns = (own[name] if name in own else repeat(shared[name], count) for name in _COLUMNS)
+    records = list(zip(*columns, strict=True))
+    await insert_records(session, AuditEntry.__table__, records, json_text=True)
 
 
 def record(

@@ -56,14 +56,11 @@ from khata.delivery import outbox
 from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.rows import Author, InvoiceRowMaker, as_record, line_record
-from khata.invoice.snapshot import invoice_snapshot
+from khata.invoice.snapshot import invoice_snapshots_json
 from khata.kit import amounts
 from khata.kit.ids import new_object_id, new_object_ids
 from khata.kit.money import from_paise
-from khata.kit.sql import insert_records, table_columns
-from khata.models import AuditEntry, Customer, KeyContact, Seller
-
-_AUDIT_COLUMNS = table_columns(AuditEntry.__table__)
+from khata.models import Customer, KeyContact, Seller
 
 
 @dataclass
@@ -375,7 +372,7 @@ class InvoiceImport:
         items, extra_columns = self._items, self._extra_columns
         entity_ids = await allocate_entity_ids(session, seller_id=self.seller_id, count=len(new))
         records: list[tuple[Any, ...]] = []
-        audit_records: list[tuple[Any, ...]] = []
+        saved: list[dict[str, Any]] = []
         line_records: list[list[Any]] = []
         dispatched: list[dict[str, Any]] = []
         saved_amount = 0
@@ -414,29 +411,29 @@ class InvoiceImport:
             if row.dispatch_now:
                 dispatched.append(values)
             records.append(as_record(values))
-            audit_records.append(self._audit_record(values))
+            saved.append(values)
             item_lines = items.by_number.get(row.invoice_number) if items else None
             if item_lines:
                 line_records.extend(self._line_records(invoice_id, item_lines))
         await repository.insert_invoice_records(session, records)
         await repository.insert_line_records(session, line_records)
-        await insert_records(session, AuditEntry.__table__, audit_records)
+        await self._audit_created(session, saved)
         if dispatched:
             await self._queue_dispatch(session, dispatched, legal_names, contacts)
         return saved_amount
 
-    def _audit_record(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        """The CREATED audit entry of one imported invoice, in the shape of an AR create."""
-        entry = audit.entry_row(
+    async def _audit_created(self, session: AsyncSession, saved: list[dict[str, Any]]) -> None:
+        """Each imported invoice's CREATED audit entry, the same as an AR create leaves."""
+        await audit.record_many(
+            session,
             principal=self._author,
             seller_id=self.seller_id,
             entity_type="invoice",
-            entity_id=values["id"],
             action="CREATED",
             now=self.now,
-            after=invoice_snapshot(values),
+            entity_ids=[values["id"] for values in saved],
+            after=invoice_snapshots_json(saved),
         )
-        return tuple(entry[column] for column in _AUDIT_COLUMNS)
 
     def _line_records(self, invoice_id: str, lines: list[ItemRow]) -> list[list[Any]]:
         """The invoice_line rows of one invoice's lines on the items sheet."""

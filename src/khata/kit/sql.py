@@ -27,29 +27,35 @@ def table_columns(table: Any) -> tuple[str, ...]:
 
 
 async def insert_records(
-    session: AsyncSession, table: Any, records: Sequence[Sequence[Any]]
+    session: AsyncSession,
+    table: Any,
+    records: Sequence[Sequence[Any]],
+    *,
+    json_text: bool = False,
 ) -> None:
     """One batch insert inside the session's transaction of records holding every column of
     `table` in `table_columns` order: binary COPY on PostgreSQL (one round trip; asyncpg
-    encodes records far faster than parameters), one executemany on SQLite."""
+    encodes records far faster than parameters), one executemany on SQLite. JSON columns hold
+    Python data, or with `json_text` their JSON text already written (COPY sends it as is)."""
     if not records:
         return
     assert isinstance(table, Table)
     columns = list(table_columns(table))
-    if session.get_bind().dialect.name != "postgresql":
-        await session.execute(
-            insert(table), [dict(zip(columns, record, strict=True)) for record in records]
-        )
-        return
     json_indexes = [i for i, column in enumerate(table.columns) if isinstance(column.type, JSON)]
-    rows: Iterable[Sequence[Any]] = records
-    if json_indexes:
-        rows = (_with_json_text(record, json_indexes) for record in records)
+    if session.get_bind().dialect.name != "postgresql":
+        rows = records
+        if json_text and json_indexes:
+            rows = [_with_json_data(record, json_indexes) for record in records]
+        await session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    text_rows: Iterable[Sequence[Any]] = records
+    if json_indexes and not json_text:
+        text_rows = (_with_json_text(record, json_indexes) for record in records)
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
-    await driver.copy_records_to_table(table.name, records=rows, columns=columns)
+    await driver.copy_records_to_table(table.name, records=text_rows, columns=columns)
 
 
 def _with_json_text(record: Sequence[Any], indexes: list[int]) -> tuple[Any, ...]:
@@ -59,3 +65,11 @@ def _with_json_text(record: Sequence[Any], indexes: list[int]) -> tuple[Any, ...
         if value is not None:
             values[i] = "[]" if value == [] else json.dumps(value)
     return tuple(values)
+
+
+def _with_json_data(record: Sequence[Any], indexes: list[int]) -> list[Any]:
+    values = list(record)
+    for i in indexes:
+        if values[i] is not None:
+            values[i] = json.loads(values[i])
+    return values
