@@ -1,5 +1,6 @@
 """Builds the FastAPI app: both dialects' routers, error handlers and request-id middleware."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
@@ -63,6 +64,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Everything loaded so far (modules, models, routes) lives as long as the process: out
+        # of the collector's sight, a full collection in a bulk import walks only its own rows.
+        gc.freeze()
         async with embedded_worker(
             app.state.session_factory, settings, schedule=schedule_reminders
         ):

@@ -172,6 +172,7 @@ class InvoiceImport:
         self._items: _Items | None = None
         # invoiceNumbers of rows that failed their own checks (their items are not orphans)
         self._failed_numbers: set[str] = set()
+        self._statistics_checked = False
 
     def _open(self) -> tuple[Table, _Items | None, Workbook | None]:
         """Every whole-file check happens here, before anything is written."""
@@ -417,6 +418,9 @@ class InvoiceImport:
                 line_records.extend(self._line_records(invoice_id, item_lines))
         await repository.insert_invoice_records(session, records)
         await repository.insert_line_records(session, line_records)
+        if not self._statistics_checked:  # once per file: the next batches' probes need them
+            await repository.know_invoice_count(session, at_least=len(records))
+            self._statistics_checked = True
         await self._audit_created(session, saved)
         if dispatched:
             await self._queue_dispatch(session, dispatched, legal_names, contacts)

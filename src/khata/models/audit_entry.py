@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from khata.models.base import Base, JSONType, UTCDateTime
+from khata.models.base import Base, UTCDateTime
 
 
 class AuditEntry(Base):
@@ -22,5 +22,8 @@ class AuditEntry(Base):
     actor_name: Mapped[str | None] = mapped_column(String(200))
     actor_type: Mapped[str | None] = mapped_column(String(8))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # json, not jsonb, on PostgreSQL: snapshots are written and shown whole, never queried
+    # inside, and json skips jsonb's parse into binary on every insert (bulk imports write one
+    # per invoice).
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,12 +53,16 @@ class InvoiceVia(StrEnum):
     ORDER = "ORDER"
 
 
+def _where_set(column: str) -> dict[str, Any]:
+    condition = text(f"{column} IS NOT NULL")
+    return {"postgresql_where": condition, "sqlite_where": condition}
+
+
 class Invoice(Base):
     __tablename__ = "invoice"
     __table_args__ = (
         UniqueConstraint("seller_id", "entity_id"),
         UniqueConstraint("seller_id", "invoice_number"),
-        UniqueConstraint("seller_id", "payment_link_key"),
         ForeignKeyConstraint(["seller_id", "customer_id"], ["customer.seller_id", "customer.id"]),
         ForeignKeyConstraint(
             ["seller_id", "order_id"], ["sales_order.seller_id", "sales_order.id"]
@@ -68,8 +73,19 @@ class Invoice(Base):
         Index(None, "seller_id", "customer_id", "created_at"),
         Index(None, "seller_id", "created_at"),
         Index(None, "seller_id", "due_date"),
-        Index(None, "seller_id", "order_id"),
-        Index(None, "seller_id", "external_id"),
+        # Keys NULL on most rows (no order, no external id, no link before dispatch) are
+        # indexed only where set: a bulk file's invoices skip these indexes entirely.
+        Index(None, "seller_id", "order_id", **_where_set("order_id")),
+        Index(None, "seller_id", "external_id", **_where_set("external_id")),
+        Index(
+            "uq_invoice_seller_id_payment_link_key",
+            "seller_id",
+            "payment_link_key",
+            unique=True,
+            **_where_set("payment_link_key"),
+        ),
+        # The buyer's link names no seller: its key alone finds the invoice.
+        Index(None, "payment_link_key", **_where_set("payment_link_key")),
     )
 
     seller_id: Mapped[str] = mapped_column(String(10), primary_key=True)
