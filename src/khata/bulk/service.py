@@ -116,6 +116,17 @@ def _same_content(row: InvoiceRow, stored: Any) -> bool:
     )
 
 
+@dataclass(slots=True)
+class _Candidate:
+    """A row that passed its own checks, with its invoice row and audit snapshot made ahead:
+    made while the previous batch is still being saved, so the save only numbers and writes."""
+
+    outcome: Outcome
+    row: InvoiceRow
+    values: dict[str, Any]
+    snapshot: str
+
+
 class InvoiceImport:
     """One invoice file import. `run()` answers the summary; report files are on disk."""
 
@@ -279,28 +290,68 @@ class InvoiceImport:
                 continue
             outcome.warnings = checked.warnings
             candidates.append((outcome, checked))
-        return Checked(outcomes=outcomes, pending=candidates)
+        return Checked(outcomes=outcomes, pending=self._prepare(candidates))
 
-    async def _save_checked(
-        self, session: AsyncSession, candidates: list[tuple[Outcome, InvoiceRow]]
-    ) -> int:
+    def _prepare(self, candidates: list[tuple[Outcome, InvoiceRow]]) -> list[_Candidate]:
+        """Each candidate's invoice row (its entityId is taken when saved) and snapshot text."""
+        ids = new_object_ids(self.now.timestamp(), len(candidates))
+        rows = [
+            self._row_values(outcome, row, invoice_id)
+            for (outcome, row), invoice_id in zip(candidates, ids, strict=True)
+        ]
+        snapshots = invoice_snapshots_json(rows)
+        return [
+            _Candidate(outcome, row, values, snapshot)
+            for (outcome, row), values, snapshot in zip(candidates, rows, snapshots, strict=True)
+        ]
+
+    def _row_values(self, outcome: Outcome, row: InvoiceRow, invoice_id: str) -> dict[str, Any]:
+        extra = None
+        if self._extra_columns:
+            cells = outcome.cells
+            extra = {name: cell_text(cells[i]) for i, name in self._extra_columns if i < len(cells)}
+        return self._row_maker.values(
+            dispatch=row.dispatch_now,
+            id=invoice_id,
+            entity_id=0,
+            invoice_number=row.invoice_number,
+            external_id=row.external_id,
+            customer_id=row.customer_id,
+            invoice_date=row.invoice_date,
+            due_date=row.due_date,
+            description=row.description,
+            po_number=row.po_number,
+            base_amount=row.base_amount,
+            cgst=row.cgst,
+            sgst=row.sgst,
+            igst=row.igst,
+            tds=row.tds,
+            gst_exclusive=row.gst_exclusive,
+            partial_payment_allowed=row.partial_payment_allowed,
+            email_address=row.email_address,
+            mobile_number=row.mobile_number,
+            extra=extra,
+        )
+
+    async def _save_checked(self, session: AsyncSession, candidates: list[_Candidate]) -> int:
         """Look-ups, the checks against stored data, and the writes of one batch."""
         customers = await customer_repository.customers_by_ids(
-            session, self.seller_id, (r.customer_id for _, r in candidates)
+            session, self.seller_id, (c.row.customer_id for c in candidates)
         )
         existing = await repository.invoices_by_number(
-            session, seller_id=self.seller_id, numbers=[r.invoice_number for _, r in candidates]
+            session, seller_id=self.seller_id, numbers=[c.row.invoice_number for c in candidates]
         )
-        dispatch_ids = [r.customer_id for _, r in candidates if r.dispatch_now]
+        dispatch_ids = [c.row.customer_id for c in candidates if c.row.dispatch_now]
         contacts = await customer_repository.live_contacts_of(session, self.seller_id, dispatch_ids)
         reachable = {
             customer_id
             for customer_id, of_customer in contacts.items()
             if any(_has_channel(contact) for contact in of_customer)
         }
-        new: list[tuple[Outcome, InvoiceRow]] = []
+        new: list[_Candidate] = []
         legal_names: dict[str, str] = {}
-        for outcome, row in candidates:
+        for candidate in candidates:
+            outcome, row = candidate.outcome, candidate.row
             customer = customers.get(row.customer_id)
             if customer is None:
                 outcome.errors = [f"customerId: customer '{row.customer_id}' not found"]
@@ -320,7 +371,11 @@ class InvoiceImport:
                     outcome.errors = ["invoiceNumber already exists with different content"]
                 continue
             self._warn(outcome, row, customer, dispatchable=row.customer_id in reachable)
-            new.append((outcome, row))
+            if candidate.values["dispatched"] and not row.dispatch_now:
+                # Nobody to present it to: made as dispatched ahead, it is saved as created.
+                candidate.values = self._row_values(outcome, row, candidate.values["id"])
+                [candidate.snapshot] = invoice_snapshots_json([candidate.values])
+            new.append(candidate)
             legal_names[row.customer_id] = customer.legal_name
         if not new:
             return 0
@@ -365,69 +420,34 @@ class InvoiceImport:
     async def _write(
         self,
         session: AsyncSession,
-        new: list[tuple[Outcome, InvoiceRow]],
+        new: list[_Candidate],
         legal_names: dict[str, str],
         contacts: dict[str, list[KeyContact]],
     ) -> int:
-        """The batch's invoices and item lines (one COPY each) and its dispatchNow messages."""
-        items, extra_columns = self._items, self._extra_columns
+        """The batch's invoices and item lines (one COPY each), their audit entries (one COPY)
+        and its dispatchNow messages."""
+        items = self._items
         entity_ids = await allocate_entity_ids(session, seller_id=self.seller_id, count=len(new))
         records: list[tuple[Any, ...]] = []
-        saved: list[dict[str, Any]] = []
         line_records: list[list[Any]] = []
         dispatched: list[dict[str, Any]] = []
         saved_amount = 0
-        stamp = self.now.timestamp()
-        maker = self._row_maker
-        ids = new_object_ids(stamp, len(new))
-        for (outcome, row), entity_id, invoice_id in zip(new, entity_ids, ids, strict=True):
-            outcome.saved_id = invoice_id
-            extra = None
-            if extra_columns:
-                cells = outcome.cells
-                extra = {name: cell_text(cells[i]) for i, name in extra_columns if i < len(cells)}
-            values = maker.values(
-                dispatch=row.dispatch_now,
-                id=invoice_id,
-                entity_id=entity_id,
-                invoice_number=row.invoice_number,
-                external_id=row.external_id,
-                customer_id=row.customer_id,
-                invoice_date=row.invoice_date,
-                due_date=row.due_date,
-                description=row.description,
-                po_number=row.po_number,
-                base_amount=row.base_amount,
-                cgst=row.cgst,
-                sgst=row.sgst,
-                igst=row.igst,
-                tds=row.tds,
-                gst_exclusive=row.gst_exclusive,
-                partial_payment_allowed=row.partial_payment_allowed,
-                email_address=row.email_address,
-                mobile_number=row.mobile_number,
-                extra=extra,
-            )
+        for candidate, entity_id in zip(new, entity_ids, strict=True):
+            values = candidate.values
+            values["entity_id"] = entity_id
+            candidate.outcome.saved_id = values["id"]
             saved_amount += values["net_amount"]
-            if row.dispatch_now:
+            if candidate.row.dispatch_now:
                 dispatched.append(values)
             records.append(as_record(values))
-            saved.append(values)
-            item_lines = items.by_number.get(row.invoice_number) if items else None
+            item_lines = items.by_number.get(candidate.row.invoice_number) if items else None
             if item_lines:
-                line_records.extend(self._line_records(invoice_id, item_lines))
+                line_records.extend(self._line_records(values["id"], item_lines))
         await repository.insert_invoice_records(session, records)
         await repository.insert_line_records(session, line_records)
         if not self._statistics_checked:  # once per file: the next batches' probes need them
             await repository.know_invoice_count(session, at_least=len(records))
             self._statistics_checked = True
-        await self._audit_created(session, saved)
-        if dispatched:
-            await self._queue_dispatch(session, dispatched, legal_names, contacts)
-        return saved_amount
-
-    async def _audit_created(self, session: AsyncSession, saved: list[dict[str, Any]]) -> None:
-        """Each imported invoice's CREATED audit entry, the same as an AR create leaves."""
         await audit.record_many(
             session,
             principal=self._author,
@@ -435,9 +455,12 @@ class InvoiceImport:
             entity_type="invoice",
             action="CREATED",
             now=self.now,
-            entity_ids=[values["id"] for values in saved],
-            after=invoice_snapshots_json(saved),
+            entity_ids=[candidate.values["id"] for candidate in new],
+            after=[candidate.snapshot for candidate in new],
         )
+        if dispatched:
+            await self._queue_dispatch(session, dispatched, legal_names, contacts)
+        return saved_amount
 
     def _line_records(self, invoice_id: str, lines: list[ItemRow]) -> list[list[Any]]:
         """The invoice_line rows of one invoice's lines on the items sheet."""
