@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import Field
 from sqlalchemy import text
@@ -57,6 +57,32 @@ class Unhealthy(WireAnswer):
     database: str = Field(description="The kind of database error")
 
 
+def _health_router(engine: AsyncEngine) -> APIRouter:
+    """GET /healthz: is the process up, and can it reach its database."""
+    router = APIRouter()
+
+    @router.get(
+        "/healthz",
+        tags=["auth"],
+        summary="Liveness and database reachability",
+        responses={
+            **documented(Health),
+            503: {"model": Unhealthy, "description": "The database is unreachable"},
+        },
+    )
+    async def healthz() -> JSONResponse:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any driver error means "not healthy", never a 500
+            return JSONResponse(
+                {"status": "unavailable", "database": type(exc).__name__}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+
+    return router
+
+
 def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> FastAPI:
     settings = settings or get_settings()
     owns_engine = engine is None
@@ -94,25 +120,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     )
     app.add_middleware(RequestContextMiddleware)
 
-    @app.get(
-        "/healthz",
-        tags=["auth"],
-        summary="Liveness and database reachability",
-        responses={
-            **documented(Health),
-            503: {"model": Unhealthy, "description": "The database is unreachable"},
-        },
-    )
-    async def healthz() -> JSONResponse:
-        try:
-            async with the_engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception as exc:  # any driver error means "not healthy", never a 500
-            return JSONResponse(
-                {"status": "unavailable", "database": type(exc).__name__}, status_code=503
-            )
-        return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
-
+    app.include_router(_health_router(the_engine))
     for router in (
         auth_router,
         seller_router,

@@ -66,39 +66,16 @@ async def token(
         seller_id = await service.authenticate_client(
             session, client_id=the_client_id, client_secret=the_secret, now=now, limiter=limiter
         )
-        ttl = {
-            "access_ttl": settings.access_token_ttl_seconds,
-            "refresh_ttl": settings.refresh_token_ttl_seconds,
-        }
-        if grant_type == "password":
-            if not username or not password:
-                raise OAuthError("invalid_request", "username and password are required")
-            pair = await service.password_grant(
-                session,
-                seller_id=seller_id,
-                client_id=the_client_id,
-                username=username,
-                password=password,
-                now=now,
-                limiter=limiter,
-                **ttl,
-            )
-        elif grant_type == "refresh_token":
-            if not refresh_token:
-                raise OAuthError("invalid_request", "refresh_token is required")
-            pair = await service.refresh_grant(
-                session,
-                seller_id=seller_id,
-                client_id=the_client_id,
-                refresh_token=refresh_token,
-                now=now,
-                limiter=limiter,
-                **ttl,
-            )
-        elif not grant_type:
-            raise OAuthError("invalid_request", "grant_type is required")
-        else:
-            raise OAuthError("unsupported_grant_type", f"Unsupported grant_type: {grant_type}")
+        pair = await service.grant(
+            session,
+            seller_id=seller_id,
+            client_id=the_client_id,
+            form=service.GrantForm(grant_type, username, password, refresh_token),
+            now=now,
+            limiter=limiter,
+            access_ttl=settings.access_token_ttl_seconds,
+            refresh_ttl=settings.refresh_token_ttl_seconds,
+        )
     except TooManyFailedLogins as exc:
         return JSONResponse(
             {"error": exc.oauth_error, "error_description": exc.message},

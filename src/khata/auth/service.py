@@ -183,6 +183,60 @@ async def refresh_grant(
     )
 
 
+@dataclass(frozen=True)
+class GrantForm:
+    """The grant fields of a token request (RFC 6749 4.3 and 6)."""
+
+    grant_type: str | None
+    username: str | None
+    password: str | None
+    refresh_token: str | None
+
+
+async def grant(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    client_id: str,
+    form: GrantForm,
+    now: datetime,
+    limiter: FailedLoginLimiter,
+    access_ttl: int,
+    refresh_ttl: int,
+) -> TokenPair:
+    """The token endpoint once the client is authenticated: the password or refresh grant."""
+    if form.grant_type == "password":
+        if not form.username or not form.password:
+            raise OAuthError("invalid_request", "username and password are required")
+        return await password_grant(
+            session,
+            seller_id=seller_id,
+            client_id=client_id,
+            username=form.username,
+            password=form.password,
+            now=now,
+            limiter=limiter,
+            access_ttl=access_ttl,
+            refresh_ttl=refresh_ttl,
+        )
+    if form.grant_type == "refresh_token":
+        if not form.refresh_token:
+            raise OAuthError("invalid_request", "refresh_token is required")
+        return await refresh_grant(
+            session,
+            seller_id=seller_id,
+            client_id=client_id,
+            refresh_token=form.refresh_token,
+            now=now,
+            limiter=limiter,
+            access_ttl=access_ttl,
+            refresh_ttl=refresh_ttl,
+        )
+    if not form.grant_type:
+        raise OAuthError("invalid_request", "grant_type is required")
+    raise OAuthError("unsupported_grant_type", f"Unsupported grant_type: {form.grant_type}")
+
+
 def _usable(token: AuthToken, now: datetime, *, kinds: tuple[str, ...]) -> bool:
     return (
         token.kind in kinds
