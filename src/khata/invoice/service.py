@@ -29,7 +29,7 @@ from khata.invoice.errors import (
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.order_invoicing import release_order_quantities
 from khata.invoice.rows import Author, InvoiceRowMaker
-from khata.invoice.snapshot import snapshot, touch
+from khata.invoice.snapshot import audit_change, record_change, snapshot, touch
 from khata.invoice.status import (
     FINAL_STATUSES,
     REQUESTABLE_TRANSITIONS,
@@ -405,18 +405,7 @@ def _mark_dispatched(
     invoice.payment_link_key = invoice.payment_link_key or new_secret(24)
     if partial_payment_allowed is not None:
         invoice.partial_payment_allowed = partial_payment_allowed
-    touch(invoice, caller.principal, now)
-    audit.record(
-        session,
-        caller=caller,
-        seller_id=caller.seller_id,
-        entity_type=ENTITY,
-        entity_id=invoice.id,
-        action="DISPATCHED",
-        now=now,
-        before=before,
-        after=snapshot(invoice),
-    )
+    record_change(session, invoice, caller=caller, action="DISPATCHED", now=now, before=before)
 
 
 def _dispatched_facts(invoice: Invoice, customer: Customer, caller: Caller) -> DispatchedInvoice:
@@ -444,18 +433,7 @@ def _delete(session: AsyncSession, invoice: Invoice, *, caller: Caller, now: dat
         raise InvoiceNotDeletable(invoice.id, refusal)
     before = snapshot(invoice)
     invoice.deleted = True
-    touch(invoice, caller.principal, now)
-    audit.record(
-        session,
-        caller=caller,
-        seller_id=caller.seller_id,
-        entity_type=ENTITY,
-        entity_id=invoice.id,
-        action="DELETED",
-        now=now,
-        before=before,
-        after=snapshot(invoice),
-    )
+    record_change(session, invoice, caller=caller, action="DELETED", now=now, before=before)
 
 
 async def delete_invoice(
@@ -530,18 +508,14 @@ async def change_status(
     if not changed:
         raise StaleInvoice("Invoice was changed by another request; reload it and try again")
     await session.refresh(invoice)
-    after = snapshot(invoice)
-    after["remarks"] = remarks
-    audit.record(
+    audit_change(
         session,
+        invoice,
         caller=caller,
-        seller_id=caller.seller_id,
-        entity_type=ENTITY,
-        entity_id=invoice.id,
         action="STATUS_CHANGED",
         now=now,
         before=before,
-        after=after,
+        remarks=remarks,
     )
     return invoice
 

@@ -8,6 +8,10 @@ from enum import Enum
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.audit import service as audit
+from khata.auth.service import Caller
 from khata.kit.money import wire_paise
 from khata.models import Invoice, Principal
 
@@ -152,3 +156,43 @@ def touch(invoice: Invoice, principal: Principal, now: datetime) -> None:
     invoice.modified_by_id = principal.id
     invoice.modified_by_name = principal.name
     invoice.updated_at = now
+
+
+def audit_change(
+    session: AsyncSession,
+    invoice: Invoice,
+    *,
+    caller: Caller,
+    action: str,
+    now: datetime,
+    before: dict[str, Any] | None,
+    **noted: Any,
+) -> None:
+    """The audit entry of a change of one invoice: its snapshot before and after, with what the
+    change notes beside it (a payment's id, a status change's remarks)."""
+    audit.record(
+        session,
+        caller=caller,
+        seller_id=invoice.seller_id,
+        entity_type="invoice",
+        entity_id=invoice.id,
+        action=action,
+        now=now,
+        before=before,
+        after=snapshot(invoice) | noted,
+    )
+
+
+def record_change(
+    session: AsyncSession,
+    invoice: Invoice,
+    *,
+    caller: Caller,
+    action: str,
+    now: datetime,
+    before: dict[str, Any],
+    **noted: Any,
+) -> None:
+    """Every audited change of an invoice: the version bump and stamp, then its audit entry."""
+    touch(invoice, caller.principal, now)
+    audit_change(session, invoice, caller=caller, action=action, now=now, before=before, **noted)

@@ -15,7 +15,7 @@ from khata.audit import service as audit
 from khata.auth.service import Caller
 from khata.invoice import repository as invoice_repository
 from khata.invoice.errors import InvoiceNotFound
-from khata.invoice.snapshot import snapshot, touch
+from khata.invoice.snapshot import record_change, snapshot
 from khata.invoice.status import ReceivableStatus, status_wire
 from khata.invoice.validation import amount_paise
 from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
@@ -44,30 +44,6 @@ PAYABLE = frozenset(
     }
 )
 ENTITY = "payment"
-
-
-def _record_invoice(
-    session: AsyncSession,
-    caller: Caller,
-    invoice: Invoice,
-    action: str,
-    before: dict[str, Any],
-    now: datetime,
-    payment_ref: str,
-) -> None:
-    after = snapshot(invoice)
-    after["paymentId"] = payment_ref
-    audit.record(
-        session,
-        caller=caller,
-        seller_id=invoice.seller_id,
-        entity_type="invoice",
-        entity_id=invoice.id,
-        action=action,
-        now=now,
-        before=before,
-        after=after,
-    )
 
 
 def _payment_snapshot(payment: Payment) -> dict[str, Any]:
@@ -199,8 +175,15 @@ def _initiate_payment(
         # Remembered so a rejection can put the invoice back where it was.
         invoice.status_before_payment = invoice.receivable_status
         invoice.receivable_status = ReceivableStatus.PAYMENT_INITIATED.value
-    touch(invoice, caller.principal, now)
-    _record_invoice(session, caller, invoice, "PAYMENT_REPORTED", before, now, payment_ref)
+    record_change(
+        session,
+        invoice,
+        caller=caller,
+        action="PAYMENT_REPORTED",
+        now=now,
+        before=before,
+        paymentId=payment_ref,
+    )
 
 
 async def load_payment(session: AsyncSession, caller: Caller, payment_id: str) -> Payment:
@@ -253,9 +236,16 @@ async def confirm_payment(
                 invoice.status_before_payment or ReceivableStatus.SENT_TO_BUYER.value
             )
             invoice.status_before_payment = None
-        touch(invoice, caller.principal, now)
         action = "PAYMENT_ACCEPTED" if wanted == PaymentStatus.ACCEPTED else "PAYMENT_REJECTED"
-        _record_invoice(session, caller, invoice, action, before, now, payment.payment_ref)
+        record_change(
+            session,
+            invoice,
+            caller=caller,
+            action=action,
+            now=now,
+            before=before,
+            paymentId=payment.payment_ref,
+        )
     _answer_payment(session, caller, payment, wanted, data.remarks, now)
     await session.flush()
     return payment
