@@ -135,8 +135,9 @@ def parse_customer_create(raw: Mapping[str, Any]) -> tuple[CustomerCreate | None
     return (None, errors) if errors else (data, [])
 
 
-def snapshot(customer: Customer, contacts: Sequence[KeyContact]) -> dict[str, Any]:
-    """What the audit trail compares: the customer's own fields and its live contacts."""
+def own_fields(customer: Customer) -> dict[str, Any]:
+    """A customer's own fields by their AR wire names: what the payload shows and the audit
+    trail compares."""
     return {
         "legalName": customer.legal_name,
         "panOrGstin": customer.pan_or_gstin,
@@ -152,6 +153,12 @@ def snapshot(customer: Customer, contacts: Sequence[KeyContact]) -> dict[str, An
         "assignedAgent": customer.assigned_agent,
         "status": customer.status,
         "deleted": customer.deleted,
+    }
+
+
+def snapshot(customer: Customer, contacts: Sequence[KeyContact]) -> dict[str, Any]:
+    """What the audit trail compares: the customer's own fields and its live contacts."""
+    return own_fields(customer) | {
         "customerKeyContacts": [contact_snapshot(c) for c in contacts if not c.deleted],
     }
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 from khata.customer.reminder_schemas import reminder_to_wire
-from khata.customer.service import CustomerView
+from khata.customer.service import CustomerView, own_fields
 from khata.kit.timeutil import enkash_timestamp
 from khata.models import KeyContact
 
@@ -29,20 +29,7 @@ def customer_to_wire(view: CustomerView, time_zone: str) -> dict[str, Any]:
     return {
         "customerId": customer.id,
         "sellerId": customer.seller_id,
-        "legalName": customer.legal_name,
-        "panOrGstin": customer.pan_or_gstin,
-        "contactNumber": customer.contact_number,
-        "email": customer.email,
-        "address": customer.address,
-        "state": customer.state,
-        "pinCode": customer.pin_code,
-        "accountNumber": customer.account_number,
-        "ifsc": customer.ifsc,
-        "branchCodes": customer.branch_codes,
-        "uniqueRefNo": customer.unique_ref_no,
-        "assignedAgent": customer.assigned_agent,
-        "status": customer.status,
-        "deleted": customer.deleted,
+        **own_fields(customer),
         "customerKeyContacts": [contact_to_wire(c) for c in view.contacts if not c.deleted],
         "customerReminders": [reminder_to_wire(r, time_zone) for r in view.reminders],
         "createdBy": customer.created_by_id,
