@@ -21,9 +21,18 @@ from khata.bulk import repository
 from khata.bulk.files import StagedFile, Table, cell_text
 from khata.bulk.reports import ReportWriter
 from khata.models import BulkJob
+from khata.models.bulk_job import BulkJobKind, BulkJobStatus
 
-INVOICE, CUSTOMER_CREATE, CUSTOMER_UPDATE = "INVOICE", "CUSTOMER_CREATE", "CUSTOMER_UPDATE"
-RUNNING, COMPLETED, FAILED = "RUNNING", "COMPLETED", "FAILED"
+INVOICE, CUSTOMER_CREATE, CUSTOMER_UPDATE = (
+    BulkJobKind.INVOICE.value,
+    BulkJobKind.CUSTOMER_CREATE.value,
+    BulkJobKind.CUSTOMER_UPDATE.value,
+)
+RUNNING, COMPLETED, FAILED = (
+    BulkJobStatus.RUNNING.value,
+    BulkJobStatus.COMPLETED.value,
+    BulkJobStatus.FAILED.value,
+)
 BATCH_SIZE = 5_000
 # Batches checked or saving at once: enough to keep the database busy while the next batch is
 # checked, few enough to keep memory flat.

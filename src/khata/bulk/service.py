@@ -61,6 +61,8 @@ from khata.kit import amounts
 from khata.kit.ids import new_object_id, new_object_ids
 from khata.kit.money import from_paise
 from khata.models import Customer, KeyContact, Seller
+from khata.models.customer import CustomerStatus
+from khata.models.invoice import InvoiceVia
 
 
 @dataclass
@@ -173,7 +175,7 @@ class InvoiceImport:
             invoice_prefix=seller.invoice_prefix,
             author=actor,
             now=now,
-            via="BULK_UPLOAD",
+            via=InvoiceVia.BULK_UPLOAD.value,
             bulk_job_id=self.job.job_id,
         )
         self._seen_numbers: set[str] = set()
@@ -359,7 +361,7 @@ class InvoiceImport:
             if customer.deleted:
                 outcome.errors = [f"customerId: customer '{row.customer_id}' is deleted"]
                 continue
-            if customer.status != "ACTIVE":
+            if customer.status != CustomerStatus.ACTIVE:
                 outcome.errors = [f"customerId: customer '{row.customer_id}' is not ACTIVE"]
                 continue
             stored = existing.get(row.invoice_number)

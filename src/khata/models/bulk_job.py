@@ -1,6 +1,7 @@
 """Bulk jobs: one file import, its counts and its two report files."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -8,15 +9,27 @@ from sqlalchemy.orm import Mapped, mapped_column
 from khata.models.base import Base, UTCDateTime
 
 
+class BulkJobKind(StrEnum):
+    INVOICE = "INVOICE"
+    CUSTOMER_CREATE = "CUSTOMER_CREATE"
+    CUSTOMER_UPDATE = "CUSTOMER_UPDATE"
+
+
+class BulkJobStatus(StrEnum):
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
 class BulkJob(Base):
     __tablename__ = "bulk_job"
 
     seller_id: Mapped[str] = mapped_column(String(10), ForeignKey("seller.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # INVOICE | CUSTOMER_CREATE | CUSTOMER_UPDATE
+    kind: Mapped[str] = mapped_column(String(20))  # BulkJobKind
     file_name: Mapped[str] = mapped_column(String(300))
     file_format: Mapped[str] = mapped_column(String(4))  # csv | xlsx
-    status: Mapped[str] = mapped_column(String(12))  # RUNNING | COMPLETED | FAILED
+    status: Mapped[str] = mapped_column(String(12))  # BulkJobStatus
     total_count: Mapped[int] = mapped_column(Integer, default=0)
     success_count: Mapped[int] = mapped_column(Integer, default=0)
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
