@@ -63,6 +63,7 @@ from khata.customer.service import PlannedUpdate, validate_customer_fields
 from khata.kit.errors import FieldError, KhataError, ValidationFailed
 from khata.kit.ids import new_object_id
 from khata.models import Customer, KeyContact
+from khata.models.audit_entry import AuditAction
 
 NO_CHANGES = "no changes"
 _COMPARED = (
@@ -410,7 +411,7 @@ class CustomerCreateImport(_CustomerJob):
                     seller_id=self.seller_id,
                     entity_type=customer_service.ENTITY,
                     entity_id=customer.id,
-                    action="CREATED",
+                    action=AuditAction.CREATED,
                     now=self.now,
                     after={
                         **customer_service.snapshot(customer, contacts),

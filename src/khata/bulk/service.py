@@ -61,6 +61,7 @@ from khata.kit import amounts
 from khata.kit.ids import new_object_id, new_object_ids
 from khata.kit.money import from_paise
 from khata.models import Customer, KeyContact, Seller
+from khata.models.audit_entry import AuditAction
 from khata.models.customer import CustomerStatus
 from khata.models.invoice import InvoiceVia
 
@@ -455,7 +456,7 @@ class InvoiceImport:
             principal=self._author,
             seller_id=self.seller_id,
             entity_type="invoice",
-            action="CREATED",
+            action=AuditAction.CREATED,
             now=self.now,
             entity_ids=[candidate.values["id"] for candidate in new],
             after=[candidate.snapshot for candidate in new],

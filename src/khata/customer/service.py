@@ -33,6 +33,7 @@ from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.gst import gstin_state_code, is_valid_gstin
 from khata.kit.ids import new_customer_id, new_object_id
 from khata.models import Customer, KeyContact, Principal, ReminderRule
+from khata.models.audit_entry import AuditAction
 from khata.models.customer import CustomerStatus
 
 ENTITY = "customer"
@@ -312,7 +313,7 @@ async def create_customer(
         seller_id=seller_id,
         entity_type=ENTITY,
         entity_id=customer.id,
-        action="CREATED",
+        action=AuditAction.CREATED,
         now=now,
         after=after,
     )
@@ -542,7 +543,7 @@ def apply_update(
         session,
         caller=caller,
         customer=customer,
-        action="UPDATED",
+        action=AuditAction.UPDATED,
         before=plan.before,
         after=snapshot(customer, live),
         now=now,
@@ -564,7 +565,7 @@ async def _set_status(
     view = await _view(session, customer)
     before = snapshot(customer, view.contacts)
     customer.status = status.value
-    action = "ACTIVATED" if status == CustomerStatus.ACTIVE else "DEACTIVATED"
+    action = AuditAction.ACTIVATED if status == CustomerStatus.ACTIVE else AuditAction.DEACTIVATED
     # A repeated activate/deactivate changes nothing: no new version, no audit entry.
     _record_change(
         session,
@@ -607,7 +608,7 @@ async def delete_customer(
         session,
         caller=caller,
         customer=customer,
-        action="DELETED",
+        action=AuditAction.DELETED,
         before=before,
         after=snapshot(customer, view.contacts),
         now=now,

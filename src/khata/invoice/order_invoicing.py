@@ -26,6 +26,7 @@ from khata.invoice.from_orders import InvoiceDraft, Pick, build_invoices
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.repository import Row
 from khata.invoice.snapshot import invoice_snapshot
+from khata.models.audit_entry import AuditAction
 from khata.order import repository as order_repository
 from khata.order.errors import OrderNotFound
 from khata.order.repository import LineState, OrderHead
@@ -43,7 +44,7 @@ def _audit_row(caller: Caller, draft: InvoiceDraft, now: datetime) -> Row:
         seller_id=caller.seller_id,
         entity_type="invoice",
         entity_id=draft.invoice["id"],
-        action="CREATED",
+        action=AuditAction.CREATED,
         now=now,
         after=invoice_snapshot(draft.invoice),
     )

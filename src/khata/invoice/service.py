@@ -40,6 +40,7 @@ from khata.invoice.validation import InvoiceAmounts, amount_paise, check_amounts
 from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
 from khata.kit.ids import new_object_id, new_secret
 from khata.models import Invoice
+from khata.models.audit_entry import AuditAction
 from khata.models.customer import Customer, CustomerStatus
 from khata.models.invoice import InvoiceVia
 
@@ -123,7 +124,7 @@ async def create_invoice(
         seller_id=seller_id,
         entity_type=ENTITY,
         entity_id=invoice.id,
-        action="CREATED",
+        action=AuditAction.CREATED,
         now=now,
         after=snapshot(invoice),
     )
@@ -317,7 +318,7 @@ async def _record_update(
         seller_id=caller.seller_id,
         entity_type=ENTITY,
         entity_id=invoice.id,
-        action="UPDATED",
+        action=AuditAction.UPDATED,
         now=now,
         before={k: v["from"] for k, v in changes.items()},
         after={k: v["to"] for k, v in changes.items()},
@@ -405,7 +406,9 @@ def _mark_dispatched(
     invoice.payment_link_key = invoice.payment_link_key or new_secret(24)
     if partial_payment_allowed is not None:
         invoice.partial_payment_allowed = partial_payment_allowed
-    record_change(session, invoice, caller=caller, action="DISPATCHED", now=now, before=before)
+    record_change(
+        session, invoice, caller=caller, action=AuditAction.DISPATCHED, now=now, before=before
+    )
 
 
 def _dispatched_facts(invoice: Invoice, customer: Customer, caller: Caller) -> DispatchedInvoice:
@@ -433,7 +436,9 @@ def _delete(session: AsyncSession, invoice: Invoice, *, caller: Caller, now: dat
         raise InvoiceNotDeletable(invoice.id, refusal)
     before = snapshot(invoice)
     invoice.deleted = True
-    record_change(session, invoice, caller=caller, action="DELETED", now=now, before=before)
+    record_change(
+        session, invoice, caller=caller, action=AuditAction.DELETED, now=now, before=before
+    )
 
 
 async def delete_invoice(
@@ -512,7 +517,7 @@ async def change_status(
         session,
         invoice,
         caller=caller,
-        action="STATUS_CHANGED",
+        action=AuditAction.STATUS_CHANGED,
         now=now,
         before=before,
         remarks=remarks,

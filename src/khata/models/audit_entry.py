@@ -1,12 +1,32 @@
 """Audit trail: who changed which invoice, payment or customer, when, before and after."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, UTCDateTime
+
+
+class AuditAction(StrEnum):
+    """What an audit entry says was done."""
+
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    DELETED = "DELETED"
+    DISPATCHED = "DISPATCHED"
+    STATUS_CHANGED = "STATUS_CHANGED"
+    ACTIVATED = "ACTIVATED"
+    DEACTIVATED = "DEACTIVATED"
+    REPORTED = "REPORTED"
+    PAYMENT_REPORTED = "PAYMENT_REPORTED"
+    PAYMENT_ACCEPTED = "PAYMENT_ACCEPTED"
+    PAYMENT_REJECTED = "PAYMENT_REJECTED"
+    REMINDER_CREATED = "REMINDER_CREATED"
+    REMINDER_UPDATED = "REMINDER_UPDATED"
+    REMINDER_DELETED = "REMINDER_DELETED"
 
 
 class AuditEntry(Base):

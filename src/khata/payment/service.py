@@ -23,6 +23,7 @@ from khata.kit.ids import is_object_id, new_object_id
 from khata.kit.money import from_paise, wire_paise
 from khata.kit.timeutil import enkash_timestamp
 from khata.models import Invoice, Payment, PaymentAllocation
+from khata.models.audit_entry import AuditAction
 from khata.models.payment import PaymentStatus, PaymentType
 from khata.payment import repository
 from khata.payment.errors import (
@@ -95,7 +96,7 @@ async def report_payment(
         seller_id=seller_id,
         entity_type=ENTITY,
         entity_id=payment.id,
-        action="REPORTED",
+        action=AuditAction.REPORTED,
         now=now,
         after={**_payment_snapshot(payment), "invoices": {i: wire_paise(p) for i, p in shares}},
     )
@@ -179,7 +180,7 @@ def _initiate_payment(
         session,
         invoice,
         caller=caller,
-        action="PAYMENT_REPORTED",
+        action=AuditAction.PAYMENT_REPORTED,
         now=now,
         before=before,
         paymentId=payment_ref,
@@ -236,7 +237,11 @@ async def confirm_payment(
                 invoice.status_before_payment or ReceivableStatus.SENT_TO_BUYER.value
             )
             invoice.status_before_payment = None
-        action = "PAYMENT_ACCEPTED" if wanted == PaymentStatus.ACCEPTED else "PAYMENT_REJECTED"
+        action = (
+            AuditAction.PAYMENT_ACCEPTED
+            if wanted == PaymentStatus.ACCEPTED
+            else AuditAction.PAYMENT_REJECTED
+        )
         record_change(
             session,
             invoice,

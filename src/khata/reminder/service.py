@@ -16,6 +16,7 @@ from khata.customer.reminder_rules import new_rule, rule_errors, rule_snapshot
 from khata.customer.reminder_schemas import ReminderIn, ReminderUpdate
 from khata.kit.errors import FieldError, ValidationFailed
 from khata.models import Customer, ReminderRule
+from khata.models.audit_entry import AuditAction
 from khata.models.reminder_rule import ReminderType
 from khata.reminder.errors import ReminderNotFound
 
@@ -44,7 +45,7 @@ async def create_reminder(
         seller_id=caller.seller_id,
         entity_type="customer",
         entity_id=customer_id,
-        action="REMINDER_CREATED",
+        action=AuditAction.REMINDER_CREATED,
         now=now,
         after=rule_snapshot(rule),
     )
@@ -115,7 +116,7 @@ async def update_reminder(
             seller_id=caller.seller_id,
             entity_type="customer",
             entity_id=rule.customer_id,
-            action="REMINDER_UPDATED",
+            action=AuditAction.REMINDER_UPDATED,
             now=now,
             before={"customerReminderId": rule.id} | {k: v["from"] for k, v in changed.items()},
             after={"customerReminderId": rule.id} | {k: v["to"] for k, v in changed.items()},
@@ -137,7 +138,7 @@ async def delete_reminder(
         seller_id=caller.seller_id,
         entity_type="customer",
         entity_id=rule.customer_id,
-        action="REMINDER_DELETED",
+        action=AuditAction.REMINDER_DELETED,
         now=now,
         before=rule_snapshot(rule),
     )

@@ -14,6 +14,7 @@ from khata.kit.errors import FieldError, Forbidden, ValidationFailed
 from khata.kit.gst import is_valid_gstin, normalize_state
 from khata.kit.ids import new_object_id, new_secret, new_seller_id
 from khata.models import OAuthClient, Principal, Seller
+from khata.models.audit_entry import AuditAction
 from khata.models.principal import PrincipalType
 from khata.seller.schemas import SellerUpdate, seller_snapshot
 
@@ -167,7 +168,7 @@ async def update_seller(
             seller_id=seller.id,
             entity_type="seller",
             entity_id=seller.id,
-            action="UPDATED",
+            action=AuditAction.UPDATED,
             now=now,
             before=before,
             after=after,
