@@ -3,25 +3,14 @@
 from typing import Any
 
 from khata.customer.reminder_schemas import reminder_to_wire
-from khata.customer.service import CustomerView, own_fields
+from khata.customer.service import CustomerView, contact_snapshot, own_fields
 from khata.kit.timeutil import enkash_timestamp
 from khata.models import KeyContact
 
 
 def contact_to_wire(contact: KeyContact) -> dict[str, Any]:
-    return {
-        "keyContactPersonId": contact.id,
-        "name": contact.name,
-        "legalName": contact.legal_name,
-        "designation": contact.designation,
-        "email": contact.email,
-        "mobile": contact.mobile,
-        # DESIGN spells the channel flags in snake_case; clients match on these exact names.
-        "mail_enabled": contact.mail_enabled,
-        "sms_enabled": contact.sms_enabled,
-        "whatsapp_enabled": contact.whatsapp_enabled,
-        "deleted": contact.deleted,
-    }
+    # DESIGN spells the channel flags in snake_case; clients match on these exact names.
+    return contact_snapshot(contact) | {"deleted": contact.deleted}
 
 
 def customer_to_wire(view: CustomerView, time_zone: str) -> dict[str, Any]:
