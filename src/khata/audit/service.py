@@ -5,12 +5,12 @@ from datetime import datetime
 from itertools import repeat
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.audit import repository
 from khata.auth.service import Caller
 from khata.kit.ids import new_object_id, new_object_ids
-from khata.kit.sql import insert_records, table_columns
+from khata.kit.sql import table_columns
 from khata.kit.timeutil import enkash_timestamp
 from khata.models import AuditEntry
 
@@ -89,7 +89,7 @@ async def record_many(
     }
     columns = (own[name] if name in own else repeat(shared[name], count) for name in _COLUMNS)
     records = list(zip(*columns, strict=True))
-    await insert_records(session, AuditEntry.__table__, records, json_text=True)
+    await repository.insert_many(session, records)
 
 
 def record(
@@ -133,16 +133,10 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, d
 async def history(
     session: AsyncSession, *, seller_id: str, entity_type: str, entity_id: str
 ) -> list[AuditEntry]:
-    result = await session.execute(
-        select(AuditEntry)
-        .where(
-            AuditEntry.seller_id == seller_id,
-            AuditEntry.entity_type == entity_type,
-            AuditEntry.entity_id == entity_id,
-        )
-        .order_by(AuditEntry.at, AuditEntry.id)
+    """One entity's entries, oldest first."""
+    return await repository.entries_of(
+        session, seller_id=seller_id, entity_type=entity_type, entity_id=entity_id
     )
-    return list(result.scalars())
 
 
 def to_wire(entry: AuditEntry, time_zone: str) -> dict[str, Any]:

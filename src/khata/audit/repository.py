@@ -1,0 +1,30 @@
+"""Every query of the audit trail: batch inserts and one entity's entries."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.kit.sql import insert_records
+from khata.models import AuditEntry
+
+
+async def insert_many(session: AsyncSession, records: Sequence[Sequence[Any]]) -> None:
+    """Entries in column order, their snapshots as JSON text: one COPY (executemany on SQLite)."""
+    await insert_records(session, AuditEntry.__table__, records, json_text=True)
+
+
+async def entries_of(
+    session: AsyncSession, *, seller_id: str, entity_type: str, entity_id: str
+) -> list[AuditEntry]:
+    result = await session.execute(
+        select(AuditEntry)
+        .where(
+            AuditEntry.seller_id == seller_id,
+            AuditEntry.entity_type == entity_type,
+            AuditEntry.entity_id == entity_id,
+        )
+        .order_by(AuditEntry.at, AuditEntry.id)
+    )
+    return list(result.scalars())
