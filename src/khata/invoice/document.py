@@ -2,8 +2,9 @@
 its lines, the seller's profile, the customer) into khata.document's TaxInvoice, whichever
 dialect or file made the invoice."""
 
+import asyncio
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,10 +15,13 @@ from khata.document import (
     Recipient,
     Supplier,
     TaxInvoice,
+    pdf_file_name,
+    render_pdf,
     single_line,
     totals_of,
 )
 from khata.invoice import repository
+from khata.invoice.errors import InvoiceNotFound
 from khata.kit.amounts import is_intra_state, split_gst
 from khata.kit.gst import is_valid_gstin
 from khata.models import Customer, Invoice, InvoiceLine, Seller
@@ -136,3 +140,21 @@ async def load_tax_invoice(session: AsyncSession, seller: Seller, invoice: Invoi
     lines = await repository.lines_of_invoices(session, seller.id, [invoice.id])
     customer = await customer_repository.get_customer(session, seller.id, invoice.customer_id)
     return tax_invoice(invoice, lines[invoice.id], seller=seller, customer=customer)
+
+
+@dataclass(frozen=True)
+class InvoicePdf:
+    file_name: str
+    content: bytes
+
+
+async def invoice_pdf(session: AsyncSession, seller: Seller, invoice_id: str) -> InvoicePdf:
+    """The seller's live invoice as its tax invoice PDF (InvoiceNotFound for another seller's,
+    a deleted or an unknown one); the same invoice state gives the same bytes."""
+    invoice = await repository.get_invoice(session, seller.id, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    doc = await load_tax_invoice(session, seller, invoice)
+    # Tens of milliseconds of CPU: in a thread, so other requests are not held up meanwhile.
+    content = await asyncio.to_thread(render_pdf, doc)
+    return InvoicePdf(pdf_file_name(doc.invoice_number), content)
