@@ -16,6 +16,7 @@ from khata.config import DEFAULT_PUBLIC_BASE_URL, get_settings
 from khata.db import create_engine, create_session_factory, unit_of_work
 from khata.delivery import cli as delivery_cli
 from khata.delivery import worker as worker_module
+from khata.invoice.document import load_tax_invoices
 from khata.kit.errors import KhataError
 from khata.kit.timeutil import utc_now
 from khata.reminder.scheduler import schedule_reminders
@@ -335,7 +336,12 @@ def worker(
     exactly one of them.
     """
     delivery_cli.run_worker(
-        once=once, now=now, interval=interval, batch_size=batch_size, schedule=schedule_reminders
+        once=once,
+        now=now,
+        interval=interval,
+        batch_size=batch_size,
+        schedule=schedule_reminders,
+        attach=load_tax_invoices,
     )
 
 

@@ -135,6 +135,35 @@ def tax_invoice(
     )
 
 
+async def load_tax_invoices(
+    session: AsyncSession, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], TaxInvoice]:
+    """The documents of live invoices across sellers (a worker's batch), keyed by (seller id,
+    invoice id); a deleted or unknown invoice is absent. Three statements per seller in `keys`
+    (invoices, lines, customers), whatever the number of invoices."""
+    wanted: dict[str, set[str]] = {}
+    for seller_id, invoice_id in keys:
+        wanted.setdefault(seller_id, set()).add(invoice_id)
+    documents: dict[tuple[str, str], TaxInvoice] = {}
+    for seller_id, invoice_ids in wanted.items():
+        seller = await session.get(Seller, seller_id)
+        if seller is None:
+            continue
+        invoices = await repository.get_invoices(session, seller_id, invoice_ids)
+        lines = await repository.lines_of_invoices(session, seller_id, list(invoices))
+        customers = await customer_repository.customers_by_ids(
+            session, seller_id, {invoice.customer_id for invoice in invoices.values()}
+        )
+        for invoice in invoices.values():
+            documents[(seller_id, invoice.id)] = tax_invoice(
+                invoice,
+                lines[invoice.id],
+                seller=seller,
+                customer=customers.get(invoice.customer_id),
+            )
+    return documents
+
+
 async def load_tax_invoice(session: AsyncSession, seller: Seller, invoice: Invoice) -> TaxInvoice:
     """Reads the invoice's lines and customer (two statements) and builds its document."""
     lines = await repository.lines_of_invoices(session, seller.id, [invoice.id])
