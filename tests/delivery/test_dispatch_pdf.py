@@ -192,3 +192,36 @@ async def test_a_dispatch_whose_pdf_cannot_be_made_is_sent_without_it_and_says_s
     assert by_channel["EMAIL"]["lastError"].startswith("sent without the invoice PDF (")
     assert reason in by_channel["EMAIL"]["lastError"]
     assert by_channel["SMS"] == {**by_channel["SMS"], "status": "SENT", "lastError": None}
+
+
+async def test_two_contacts_get_the_same_pdf_rendered_once(
+    client: httpx.AsyncClient,
+    seller: SellerContext,
+    database: Database,
+    smtp_server: SmtpServer,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock.fixed = NOW
+    first, second = unique_contact(), unique_contact()
+    customer_id = await create_customer(database, seller.seller_id, contacts=[first, second])
+    invoice = await create_invoice(client, seller, customer_id)
+    await dispatch(client, seller, invoice["invoiceId"])
+    rendered: list[str] = []
+    render = worker_module.render_pdf
+
+    def counting(doc: TaxInvoice) -> bytes:
+        rendered.append(doc.invoice_number)
+        return render(doc)
+
+    monkeypatch.setattr(worker_module, "render_pdf", counting)
+    settings = worker_settings(database, smtp_port=smtp_server.port)
+    result = await run_pass(
+        database.session_factory, settings, NOW, schedule=None, attach=load_tax_invoices
+    )
+
+    assert result.sent == 2
+    [one] = smtp_server.handler.to(str(first["email"]))
+    [other] = smtp_server.handler.to(str(second["email"]))
+    assert pdf_attachments(one.message) == pdf_attachments(other.message) != []
+    assert rendered == [invoice["invoiceNumber"]]

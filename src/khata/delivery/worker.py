@@ -82,7 +82,7 @@ class _Prepared:
     envelope: Envelope | None
     cancel_reason: str | None = None
     render_error: str | None = None  # retried like a refused send, then DEAD
-    documents: list[TaxInvoice] = field(default_factory=list)  # to attach as PDFs
+    documents: list[tuple[InvoiceKey, TaxInvoice]] = field(default_factory=list)  # as PDFs
     document_error: str | None = None  # the documents could not be read: sent without them
 
     def invoice_keys(self) -> list[InvoiceKey]:
@@ -149,7 +149,7 @@ async def _add_documents(
             item.document_error = f"reading the invoice: {type(exc).__name__}: {exc}"
         return
     for item in wanting:
-        item.documents = [documents[key] for key in item.invoice_keys() if key in documents]
+        item.documents = [(key, documents[key]) for key in item.invoice_keys() if key in documents]
 
 
 async def _claim_and_prepare(
@@ -265,6 +265,8 @@ class _Sender:
         self.now = now
         self.started = time.monotonic()
         self.gate = asyncio.Semaphore(CONCURRENCY)
+        # Each invoice's PDF rendered once per batch, however many contacts it goes to.
+        self.pdfs: dict[InvoiceKey, asyncio.Future[Attachment]] = {}
 
     def current(self) -> datetime:
         """`now` plus the time the pass has been running (see run_pass)."""
@@ -306,11 +308,16 @@ class _Sender:
         if not item.documents:
             return envelope, None
         try:
-            attachments = await asyncio.to_thread(_pdf_attachments, item.documents)
+            attachments = tuple([await self._pdf(key, doc) for key, doc in item.documents])
         except Exception as exc:
             log.exception("delivery %s: the invoice PDF could not be rendered", item.delivery.id)
             return envelope, f"sent without the invoice PDF ({type(exc).__name__}: {exc})"[:2000]
         return replace(envelope, attachments=attachments), None
+
+    def _pdf(self, key: InvoiceKey, doc: TaxInvoice) -> asyncio.Future[Attachment]:
+        if key not in self.pdfs:
+            self.pdfs[key] = asyncio.ensure_future(asyncio.to_thread(_pdf_attachment, doc))
+        return self.pdfs[key]
 
     def _failed(self, change: dict[str, Any], delivery: Delivery, error: str) -> dict[str, Any]:
         """A refused send: tried again after an exponential backoff, or DEAD after the last."""
@@ -326,10 +333,8 @@ class _Sender:
         return change
 
 
-def _pdf_attachments(documents: Sequence[TaxInvoice]) -> tuple[Attachment, ...]:
-    return tuple(
-        Attachment(pdf_file_name(doc.invoice_number), render_pdf(doc), PDF) for doc in documents
-    )
+def _pdf_attachment(doc: TaxInvoice) -> Attachment:
+    return Attachment(pdf_file_name(doc.invoice_number), render_pdf(doc), PDF)
 
 
 async def _record(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
@@ -373,6 +378,7 @@ async def run_pass(
                 break
             result.claimed += len(batch)
             changes = await asyncio.gather(*(sender.send(item) for item in batch))
+            sender.pdfs.clear()
             async with unit_of_work(session_factory) as session:
                 await _record(session, list(changes))
     return result
