@@ -92,6 +92,56 @@ def test_token_create_for_unknown_seller_fails(scratch_database_url: str) -> Non
     assert "Seller not found" in result.stdout
 
 
+def test_seller_update_sets_and_clears_the_profile(scratch_database_url: str) -> None:
+    created = run_khata(
+        "seller", "create", "--name", "Acme", "--state", "29", "--json",
+        database_url=scratch_database_url,
+    )  # fmt: skip
+    seller_id = json.loads(created.stdout)["sellerId"]
+    updated = run_khata(
+        "seller", "update", "--seller", seller_id,
+        "--address", "1 Residency Road, Bengaluru 560025",
+        "--upi-id", "acme@okicici",
+        "--bank-account-number", "000401234567", "--bank-ifsc", "icic0000004",
+        "--authorised-signatory", "K. Rao",
+        database_url=scratch_database_url,
+    )  # fmt: skip
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    profile = json.loads(updated.stdout)
+    assert profile["upiId"] == "acme@okicici"
+    assert profile["address"] == "1 Residency Road, Bengaluru 560025"
+    assert profile["bankAccount"] == {
+        "accountName": None,
+        "accountNumber": "000401234567",
+        "ifsc": "ICIC0000004",
+        "bankName": None,
+    }
+    # A later bank option keeps the rest of the stored account; "" clears a text setting.
+    again = run_khata(
+        "seller", "update", "--seller", seller_id, "--bank-name", "ICICI Bank", "--upi-id", "",
+        database_url=scratch_database_url,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stdout + again.stderr
+    profile = json.loads(again.stdout)
+    assert profile["bankAccount"]["accountNumber"] == "000401234567"
+    assert profile["bankAccount"]["bankName"] == "ICICI Bank"
+    assert profile["upiId"] is None
+    assert profile["authorisedSignatory"] == "K. Rao"
+
+    refused = run_khata(
+        "seller", "update", "--seller", seller_id, "--upi-id", "not a vpa",
+        database_url=scratch_database_url,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "upiId" in refused.stdout and "UPI id" in refused.stdout
+    unknown = run_khata(
+        "seller", "update", "--seller", "CEKNOSUCH1", "--address", "x",
+        database_url=scratch_database_url,
+    )  # fmt: skip
+    assert unknown.returncode == 1
+    assert "Seller not found" in unknown.stdout
+
+
 def test_serve_on_empty_sqlite_prints_demo_credentials_that_work(tmp_path: Path) -> None:
     port = free_port()
     env = {

@@ -32,6 +32,11 @@ async def test_demo_data_is_reachable_through_both_dialects(
         orders = (await client.get("/orders")).json()
         assert orders["count"] == 2
         assert {o["status"] for o in orders["data"]} == {"INVOICED"}
+        profile = (await client.get("/api/v0/seller")).json()["payload"]
+        assert profile["upiId"] == "demotraders@okhdfcbank"
+        assert profile["bankAccount"]["ifsc"] == "HDFC0000123"
+        assert profile["address"].endswith("411026")
+        assert profile["authorisedSignatory"] == "Anil Deshmukh, Director"
         payment = await client.get("/api/v0/payment/DEMO-PAY-1")
         assert payment.json()["payload"]["status"] == "PENDING_CONFIRMATION"
     await app.state.engine.dispose()

@@ -67,6 +67,8 @@ async def test_every_operation_declares_its_success_answer(spec: dict[str, Any])
         elif "application/json" in content:
             prefixes = SUCCESS_ENVELOPES[dialect_for_path(path)]
             assert ref_name(content).startswith(prefixes), (method, path, content)
+        elif path.endswith("/pdf"):  # a tax invoice document
+            assert set(content) == {"application/pdf"}, (method, path)
         else:  # a download: a file, not JSON
             assert {"text/csv", "application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet"} <= set(content), (method, path)  # fmt: skip

@@ -72,6 +72,7 @@ async def _commerce(rec: Recorder, h: dict[str, str], world: World) -> None:
     made = await rec.send("POST", "/invoices", 201, json={"orderId": order_id}, headers=h)
     invoice_id = made["data"]["id"]
     await rec.send("GET", f"/invoices/{invoice_id}", 200, headers=h)
+    await rec.send("GET", f"/invoices/{invoice_id}/pdf", 200, headers=h)
     await rec.send("GET", f"/invoices?orderId={order_id}", 200, headers=h)
     await rec.send("POST", "/invoices/bulk", 409, json={"orderIds": [order_id]}, headers=h)
     await rec.send("DELETE", f"/invoices/{invoice_id}", 200, headers=h)
@@ -110,6 +111,7 @@ async def _invoices(rec: Recorder, h: dict[str, str], world: World) -> None:
     await rec.send("PATCH", one, 200, json={"description": "Bolts"}, headers=h)
     await rec.send("POST", "/api/v0/invoice/search?limit=3", 200, json={}, headers=h)
     await rec.send("GET", f"{one}/history", 200, headers=h)
+    await rec.send("GET", f"{one}/pdf", 200, headers=h)
     ids = {"invoiceIds": [world.ar_invoice_id, "0123456789abcdef01234567"]}
     await rec.send("POST", "/api/v0/invoice/bulk/dispatch", 200, json=ids, headers=h)
     await rec.send("GET", f"{one}/deliveries", 200, headers=h)

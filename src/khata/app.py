@@ -24,6 +24,7 @@ from khata.delivery.endpoints import router as delivery_router
 from khata.delivery.worker import embedded_worker
 from khata.invoice.ar_endpoints import router as invoice_router
 from khata.invoice.commerce_endpoints import router as commerce_invoice_router
+from khata.invoice.document import load_tax_invoices
 from khata.kit.wire import WireAnswer
 from khata.order.endpoints import router as order_router
 from khata.payment.endpoints import router as payment_router
@@ -94,7 +95,10 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         # of the collector's sight, a full collection in a bulk import walks only its own rows.
         gc.freeze()
         async with embedded_worker(
-            app.state.session_factory, settings, schedule=schedule_reminders
+            app.state.session_factory,
+            settings,
+            schedule=schedule_reminders,
+            attach=load_tax_invoices,
         ):
             yield
         if owns_engine:

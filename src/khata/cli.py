@@ -3,7 +3,7 @@
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,10 +16,12 @@ from khata.config import DEFAULT_PUBLIC_BASE_URL, get_settings
 from khata.db import create_engine, create_session_factory, unit_of_work
 from khata.delivery import cli as delivery_cli
 from khata.delivery import worker as worker_module
+from khata.invoice.document import load_tax_invoices
 from khata.kit.errors import KhataError
 from khata.kit.timeutil import utc_now
 from khata.reminder.scheduler import schedule_reminders
 from khata.seller import service as seller_service
+from khata.seller.schemas import profile_fields
 
 app = typer.Typer(
     help="khata: accounts receivable for Indian B2B sellers.",
@@ -185,6 +187,66 @@ def seller_create(
         _print_seller(new, get_settings().links_base_url)
 
 
+_CLEARS = 'An empty value ("") clears it.'
+
+
+@seller_app.command("update")
+def seller_update(
+    seller: Annotated[str, typer.Option(help="Seller id (CEK...).")],
+    address: Annotated[
+        str | None, typer.Option(help=f"Registered address, one line. {_CLEARS}")
+    ] = None,
+    upi_id: Annotated[
+        str | None, typer.Option(help=f"UPI id (VPA), e.g. traders@okhdfcbank. {_CLEARS}")
+    ] = None,
+    bank_account_name: Annotated[str | None, typer.Option(help="Name on the account.")] = None,
+    bank_account_number: Annotated[str | None, typer.Option(help="Account number.")] = None,
+    bank_ifsc: Annotated[str | None, typer.Option(help="IFSC of the branch.")] = None,
+    bank_name: Annotated[str | None, typer.Option(help="Name of the bank.")] = None,
+    no_bank_account: Annotated[
+        bool, typer.Option("--no-bank-account", help="Remove the bank account.")
+    ] = False,
+    authorised_signatory: Annotated[
+        str | None, typer.Option(help=f"Who signs the tax invoices. {_CLEARS}")
+    ] = None,
+    invoice_footer: Annotated[
+        str | None, typer.Option(help=f"A note printed on every invoice. {_CLEARS}")
+    ] = None,
+) -> None:
+    """Change the seller's profile (what tax invoices and the payment page show), audited;
+    options not given stay as they are. Prints the profile as JSON."""
+    fields = {
+        "address": address,
+        "upiId": upi_id,
+        "authorisedSignatory": authorised_signatory,
+        "invoiceFooter": invoice_footer,
+    }
+    bank = {
+        "accountName": bank_account_name,
+        "accountNumber": bank_account_number,
+        "ifsc": bank_ifsc,
+        "bankName": bank_name,
+    }
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        updated = await seller_service.update_seller_from_shell(
+            session,
+            seller_id=seller,
+            fields={k: v for k, v in fields.items() if v is not None},
+            bank={k: v for k, v in bank.items() if v is not None},
+            clear_bank=no_bank_account,
+            now=utc_now(),
+        )
+        return {"sellerId": updated.id, **profile_fields(updated)}
+
+    try:
+        profile = run_in_transaction(work)
+    except KhataError as exc:
+        _fail(exc.message)
+        return
+    print(json.dumps(profile, indent=2, ensure_ascii=False))
+
+
 @token_app.command("create")
 def token_create(
     seller: Annotated[str, typer.Option(help="Seller id (CEK...).")],
@@ -274,7 +336,12 @@ def worker(
     exactly one of them.
     """
     delivery_cli.run_worker(
-        once=once, now=now, interval=interval, batch_size=batch_size, schedule=schedule_reminders
+        once=once,
+        now=now,
+        interval=interval,
+        batch_size=batch_size,
+        schedule=schedule_reminders,
+        attach=load_tax_invoices,
     )
 
 

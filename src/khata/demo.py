@@ -97,6 +97,20 @@ ORDER_LINES: list[list[dict[str, Any]]] = [
 ]
 
 
+SELLER_PROFILE: dict[str, Any] = {
+    "address": "Unit 4, Shree Industrial Estate, Bhosari MIDC, Pune, Maharashtra 411026",
+    "upiId": "demotraders@okhdfcbank",
+    "bankAccount": {
+        "accountName": "Demo Traders Pvt Ltd",
+        "accountNumber": "50200012345678",
+        "ifsc": "HDFC0000123",
+        "bankName": "HDFC Bank, Bhosari",
+    },
+    "authorisedSignatory": "Anil Deshmukh, Director",
+    "invoiceFooter": "Goods once sold are not taken back. Subject to Pune jurisdiction.",
+}
+
+
 @dataclass
 class DemoResult:
     seller: seller_service.NewSeller
@@ -131,6 +145,7 @@ async def seed_demo(settings: Settings) -> DemoResult:
         async with httpx.AsyncClient(
             transport=transport, base_url="http://demo", headers={"accessToken": api_key}
         ) as client:
+            await _fill_profile(client, seller)
             await _add_customers(client, result)
             await _invoice_orders(client, result)
             today = date.today()
@@ -146,6 +161,24 @@ async def seed_demo(settings: Settings) -> DemoResult:
         return result
     finally:
         await engine.dispose()
+
+
+async def _fill_profile(client: httpx.AsyncClient, seller: seller_service.NewSeller) -> None:
+    """The address, UPI id and bank account a tax invoice shows, set by the seller's admin (the
+    demo's API key is an integration's, which may not change settings)."""
+    login = _checked(
+        await client.post(
+            "/oauth/token",
+            data={
+                "grant_type": "password",
+                "username": seller.admin_email,
+                "password": seller.admin_password,
+            },
+            auth=(seller.client_id, seller.client_secret),
+        )
+    )
+    admin = {"accessToken": login["access_token"]}
+    _checked(await client.patch("/api/v0/seller", json=SELLER_PROFILE, headers=admin))
 
 
 async def _add_customers(client: httpx.AsyncClient, result: DemoResult) -> None:

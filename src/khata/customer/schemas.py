@@ -15,20 +15,22 @@ from pydantic import AliasChoices, Field, StrictBool, ValidationError, field_val
 from pydantic_core import PydanticCustomError
 
 from khata.customer.reminder_schemas import ReminderIn, ReminderPayload
+from khata.kit.banking import (
+    ACCOUNT_NUMBER_MESSAGE,
+    ACCOUNT_NUMBER_RE,
+    IFSC_MESSAGE,
+    IFSC_RE,
+)
 from khata.kit.errors import FieldError
 from khata.kit.gst import is_valid_gstin, is_valid_pan, normalize_state
 from khata.kit.wire import WireAnswer, WireModel
 
 PHONE_RE = re.compile(r"^((\+|00)(\d{1,3})[\s-]?)?(\d{10})$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-IFSC_RE = re.compile(r"^[A-Za-z]{4}0[A-Z0-9a-z]{6}$")
-ACCOUNT_NUMBER_RE = re.compile(r"^[A-Za-z0-9]{9,36}$")
 PIN_CODE_RE = re.compile(r"^\d{6}$")
 
 PHONE_MESSAGE = "must be a 10-digit number, optionally preceded by a country code (+91 or 0091)"
 EMAIL_MESSAGE = "must be a valid email address"
-IFSC_MESSAGE = "must be a valid IFSC: 4 letters, then 0, then 6 letters or digits"
-ACCOUNT_NUMBER_MESSAGE = "must be 9 to 36 letters or digits"
 PAN_OR_GSTIN_MESSAGE = "must be a valid PAN (ABCDE1234F) or GSTIN (15 characters, valid checksum)"
 STATE_MESSAGE = "must be a GST state code (e.g. 29) or a state name (e.g. Karnataka)"
 PIN_CODE_MESSAGE = "must be six digits"

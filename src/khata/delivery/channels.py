@@ -24,6 +24,18 @@ class SendFailed(Exception):
     """The channel refused or could not take the message; the worker retries later."""
 
 
+PDF = "application/pdf"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file an e-mail carries (the text channels carry none)."""
+
+    file_name: str
+    content: bytes
+    media_type: str
+
+
 @dataclass(frozen=True)
 class Envelope:
     """One rendered message ready to leave."""
@@ -39,6 +51,7 @@ class Envelope:
     html: str | None
     invoice_ids: list[str] = field(default_factory=list)
     invoice_numbers: list[str] = field(default_factory=list)
+    attachments: tuple[Attachment, ...] = ()
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -71,6 +84,11 @@ def _email(envelope: Envelope, settings: Settings) -> EmailMessage:
     message.set_content(envelope.text)
     if envelope.html:
         message.add_alternative(envelope.html, subtype="html")
+    for attachment in envelope.attachments:
+        maintype, _, subtype = attachment.media_type.partition("/")
+        message.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.file_name
+        )
     return message
 
 

@@ -11,7 +11,13 @@ from rich.console import Console
 from khata import migrate as migrations
 from khata.config import get_settings
 from khata.db import create_engine, create_session_factory
-from khata.delivery.worker import PassResult, ReminderScheduler, run_forever, run_pass
+from khata.delivery.worker import (
+    DocumentLoader,
+    PassResult,
+    ReminderScheduler,
+    run_forever,
+    run_pass,
+)
 from khata.kit.timeutil import utc_now
 
 console = Console()
@@ -42,6 +48,7 @@ def run_worker(
     interval: float,
     batch_size: int,
     schedule: ReminderScheduler,
+    attach: DocumentLoader,
 ) -> None:
     """`khata worker`: one pass (`once`) or passes every `interval` seconds until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -60,6 +67,7 @@ def run_worker(
                         settings,
                         fixed or utc_now(),
                         schedule=schedule,
+                        attach=attach,
                         batch_size=batch_size,
                     )
                 )
@@ -69,6 +77,7 @@ def run_worker(
                     factory,
                     settings,
                     schedule=schedule,
+                    attach=attach,
                     interval=interval,
                     clock=clock,
                     batch_size=batch_size,

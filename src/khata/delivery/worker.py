@@ -15,8 +15,8 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -26,9 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from khata.config import Settings
 from khata.db import is_sqlite, unit_of_work
 from khata.delivery import repository
-from khata.delivery.channels import Channels, Envelope, SendFailed
-from khata.delivery.outbox import CANCELLED, DEAD, REMINDER, SENT
+from khata.delivery.channels import PDF, Attachment, Channels, Envelope, SendFailed
+from khata.delivery.outbox import CANCELLED, DEAD, DISPATCH, EMAIL, REMINDER, SENT
 from khata.delivery.render import InvoiceLine, render, rupees, wire_date
+from khata.document import TaxInvoice, pdf_file_name, render_pdf
 from khata.kit.timeutil import utc_now
 from khata.models import Delivery
 
@@ -51,6 +52,19 @@ class ReminderScheduler(Protocol):
     async def __call__(self, session: AsyncSession, *, now: datetime) -> int: ...
 
 
+InvoiceKey = tuple[str, str]  # (seller id, invoice id)
+
+
+class DocumentLoader(Protocol):
+    """Reads the tax invoice documents of invoices as they are now (a deleted or unknown one is
+    absent): invoice.document.load_tax_invoices, passed in by whoever starts the worker, as the
+    invoice package sits above delivery. The dispatch e-mails attach them as PDFs."""
+
+    async def __call__(
+        self, session: AsyncSession, keys: Sequence[InvoiceKey]
+    ) -> dict[InvoiceKey, TaxInvoice]: ...
+
+
 @dataclass
 class PassResult:
     reminders_queued: int = 0
@@ -68,6 +82,19 @@ class _Prepared:
     envelope: Envelope | None
     cancel_reason: str | None = None
     render_error: str | None = None  # retried like a refused send, then DEAD
+    documents: list[tuple[InvoiceKey, TaxInvoice]] = field(default_factory=list)  # as PDFs
+    document_error: str | None = None  # the documents could not be read: sent without them
+
+    def invoice_keys(self) -> list[InvoiceKey]:
+        ids = self.envelope.invoice_ids if self.envelope else []
+        return [(self.delivery.seller_id, invoice_id) for invoice_id in ids]
+
+    @property
+    def attaches_pdf(self) -> bool:
+        """Only a dispatch e-mail carries the tax invoice: a text message cannot, and a reminder
+        (which may list many invoices) links to them instead."""
+        envelope = self.envelope
+        return envelope is not None and envelope.channel == EMAIL and envelope.kind == DISPATCH
 
 
 def _variables(
@@ -104,8 +131,34 @@ def _variables(
     return variables
 
 
+async def _add_documents(
+    session: AsyncSession, prepared: list[_Prepared], attach: DocumentLoader | None
+) -> None:
+    """The invoice documents the batch's dispatch e-mails attach, read in the claim's
+    transaction; inside a savepoint, so a failing read costs those PDFs, never the claim."""
+    wanting = [item for item in prepared if item.attaches_pdf]
+    if attach is None or not wanting:
+        return
+    keys = [key for item in wanting for key in item.invoice_keys()]
+    try:
+        async with session.begin_nested():
+            documents = await attach(session, keys)
+    except Exception as exc:
+        log.exception("the invoice documents of a batch could not be read")
+        for item in wanting:
+            item.document_error = f"reading the invoice: {type(exc).__name__}: {exc}"
+        return
+    for item in wanting:
+        item.documents = [(key, documents[key]) for key in item.invoice_keys() if key in documents]
+
+
 async def _claim_and_prepare(
-    session: AsyncSession, *, now: datetime, settings: Settings, batch_size: int
+    session: AsyncSession,
+    *,
+    now: datetime,
+    settings: Settings,
+    batch_size: int,
+    attach: DocumentLoader | None = None,
 ) -> list[_Prepared]:
     """Claim a batch and render each message from what the database says right now."""
     lease = timedelta(seconds=settings.delivery_lease_seconds)
@@ -147,6 +200,7 @@ async def _claim_and_prepare(
                 settings=settings,
             )
         )
+    await _add_documents(session, prepared, attach)
     return prepared
 
 
@@ -211,6 +265,8 @@ class _Sender:
         self.now = now
         self.started = time.monotonic()
         self.gate = asyncio.Semaphore(CONCURRENCY)
+        # Each invoice's PDF rendered once per batch, however many contacts it goes to.
+        self.pdfs: dict[InvoiceKey, asyncio.Future[Attachment]] = {}
 
     def current(self) -> datetime:
         """`now` plus the time the pass has been running (see run_pass)."""
@@ -225,8 +281,9 @@ class _Sender:
             self.result.cancelled += 1
             return change | {"status": CANCELLED, "last_error": item.cancel_reason}
         async with self.gate:
+            envelope, note = await self._with_pdfs(item.envelope, item)
             try:
-                await self.channels.send(item.envelope)
+                await self.channels.send(envelope)
             except SendFailed as exc:
                 return self._failed(change, delivery, str(exc)[:2000])
             except Exception as exc:  # a bug in one message must not stop the others
@@ -236,11 +293,31 @@ class _Sender:
         return change | {
             "status": SENT,
             "sent_at": self.current(),
-            "last_error": None,
+            "last_error": note,
             "subject": item.envelope.subject,
             "body": item.envelope.text,
             "html_body": item.envelope.html,
         }
+
+    async def _with_pdfs(self, envelope: Envelope, item: _Prepared) -> tuple[Envelope, str | None]:
+        """The envelope with its invoices' PDFs, rendered now; and what to note when they
+        could not be made. Such a message goes without them rather than not at all: its link
+        shows the invoice, and retrying would not mend a document that cannot be rendered."""
+        if item.document_error is not None:
+            return envelope, f"sent without the invoice PDF ({item.document_error})"[:2000]
+        if not item.documents:
+            return envelope, None
+        try:
+            attachments = tuple([await self._pdf(key, doc) for key, doc in item.documents])
+        except Exception as exc:
+            log.exception("delivery %s: the invoice PDF could not be rendered", item.delivery.id)
+            return envelope, f"sent without the invoice PDF ({type(exc).__name__}: {exc})"[:2000]
+        return replace(envelope, attachments=attachments), None
+
+    def _pdf(self, key: InvoiceKey, doc: TaxInvoice) -> asyncio.Future[Attachment]:
+        if key not in self.pdfs:
+            self.pdfs[key] = asyncio.ensure_future(asyncio.to_thread(_pdf_attachment, doc))
+        return self.pdfs[key]
 
     def _failed(self, change: dict[str, Any], delivery: Delivery, error: str) -> dict[str, Any]:
         """A refused send: tried again after an exponential backoff, or DEAD after the last."""
@@ -254,6 +331,10 @@ class _Sender:
             backoff = timedelta(seconds=self.settings.delivery_backoff_seconds)
             change["next_attempt_at"] = self.current() + backoff * (2**delivery.attempts)
         return change
+
+
+def _pdf_attachment(doc: TaxInvoice) -> Attachment:
+    return Attachment(pdf_file_name(doc.invoice_number), render_pdf(doc), PDF)
 
 
 async def _record(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
@@ -272,10 +353,11 @@ async def run_pass(
     now: datetime,
     *,
     schedule: ReminderScheduler | None,
+    attach: DocumentLoader | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> PassResult:
     """One pass at `now`: queue due reminders (when given a scheduler), then send every message
-    due at `now`.
+    due at `now`, dispatch e-mails with their invoices' PDFs (when given a document loader).
 
     Messages that fail are given a next attempt after `now`, so a pass always ends. Times
     written (sentAt, next attempt) are `now` plus the time the pass has been running, so a
@@ -290,12 +372,13 @@ async def run_pass(
         while True:
             async with unit_of_work(session_factory) as session:
                 batch = await _claim_and_prepare(
-                    session, now=now, settings=settings, batch_size=batch_size
+                    session, now=now, settings=settings, batch_size=batch_size, attach=attach
                 )
             if not batch:
                 break
             result.claimed += len(batch)
             changes = await asyncio.gather(*(sender.send(item) for item in batch))
+            sender.pdfs.clear()
             async with unit_of_work(session_factory) as session:
                 await _record(session, list(changes))
     return result
@@ -306,6 +389,7 @@ async def run_forever(
     settings: Settings,
     *,
     schedule: ReminderScheduler | None,
+    attach: DocumentLoader | None = None,
     interval: float = 30.0,
     clock: Callable[[], datetime] = utc_now,
     batch_size: int = BATCH_SIZE,
@@ -314,7 +398,12 @@ async def run_forever(
     while True:
         try:
             result = await run_pass(
-                session_factory, settings, clock(), schedule=schedule, batch_size=batch_size
+                session_factory,
+                settings,
+                clock(),
+                schedule=schedule,
+                attach=attach,
+                batch_size=batch_size,
             )
             if result.claimed or result.reminders_queued:
                 log.info(
@@ -336,13 +425,15 @@ async def embedded_worker(
     settings: Settings,
     *,
     schedule: ReminderScheduler,
+    attach: DocumentLoader,
 ) -> AsyncIterator[None]:
     """Runs the worker beside the web app when `khata serve` asked for it (SQLite default)."""
     if os.environ.get(EMBEDDED_WORKER_ENV) != "1" or not is_sqlite(settings.database_url):
         yield
         return
     task = asyncio.create_task(
-        run_forever(session_factory, settings, schedule=schedule), name="khata-worker"
+        run_forever(session_factory, settings, schedule=schedule, attach=attach),
+        name="khata-worker",
     )
     try:
         yield

@@ -15,7 +15,7 @@ from khata.document.model import (
     single_line,
     totals_of,
 )
-from khata.document.pdf import render_pdf
+from khata.document.pdf import pdf_file_name, render_pdf
 
 __all__ = [
     "BankAccount",
@@ -24,6 +24,7 @@ __all__ = [
     "Supplier",
     "TaxInvoice",
     "Totals",
+    "pdf_file_name",
     "render_html",
     "render_pdf",
     "single_line",

@@ -4,6 +4,7 @@ The same document gives the same bytes: the PDF's creation date is the invoice's
 and its file id is a hash of the content, so nothing depends on the clock or on chance.
 """
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -366,3 +367,14 @@ def render_pdf(doc: TaxInvoice) -> bytes:
     _payment(pdf, doc)
     _signature(pdf, doc)
     return bytes(pdf.output())
+
+
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def pdf_file_name(invoice_number: str) -> str:
+    """`<invoice number>.pdf` safe in a Content-Disposition header and on any file system:
+    anything but ASCII letters, digits, dot, hyphen and underscore becomes one underscore
+    (INV/2026/7 -> INV_2026_7.pdf), never a leading dot, at most 100 characters."""
+    stem = _UNSAFE_IN_FILE_NAME.sub("_", invoice_number).strip("._")[:96] or "invoice"
+    return f"{stem}.pdf"

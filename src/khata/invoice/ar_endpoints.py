@@ -22,11 +22,19 @@ from khata.invoice.ar_schemas import (
     StatusChange,
 )
 from khata.invoice.ar_views import one_invoice_payload, payment_link
+from khata.invoice.document import invoice_pdf
 from khata.invoice.service import BatchResult
 from khata.invoice.status import status_wire
 from khata.kit.envelopes import ArEnvelope
 from khata.kit.timeutil import enkash_timestamp
-from khata.web.answers import AR_ERRORS, ar_answer, documented
+from khata.web.answers import (
+    AR_ERRORS,
+    PDF_MEDIA_TYPE,
+    TAX_INVOICE_PDF,
+    ar_answer,
+    documented,
+    download,
+)
 from khata.web.deps import AppSettings, LinkBase, Now, Session
 
 router = APIRouter(tags=["invoices"], responses=AR_ERRORS)
@@ -207,3 +215,14 @@ async def invoice_history(invoiceId: str, session: Session, caller: Caller) -> R
         session, seller_id=caller.seller_id, entity_type=service.ENTITY, entity_id=invoice.id
     )
     return ar_answer([audit.to_wire(entry, caller.seller.time_zone) for entry in entries])
+
+
+@router.get(
+    "/api/v0/invoice/{invoiceId}/pdf",
+    summary="The invoice's GST tax invoice as a PDF",
+    response_class=Response,
+    responses=TAX_INVOICE_PDF,
+)
+async def invoice_document(invoiceId: str, session: Session, caller: Caller) -> Response:
+    pdf = await invoice_pdf(session, caller.seller, invoiceId)
+    return download(pdf.content, media_type=PDF_MEDIA_TYPE, file_name=pdf.file_name)

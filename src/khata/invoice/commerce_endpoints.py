@@ -15,9 +15,17 @@ from khata.invoice.commerce_schemas import (
     parse_order_ids,
 )
 from khata.invoice.commerce_views import invoice_wire, invoices_answer
+from khata.invoice.document import invoice_pdf
 from khata.kit.envelopes import CommerceEnvelope, CommerceListEnvelope
 from khata.order.schemas import MAX_LIMIT, MAX_PAGE
-from khata.web.answers import COMMERCE_ERRORS, commerce_answer, documented
+from khata.web.answers import (
+    COMMERCE_ERRORS,
+    PDF_MEDIA_TYPE,
+    TAX_INVOICE_PDF,
+    commerce_answer,
+    documented,
+    download,
+)
 from khata.web.deps import Now, Session
 
 router = APIRouter(tags=["commerce"], responses=COMMERCE_ERRORS)
@@ -108,3 +116,14 @@ async def delete_invoice(invoice_id: str, session: Session, caller: Caller, now:
         {"id": deleted.id, "entityId": str(deleted.entity_id)},
         "Invoice deleted successfully",
     )
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    summary="The invoice's GST tax invoice as a PDF",
+    response_class=Response,
+    responses=TAX_INVOICE_PDF,
+)
+async def invoice_document(invoice_id: str, session: Session, caller: Caller) -> Response:
+    pdf = await invoice_pdf(session, caller.seller, invoice_id)
+    return download(pdf.content, media_type=PDF_MEDIA_TYPE, file_name=pdf.file_name)

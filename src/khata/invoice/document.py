@@ -2,8 +2,9 @@
 its lines, the seller's profile, the customer) into khata.document's TaxInvoice, whichever
 dialect or file made the invoice."""
 
+import asyncio
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,10 +15,13 @@ from khata.document import (
     Recipient,
     Supplier,
     TaxInvoice,
+    pdf_file_name,
+    render_pdf,
     single_line,
     totals_of,
 )
 from khata.invoice import repository
+from khata.invoice.errors import InvoiceNotFound
 from khata.kit.amounts import is_intra_state, split_gst
 from khata.kit.gst import is_valid_gstin
 from khata.models import Customer, Invoice, InvoiceLine, Seller
@@ -131,8 +135,55 @@ def tax_invoice(
     )
 
 
+async def load_tax_invoices(
+    session: AsyncSession, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], TaxInvoice]:
+    """The documents of live invoices across sellers (a worker's batch), keyed by (seller id,
+    invoice id); a deleted or unknown invoice is absent. Three statements per seller in `keys`
+    (invoices, lines, customers), whatever the number of invoices."""
+    wanted: dict[str, set[str]] = {}
+    for seller_id, invoice_id in keys:
+        wanted.setdefault(seller_id, set()).add(invoice_id)
+    documents: dict[tuple[str, str], TaxInvoice] = {}
+    for seller_id, invoice_ids in wanted.items():
+        seller = await session.get(Seller, seller_id)
+        if seller is None:
+            continue
+        invoices = await repository.get_invoices(session, seller_id, invoice_ids)
+        lines = await repository.lines_of_invoices(session, seller_id, list(invoices))
+        customers = await customer_repository.customers_by_ids(
+            session, seller_id, {invoice.customer_id for invoice in invoices.values()}
+        )
+        for invoice in invoices.values():
+            documents[(seller_id, invoice.id)] = tax_invoice(
+                invoice,
+                lines[invoice.id],
+                seller=seller,
+                customer=customers.get(invoice.customer_id),
+            )
+    return documents
+
+
 async def load_tax_invoice(session: AsyncSession, seller: Seller, invoice: Invoice) -> TaxInvoice:
     """Reads the invoice's lines and customer (two statements) and builds its document."""
     lines = await repository.lines_of_invoices(session, seller.id, [invoice.id])
     customer = await customer_repository.get_customer(session, seller.id, invoice.customer_id)
     return tax_invoice(invoice, lines[invoice.id], seller=seller, customer=customer)
+
+
+@dataclass(frozen=True)
+class InvoicePdf:
+    file_name: str
+    content: bytes
+
+
+async def invoice_pdf(session: AsyncSession, seller: Seller, invoice_id: str) -> InvoicePdf:
+    """The seller's live invoice as its tax invoice PDF (InvoiceNotFound for another seller's,
+    a deleted or an unknown one); the same invoice state gives the same bytes."""
+    invoice = await repository.get_invoice(session, seller.id, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    doc = await load_tax_invoice(session, seller, invoice)
+    # Tens of milliseconds of CPU: in a thread, so other requests are not held up meanwhile.
+    content = await asyncio.to_thread(render_pdf, doc)
+    return InvoicePdf(pdf_file_name(doc.invoice_number), content)

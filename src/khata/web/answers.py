@@ -64,3 +64,16 @@ def file_download(description: str, *media_types: str) -> dict[int | str, Any]:
     """The 200 of a download: a file in one of `media_types`, not JSON."""
     binary = {"schema": {"type": "string", "format": "binary"}}
     return {200: {"description": description, "content": dict.fromkeys(media_types, binary)}}
+
+
+PDF_MEDIA_TYPE = "application/pdf"
+TAX_INVOICE_PDF = file_download("The GST tax invoice (CGST Rule 46), an A4 PDF", PDF_MEDIA_TYPE)
+
+
+def download(content: bytes, *, media_type: str, file_name: str) -> Response:
+    """A file to save, named `file_name` (which must already be safe in a quoted header)."""
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file_name}"'},
+    )
