@@ -5,7 +5,7 @@ from datetime import datetime
 from itertools import repeat
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.auth.service import Caller
@@ -143,6 +143,29 @@ async def history(
         .order_by(AuditEntry.at, AuditEntry.id)
     )
     return list(result.scalars())
+
+
+async def count_since(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    entity_type: str,
+    entity_id: str,
+    actor_type: str,
+    since: datetime,
+) -> int:
+    """How many changes of one entity an actor type made from `since` on (a rate limit kept
+    in the database, so every process sees the same count)."""
+    result = await session.execute(
+        select(func.count()).where(
+            AuditEntry.seller_id == seller_id,
+            AuditEntry.entity_type == entity_type,
+            AuditEntry.entity_id == entity_id,
+            AuditEntry.at >= since,
+            AuditEntry.actor_type == actor_type,
+        )
+    )
+    return int(result.scalar_one())
 
 
 def to_wire(entry: AuditEntry, time_zone: str) -> dict[str, Any]:
