@@ -169,3 +169,24 @@ async def test_deleted_invoice_says_so_and_offers_nothing(
 
     assert "cancelled" in html.lower() and "<form" not in html and "₹1,180.00" not in html
     assert (await client.get(f"{linked.path}/pdf")).status_code == 410
+
+
+async def test_garbage_links_answer_an_html_page_never_json_or_a_crash(
+    client: httpx.AsyncClient,
+) -> None:
+    for key in ("x", "A" * 500, "ग्राहक✓😀", "%ED%A0%80", "%FF", "' OR 1=1 --"):
+        for path in (f"/pay/{key}", f"/pay/{key}/pdf"):
+            answer = await client.get(path)
+            assert answer.status_code == 404, path
+            assert "Link not found" in answer.text
+    # Refused before any page sees it (NUL in the URL), an unknown sub-path, a wrong method.
+    for method, path, status in (
+        ("GET", "/pay/%00", 400),
+        ("GET", "/pay/some-key/elsewhere", 404),
+        ("PUT", "/pay/some-key", 405),
+    ):
+        answer = await client.request(method, path)
+        assert answer.status_code == status, path
+        assert answer.headers["content-type"].startswith("text/html"), path
+        assert answer.headers["x-robots-tag"].startswith("noindex")
+        assert "some-key" not in answer.text
