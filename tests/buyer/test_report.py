@@ -146,3 +146,22 @@ async def test_rejected_report_reopens_the_invoice_on_the_page(
     assert rejected.status_code == 200
     page = (await client.get(linked.path)).text
     assert "awaiting confirmation" not in page and "Report payment" in page
+
+
+async def test_a_second_report_of_money_already_reported_is_refused_with_its_reason(
+    client: httpx.AsyncClient, database: Database, seller: SellerContext
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    linked = await dispatched_invoice(client, seller, customer_id)
+    page = (await client.get(linked.path)).text  # opened before the first report went in
+    await report(client, linked, "1180")
+
+    token = page.split('name="csrf" value="')[1].split('"')[0]
+    again = await client.post(
+        f"{linked.path}/payment",
+        data={"csrf": token, "utr": "UTR-TWICE", "amount": "1180", "paid_on": "2026-11-20",
+              "mode": "NEFT"},
+    )  # fmt: skip
+
+    assert again.status_code == 422
+    assert "more than what is left to pay on this invoice (₹0.00)" in again.text
