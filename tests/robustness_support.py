@@ -19,6 +19,14 @@ from khata.web.dialect import Dialect, dialect_for_path
 
 # Routes that answer without a token (everything else must say 401 to an anonymous caller).
 PUBLIC_ROUTES = {("GET", "/healthz"), ("POST", "/oauth/token"), ("POST", "/oauth/revoke")}
+# The buyer's pages of a payment link: HTML, not API operations (out of /openapi.json), their
+# credential is the key in the path; tests/buyer holds them to their own rules.
+BUYER_PAGES = {
+    ("GET", "/pay/{key}"),
+    ("GET", "/pay/{key}/pdf"),
+    ("POST", "/pay/{key}/payment"),
+    ("POST", "/pay/{key}/answer"),
+}
 
 # What a client may legitimately get back for a bad request, per dialect. No 500, no 415
 # (DESIGN: a wrong content type is a 400), no 405 (we only use each route's own methods);
@@ -94,14 +102,27 @@ def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def served_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path template) the app serves, API operations and buyer pages alike."""
+    return {
+        (method, context.path)
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute) and context.path is not None
+        for method in context.methods or ()
+    }
+
+
 def inventory(app: FastAPI) -> list[Endpoint]:
-    """Every (method, path) the app serves, with what its OpenAPI operation declares."""
+    """Every API (method, path) the app serves, with what its OpenAPI operation declares; the
+    buyer pages are not API operations and are left out."""
     spec = app.openapi()
     endpoints: list[Endpoint] = []
     for context in iter_route_contexts(app.routes):
         if not isinstance(context.original_route, APIRoute) or context.path is None:
             continue
         for method in sorted(context.methods or ()):
+            if (method, context.path) in BUYER_PAGES:
+                continue
             operation = spec["paths"].get(context.path, {}).get(method.lower(), {})
             parameters = operation.get("parameters", [])
             content = operation.get("requestBody", {}).get("content", {})

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from khata.kit.ids import new_customer_id, new_object_id
 from khata.models import Base
 from tests.robustness_support import (
+    BUYER_PAGES,
     PATH_GARBAGE,
     QUERY_GARBAGE,
     Endpoint,
@@ -31,6 +32,7 @@ from tests.robustness_support import (
     json_bodies,
     payment_body,
     quoted,
+    served_routes,
 )
 from tests.support import Database, SellerContext
 
@@ -94,6 +96,8 @@ async def test_route_inventory_is_every_route_of_the_app(app: FastAPI) -> None:
     # plain `isinstance(route, APIRoute)` over app.routes would see only /healthz.
     assert len(found) >= 40
     assert found == described
+    # Nothing the app serves escapes both: an API operation or one of the buyer's pages.
+    assert served_routes(app) == found | BUYER_PAGES
     assert {"/api/v0/customer/{customerId}", "/invoices/bulk", "/oauth/token"} <= {
         e.path for e in endpoints
     }

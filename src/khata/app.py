@@ -17,6 +17,7 @@ from khata.auth.endpoints import router as auth_router
 from khata.auth.ratelimit import FailedLoginLimiter
 from khata.auth.secrets import seller_of_token
 from khata.bulk.endpoints import router as bulk_router
+from khata.buyer.endpoints import router as buyer_router
 from khata.config import Settings, get_settings
 from khata.customer.endpoints import router as customer_router
 from khata.db import create_engine, create_session_factory
@@ -34,6 +35,7 @@ from khata.seller.endpoints import router as seller_router
 from khata.web.answers import documented
 from khata.web.handlers import RequestContextMiddleware, install_error_handlers
 from khata.web.idempotency import IdempotencyMiddleware
+from khata.web.logmask import install_key_masking
 
 OPENAPI_TAGS = [
     {"name": "auth", "description": "OAuth 2 token endpoint (RFC 6749)."},
@@ -118,6 +120,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         burst=settings.login_failure_burst, window_seconds=settings.login_failure_window_seconds
     )
     install_error_handlers(app)
+    install_key_masking()
     # Inside RequestContext, so it has the request id.
     app.add_middleware(
         IdempotencyMiddleware, seller_of=seller_of_token, time_zone_of=time_zone_of_token
@@ -136,6 +139,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         payment_router,
         bulk_router,
         delivery_router,
+        buyer_router,
     ):
         app.include_router(router)
     return app

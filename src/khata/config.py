@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     login_failure_burst: int = 10
     login_failure_window_seconds: int = 60
     default_time_zone: str = "Asia/Kolkata"
+    # Signs the CSRF token of the payment page's forms (HMAC of the link's key); set it to a
+    # long random value in production, the same in every process.
+    buyer_form_secret: str = "change-me"
+    # Payments reported and answers given through one payment link per rolling hour.
+    buyer_actions_per_hour: int = 10
 
     bulk_max_bytes: int = 200 * 1024 * 1024
     bulk_max_rows: int = 1_000_000

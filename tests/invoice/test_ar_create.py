@@ -12,7 +12,8 @@ PAYLOAD_KEYS = {
     "customerLegalName", "invoiceDate", "dueDate", "description", "poNumber", "baseAmount",
     "cgst", "sgst", "igst", "tds", "netAmount", "totalReceived", "balanceAmount",
     "gstExclusive", "partialPaymentAllowed", "receivableStatus", "approvalStatus", "overdue",
-    "dispatched", "dispatchedOn", "paymentLink", "via", "lineItems", "version", "createdBy",
+    "dispatched", "dispatchedOn", "paymentLink", "via", "buyerResponse", "lineItems", "version",
+    "createdBy",
     "createdByName", "createdOn", "modifiedBy", "modifiedByName", "modifiedOn",
 }  # fmt: skip
 

@@ -1,9 +1,10 @@
 """Every query of the audit trail: batch inserts and one entity's entries."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.kit.sql import insert_records
@@ -28,3 +29,24 @@ async def entries_of(
         .order_by(AuditEntry.at, AuditEntry.id)
     )
     return list(result.scalars())
+
+
+async def count_since(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    entity_type: str,
+    entity_id: str,
+    actor_type: str,
+    since: datetime,
+) -> int:
+    result = await session.execute(
+        select(func.count()).where(
+            AuditEntry.seller_id == seller_id,
+            AuditEntry.entity_type == entity_type,
+            AuditEntry.entity_id == entity_id,
+            AuditEntry.at >= since,
+            AuditEntry.actor_type == actor_type,
+        )
+    )
+    return int(result.scalar_one())

@@ -23,7 +23,7 @@ from khata.models import (
 )
 from khata.models.customer import CustomerStatus
 from khata.models.delivery import DeliveryChannel, DeliveryStatus
-from khata.models.invoice import FINAL_STATUSES
+from khata.models.invoice import FINAL_STATUSES, BuyerResponse
 
 
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -101,7 +101,7 @@ class InvoiceFacts:
     balance_paise: int
     due_date: date
     payment_link_key: str | None
-    still_due: bool  # unpaid, dispatched, not deleted, customer active and not deleted
+    still_due: bool  # unpaid, dispatched, not deleted, not disputed, customer active, not deleted
 
 
 async def invoice_facts(
@@ -151,6 +151,7 @@ def is_still_due(invoice: Invoice, customer: Customer) -> bool:
         and invoice.receivable_status not in FINAL_STATUSES
         and invoice.dispatched
         and not invoice.deleted
+        and invoice.buyer_response != BuyerResponse.DISPUTED
         and customer.status == CustomerStatus.ACTIVE
         and not customer.deleted
     )

@@ -119,8 +119,12 @@ class InvoiceSearch(WireModel):
     overdue: StrictBool | None = None
     customerDeleted: StrictBool | None = None
     createdVia: list[Literal["API", "BULK_UPLOAD", "ORDER"]] | None = None
+    # The buyer's answer; NONE: not answered.
+    buyerResponseStatuses: list[Literal["ACCEPTED", "DISPUTED", "NONE"]] | None = None
 
-    @field_validator("receivableStatuses", "customerIds", "createdVia", mode="before")
+    @field_validator(
+        "receivableStatuses", "customerIds", "createdVia", "buyerResponseStatuses", mode="before"
+    )
     @classmethod
     def _one_as_list(cls, value: Any) -> Any:
         """A single value where a list is expected ("statuses": "PAID") means a list of one."""
@@ -176,6 +180,14 @@ class InvoiceLinePayload(WireAnswer):
     tax: float
 
 
+class BuyerResponsePayload(WireAnswer):
+    """The buyer's answer from the invoice's payment page."""
+
+    status: Literal["ACCEPTED", "DISPUTED"]
+    reason: str | None = Field(description="Why the buyer disputes the invoice")
+    respondedOn: str | None = Field(description="yyyy-MM-dd HH:mm:ss, seller's time zone")
+
+
 class InvoicePayload(WireAnswer):
     """DESIGN's AR invoice payload (`invoice_payload`): amounts are JSON numbers in rupees with
     at most 2 decimals, timestamps "yyyy-MM-dd HH:mm:ss" in the seller's time zone."""
@@ -208,6 +220,9 @@ class InvoicePayload(WireAnswer):
     dispatchedOn: str | None
     paymentLink: str | None
     via: Literal["API", "BULK_UPLOAD", "ORDER"]
+    buyerResponse: BuyerResponsePayload | None = Field(
+        description="The buyer's answer (ACCEPTED, or DISPUTED with a reason); null before any"
+    )
     lineItems: list[InvoiceLinePayload]
     version: int
     createdBy: str | None

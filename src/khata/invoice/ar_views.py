@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.invoice.buyer_response import buyer_response_wire
 from khata.invoice.status import APPROVAL_LABELS, ReceivableStatus, status_wire
 from khata.kit.amounts import rate_wire
 from khata.kit.money import wire_paise
@@ -93,6 +94,7 @@ def invoice_payload(
         "dispatchedOn": stamp(invoice.dispatched_at),
         "paymentLink": payment_link(public_base_url, invoice.payment_link_key),
         "via": invoice.via,
+        "buyerResponse": buyer_response_wire(invoice, time_zone),
         "lineItems": sorted(line_items, key=lambda item: int(item.get("position") or 0)),
         "version": invoice.version,
         "createdBy": invoice.created_by_id,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.kit.sql import insert_records, one_of, table_columns
 from khata.models import AuditEntry, Base, Invoice, InvoiceLine
+from khata.models.invoice import FINAL_STATUSES
 
 Row = dict[str, Any]
 _INVOICE_COLUMNS = [attr.key for attr in inspect(Invoice).column_attrs]
@@ -174,3 +175,35 @@ async def list_invoices(
         .limit(limit)
     )
     return list(result.scalars()), int(total or 0)
+
+
+async def get_by_payment_link_key(
+    session: AsyncSession, key: str, *, for_update: bool = False
+) -> Invoice | None:
+    """The invoice a payment link opens, deleted or not (its page says so); the link names no
+    seller, so the key alone finds it."""
+    statement = select(Invoice).where(Invoice.payment_link_key == key)
+    if for_update:
+        statement = statement.with_for_update()
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def open_linked_invoices(
+    session: AsyncSession, *, seller_id: str, customer_id: str, except_id: str
+) -> list[Invoice]:
+    """The customer's other invoices with this seller that are presented (they have a payment
+    link), live, not final and not settled, oldest due first."""
+    result = await session.execute(
+        select(Invoice)
+        .where(
+            Invoice.seller_id == seller_id,
+            Invoice.customer_id == customer_id,
+            Invoice.id != except_id,
+            Invoice.deleted.is_(False),
+            Invoice.payment_link_key.is_not(None),
+            Invoice.balance_amount > 0,
+            Invoice.receivable_status.not_in(sorted(FINAL_STATUSES)),
+        )
+        .order_by(Invoice.due_date, Invoice.id)
+    )
+    return list(result.scalars())

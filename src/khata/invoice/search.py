@@ -1,12 +1,13 @@
 """Invoice search: one query for the page (names and line items included) and one count."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, not_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, not_, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,9 +115,20 @@ def _conditions(
         conditions.append(Customer.deleted.is_(filters.customerDeleted))
     if filters.createdVia:
         conditions.append(Invoice.via.in_(filters.createdVia))
+    if filters.buyerResponseStatuses:
+        conditions.append(_buyer_response_condition(filters.buyerResponseStatuses))
     if errors:
         raise ValidationFailed(errors)
     return conditions
+
+
+def _buyer_response_condition(statuses: Sequence[str]) -> ColumnElement[bool]:
+    """Invoices whose buyer answered with one of `statuses`; NONE: not answered."""
+    answered = [status for status in statuses if status != "NONE"]
+    condition: ColumnElement[bool] = Invoice.buyer_response.in_(answered)
+    if "NONE" in statuses:
+        condition = or_(condition, Invoice.buyer_response.is_(None))
+    return condition
 
 
 def _amount_conditions(

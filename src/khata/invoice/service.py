@@ -14,6 +14,7 @@ from khata.customer import repository as customer_repository
 from khata.delivery import outbox
 from khata.invoice import repository
 from khata.invoice.ar_schemas import InvoiceCreate, InvoiceUpdate, StatusChange
+from khata.invoice.buyer_response import CLEARED, DISPUTE_ENDED, end_dispute, is_disputed
 from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
 from khata.invoice.errors import (
     AmountsLocked,
@@ -406,8 +407,16 @@ def _mark_dispatched(
     invoice.payment_link_key = invoice.payment_link_key or new_secret(24)
     if partial_payment_allowed is not None:
         invoice.partial_payment_allowed = partial_payment_allowed
+    # Presenting a disputed invoice again (say, corrected) ends the dispute.
+    ended = end_dispute(invoice)
     record_change(
-        session, invoice, caller=caller, action=AuditAction.DISPATCHED, now=now, before=before
+        session,
+        invoice,
+        caller=caller,
+        action=AuditAction.DISPATCHED,
+        now=now,
+        before=before,
+        **ended,
     )
 
 
@@ -497,6 +506,8 @@ async def change_status(
     if new == ReceivableStatus.CANCELLED and invoice.total_received > 0:
         raise RuleViolation("An invoice with payments received cannot be cancelled")
     before = snapshot(invoice)
+    # The seller's change of status ends a buyer's dispute.
+    ended = DISPUTE_ENDED if is_disputed(invoice) else {}
     changed = await repository.change_status_if_current(
         session,
         seller_id=caller.seller_id,
@@ -508,6 +519,7 @@ async def change_status(
             "modified_by_id": caller.principal.id,
             "modified_by_name": caller.principal.name,
             "updated_at": now,
+            **(CLEARED if ended else {}),
         },
     )
     if not changed:
@@ -521,6 +533,7 @@ async def change_status(
         now=now,
         before=before,
         remarks=remarks,
+        **ended,
     )
     return invoice
 

@@ -45,6 +45,13 @@ class ApprovalStatus(StrEnum):
     REJECTED = "REJECTED"
 
 
+class BuyerResponse(StrEnum):
+    """The values of `invoice.buyer_response`: the buyer's answer from the payment page."""
+
+    ACCEPTED = "ACCEPTED"
+    DISPUTED = "DISPUTED"
+
+
 class InvoiceVia(StrEnum):
     """Which path created an invoice."""
 

@@ -12,6 +12,9 @@ from khata.models.base import Base, UTCDateTime
 class PrincipalType(StrEnum):
     ADMIN = "admin"
     API = "api"
+    # Never a stored principal: the actor of what a buyer does on an invoice's payment link
+    # (its audit entries and the payments it reports).
+    BUYER = "buyer"
 
 
 class Principal(Base):

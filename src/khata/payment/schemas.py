@@ -55,6 +55,9 @@ class PaymentPayload(WireAnswer):
     paidOn: str | None
     status: Literal["PENDING_CONFIRMATION", "ACCEPTED", "REJECTED"]
     remarks: str | None
+    reportedByBuyer: bool = Field(
+        description="Reported by the buyer from the invoice's payment page, not by the seller"
+    )
     confirmedOn: str | None
     createdBy: str | None
     createdByName: str | None

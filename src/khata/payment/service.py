@@ -58,8 +58,15 @@ def _payment_snapshot(payment: Payment) -> dict[str, Any]:
 
 
 async def report_payment(
-    session: AsyncSession, *, caller: Caller, data: PaymentReport, now: datetime
+    session: AsyncSession,
+    *,
+    caller: Caller,
+    data: PaymentReport,
+    now: datetime,
+    reported_by_buyer: bool = False,
 ) -> Payment:
+    """A payment awaiting the seller's confirmation; `reported_by_buyer` when it comes from the
+    invoice's payment page rather than the seller's systems."""
     total, shares = _checked_shares(data)
     seller_id = caller.seller_id
     invoices = await invoice_repository.get_invoices(
@@ -74,6 +81,7 @@ async def report_payment(
     for invoice_id, paise in shares:
         _check_payable(invoices[invoice_id], paise, pending.get(invoice_id, 0))
     payment = _new_payment(caller, data, total, now)
+    payment.reported_by_buyer = reported_by_buyer
     session.add(payment)
     try:
         await session.flush()
@@ -316,6 +324,7 @@ async def payment_payload(
         "paidOn": None if payment.paid_on is None else payment.paid_on.isoformat(),
         "status": payment.status,
         "remarks": payment.remarks,
+        "reportedByBuyer": payment.reported_by_buyer,
         "confirmedOn": (
             None
             if payment.confirmed_at is None

@@ -1,9 +1,10 @@
 """The reminder scheduler: turns reminder rules into queued messages, once per occurrence.
 
 Run by the worker on every pass. For each invoice that is still worth chasing (unpaid,
-dispatched, not deleted, customer active and not deleted) every non-deleted rule of its
-customer yields occurrences: ONCE at due date + dueDateDifference, RECURRING from there every
-reminderInterval days, each at reminderTime in the seller's time zone.
+dispatched, not deleted, not disputed by the buyer, customer active and not deleted) every
+non-deleted rule of its customer yields occurrences: ONCE at due date + dueDateDifference,
+RECURRING from there every reminderInterval days, each at reminderTime in the seller's time
+zone.
 
 Per invoice only the latest occurrence that is not in the future counts. In normal running
 that is the one that just came due; after downtime it is the latest missed one, so a worker
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.customer import repository as customer_repository
@@ -41,7 +42,7 @@ from khata.models import (
     Seller,
 )
 from khata.models.customer import CustomerStatus
-from khata.models.invoice import FINAL_STATUSES
+from khata.models.invoice import FINAL_STATUSES, BuyerResponse
 from khata.models.reminder_rule import ReminderType
 
 
@@ -174,6 +175,8 @@ async def _candidates(session: AsyncSession, now: datetime) -> list[Candidate]:
             Invoice.receivable_status.not_in(sorted(FINAL_STATUSES)),
             Invoice.dispatched.is_(True),
             Invoice.deleted.is_(False),
+            # A disputed invoice is not chased until the dispute ends.
+            or_(Invoice.buyer_response.is_(None), Invoice.buyer_response != BuyerResponse.DISPUTED),
             Customer.status == CustomerStatus.ACTIVE,
             Customer.deleted.is_(False),
             ReminderRule.deleted.is_(False),

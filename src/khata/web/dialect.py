@@ -7,6 +7,8 @@ class Dialect(Enum):
     AR = "ar"
     COMMERCE = "commerce"
     OAUTH = "oauth"
+    # The buyer's pages of a payment link (/pay/<key>): errors are short HTML pages.
+    BUYER = "buyer"
 
 
 def dialect_for_path(path: str) -> Dialect:
@@ -14,4 +16,6 @@ def dialect_for_path(path: str) -> Dialect:
         return Dialect.AR
     if path.startswith("/oauth/"):
         return Dialect.OAUTH
+    if path.startswith("/pay/"):
+        return Dialect.BUYER
     return Dialect.COMMERCE

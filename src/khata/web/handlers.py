@@ -1,11 +1,12 @@
 """Exception handlers and request-id middleware: every failure in its dialect's envelope."""
 
+import html
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,11 +44,35 @@ def request_id_of(request: Request) -> str:
     return str(getattr(request.state, "request_id", "") or new_object_id())
 
 
-def render_error(request: Request, exc: KhataError) -> JSONResponse:
+# What a buyer's page says of an error the page itself did not answer (the message never
+# repeats the path: it holds the link's key).
+_BUYER_MESSAGES = {404: "This payment link is not valid", 500: "Something went wrong"}
+_BUYER_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def buyer_error_page(status: int) -> HTMLResponse:
+    """A bare HTML error for the buyer's pages: garbage in the URL, a wrong method, a crash."""
+    message = _BUYER_MESSAGES.get(status, "This request cannot be answered")
+    body = (
+        '<!doctype html><html lang="en"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(message)}</title><h1>{html.escape(message)}</h1></html>"
+    )
+    return HTMLResponse(body, status_code=status, headers=_BUYER_HEADERS)
+
+
+def render_error(request: Request, exc: KhataError) -> Response:
     """The one place that turns a KhataError into a response, by dialect."""
     headers = {"X-Request-ID": request_id_of(request)}
     dialect = dialect_for_path(request.url.path)
     status = exc.status
+    if dialect is Dialect.BUYER:
+        return buyer_error_page(status)
     if dialect is Dialect.AR:
         # The AR dialect has no 409: a clash with existing state is a business rule (422).
         status = 422 if status == 409 else status
@@ -109,17 +134,17 @@ def validation_error_from(request: Request, exc: RequestValidationError) -> Khat
     return ValidationFailed(field_errors, summary)
 
 
-async def _on_khata_error(request: Request, exc: Exception) -> JSONResponse:
+async def _on_khata_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, KhataError)
     return render_error(request, exc)
 
 
-async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     return render_error(request, validation_error_from(request, exc))
 
 
-async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+async def _on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 404:
         error = KhataError(f"No route for {request.method} {request.url.path}", status=404)
@@ -192,6 +217,9 @@ class RequestContextMiddleware:
             logger.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise
+            if dialect_for_path(scope.get("path", "")) is Dialect.BUYER:
+                await buyer_error_page(500)(scope, receive, send_with_id)
+                return
             status, body = _internal_error_body(scope, request_id)
             response = JSONResponse(body, status_code=status)
             await response(scope, receive, send_with_id)
