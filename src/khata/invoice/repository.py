@@ -181,11 +181,13 @@ async def get_by_payment_link_key(
     session: AsyncSession, key: str, *, for_update: bool = False
 ) -> Invoice | None:
     """The invoice a payment link opens, deleted or not (its page says so); the link names no
-    seller, so the key alone finds it."""
-    statement = select(Invoice).where(Invoice.payment_link_key == key)
+    seller, so the key alone finds it. Keys are unique per seller (192 random bits); should two
+    sellers ever hold the same one, neither link opens anything rather than the wrong invoice."""
+    statement = select(Invoice).where(Invoice.payment_link_key == key).limit(2)
     if for_update:
         statement = statement.with_for_update()
-    return (await session.execute(statement)).scalar_one_or_none()
+    found = list((await session.execute(statement)).scalars())
+    return found[0] if len(found) == 1 else None
 
 
 async def open_linked_invoices(
