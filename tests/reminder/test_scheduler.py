@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from khata.delivery.worker import run_pass
 from khata.models import Customer, Delivery
-from khata.reminder import scheduler
+from khata.reminder import repository as reminder_repository
 from khata.reminder.scheduler import latest_occurrence, schedule_reminders
 from tests.delivery.factories import create_invoice, create_rule, update_invoice, worker_settings
 from tests.delivery.servers import (
@@ -584,7 +584,7 @@ async def test_scheduler_reads_only_invoices_whose_first_occurrence_has_come(
     async with world.database.session_factory() as session:
         read = [
             due[c.invoice_id]
-            for c in await scheduler._candidates(session, moment)
+            for c in await reminder_repository.due_candidates(session, moment)
             if c.invoice_id in due
         ]
     queued, _ = await _schedule(world.database, seller_id, moment)

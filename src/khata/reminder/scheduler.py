@@ -23,44 +23,18 @@ customers simply stop qualifying, so their next reminder is never queued.
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.customer import repository as customer_repository
 from khata.delivery import outbox
 from khata.models import (
-    Customer,
-    Delivery,
-    DeliveryInvoice,
-    Invoice,
     KeyContact,
-    ReminderRule,
-    Seller,
 )
-from khata.models.customer import CustomerStatus
-from khata.models.invoice import FINAL_STATUSES, BuyerResponse
 from khata.models.reminder_rule import ReminderType
-
-
-@dataclass(frozen=True)
-class Candidate:
-    seller_id: str
-    time_zone: str
-    invoice_id: str
-    customer_id: str
-    due_date: date
-    rule_id: str
-    due_date_difference: int
-    reminder_type: str
-    reminder_interval: int | None
-    reminder_time: str
-    stage: str | None
-    # The newest occurrence of this rule already queued for this invoice, if any.
-    last_queued_on: date | None
+from khata.reminder import repository
 
 
 def _at(day: date, reminder_time: str, zone: ZoneInfo) -> datetime:
@@ -98,95 +72,6 @@ def latest_occurrence(
     return day, _at(day, reminder_time, zone)
 
 
-# No time zone is more than 14 hours ahead of UTC (Pacific/Kiritimati).
-_MAX_UTC_OFFSET = timedelta(hours=14)
-
-
-def _first_occurrence_not_after(session: AsyncSession, now: datetime) -> ColumnElement[bool]:
-    """SQL: the rule's first occurrence day (due date + dueDateDifference) is not after the
-    latest local date any seller can have at `now`. Conservative by at most a day; the exact
-    check (reminderTime in the seller's zone) is `latest_occurrence`'s."""
-    latest_local_day = (now.astimezone(UTC) + _MAX_UTC_OFFSET).date()
-    if session.get_bind().dialect.name == "postgresql":
-        # date + integer is a date in PostgreSQL.
-        return Invoice.due_date + ReminderRule.due_date_difference <= latest_local_day
-    # SQLite keeps dates as 'YYYY-MM-DD' text; date(d, '-3 days') shifts and stays comparable.
-    first_day = func.date(
-        Invoice.due_date, func.printf("%d days", ReminderRule.due_date_difference)
-    )
-    return first_day <= latest_local_day.isoformat()
-
-
-def _last_queued_on() -> ScalarSelect[date | None]:
-    """SQL: the newest occurrence of the row's rule already queued for the row's invoice."""
-    return (
-        select(func.max(Delivery.occurrence_on))
-        .join(
-            DeliveryInvoice,
-            and_(
-                DeliveryInvoice.seller_id == Delivery.seller_id,
-                DeliveryInvoice.delivery_id == Delivery.id,
-            ),
-        )
-        .where(
-            DeliveryInvoice.seller_id == Invoice.seller_id,
-            DeliveryInvoice.invoice_id == Invoice.id,
-            Delivery.kind == outbox.REMINDER,
-            Delivery.reminder_rule_id == ReminderRule.id,
-        )
-        .correlate(Invoice, ReminderRule)
-        .scalar_subquery()
-    )
-
-
-async def _candidates(session: AsyncSession, now: datetime) -> list[Candidate]:
-    """Every (invoice, rule) pair that may remind at `now`: one query across all sellers, which
-    leaves out the pairs whose first occurrence is still ahead (most open invoices), with the
-    newest occurrence already queued for the pair (a correlated subquery, so still one query)."""
-    query = (
-        select(
-            Invoice.seller_id,
-            Seller.time_zone,
-            Invoice.id,
-            Invoice.customer_id,
-            Invoice.due_date,
-            ReminderRule.id,
-            ReminderRule.due_date_difference,
-            ReminderRule.reminder_type,
-            ReminderRule.reminder_interval,
-            ReminderRule.reminder_time,
-            ReminderRule.stage,
-            _last_queued_on(),
-        )
-        .join(Seller, Seller.id == Invoice.seller_id)
-        .join(
-            Customer,
-            and_(Customer.seller_id == Invoice.seller_id, Customer.id == Invoice.customer_id),
-        )
-        .join(
-            ReminderRule,
-            and_(
-                ReminderRule.seller_id == Invoice.seller_id,
-                ReminderRule.customer_id == Invoice.customer_id,
-            ),
-        )
-        .where(
-            Invoice.balance_amount > 0,
-            Invoice.receivable_status.not_in(sorted(FINAL_STATUSES)),
-            Invoice.dispatched.is_(True),
-            Invoice.deleted.is_(False),
-            # A disputed invoice is not chased until the dispute ends.
-            or_(Invoice.buyer_response.is_(None), Invoice.buyer_response != BuyerResponse.DISPUTED),
-            Customer.status == CustomerStatus.ACTIVE,
-            Customer.deleted.is_(False),
-            ReminderRule.deleted.is_(False),
-            _first_occurrence_not_after(session, now),
-        )
-    )
-    # tuple(): past ten columns the row is untyped, and mypy cannot count a Row's items.
-    return [Candidate(*tuple(row)) for row in await session.execute(query)]
-
-
 def _invoice_set(invoice_ids: Sequence[str]) -> str:
     """A short name for a set of invoices: a later message for the same occurrence that covers
     other invoices gets another dedupe key, while two schedulers building the same group still
@@ -196,15 +81,15 @@ def _invoice_set(invoice_ids: Sequence[str]) -> str:
 
 # Per (seller, invoice): the instant of its newest occurrence, the candidates (one per rule)
 # due at that instant, and the occurrence's local date.
-_Chosen = dict[tuple[str, str], tuple[datetime, list[Candidate], date]]
+_Chosen = dict[tuple[str, str], tuple[datetime, list[repository.Candidate], date]]
 # Per (seller, customer, rule, occurrence date): the invoices one message covers.
-_Groups = dict[tuple[str, str, str, date], list[Candidate]]
+_Groups = dict[tuple[str, str, str, date], list[repository.Candidate]]
 
 
 async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
     """Queue the reminders that are due at `now` and not queued before; answers how many
     messages were queued. A constant number of statements per seller with reminders due."""
-    chosen = _newest_occurrences(await _candidates(session, now), now)
+    chosen = _newest_occurrences(await repository.due_candidates(session, now), now)
     groups = _unqueued_groups(chosen)
     if not groups:
         return 0
@@ -217,7 +102,7 @@ async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
     return queued
 
 
-def _newest_occurrences(candidates: list[Candidate], now: datetime) -> _Chosen:
+def _newest_occurrences(candidates: list[repository.Candidate], now: datetime) -> _Chosen:
     chosen: _Chosen = {}
     for candidate in candidates:
         occurrence = latest_occurrence(
