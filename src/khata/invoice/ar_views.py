@@ -1,4 +1,5 @@
-"""The AR invoice payload: one builder, reused by the AR endpoints, bulk import and delivery."""
+"""The AR invoice payload: one builder, reused by the AR endpoints, bulk import and delivery; a
+read-side module, it also reads the customer names and lines a page of payloads shows."""
 
 from collections.abc import Sequence
 from datetime import date, datetime

@@ -1,4 +1,5 @@
-"""Invoice search: one query for the page (names and line items included) and one count."""
+"""Invoice search, a read-side query module: one query for the page (customer names and line
+items included) and one count, for POST /api/v0/invoice/search."""
 
 import json
 from collections.abc import Sequence
