@@ -16,6 +16,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -316,7 +317,8 @@ class _Sender:
 
     def _pdf(self, key: InvoiceKey, doc: TaxInvoice) -> asyncio.Future[Attachment]:
         if key not in self.pdfs:
-            self.pdfs[key] = asyncio.ensure_future(asyncio.to_thread(_pdf_attachment, doc))
+            loop = asyncio.get_running_loop()
+            self.pdfs[key] = loop.run_in_executor(_RENDERER, _pdf_attachment, doc)
         return self.pdfs[key]
 
     def _failed(self, change: dict[str, Any], delivery: Delivery, error: str) -> dict[str, Any]:
@@ -331,6 +333,11 @@ class _Sender:
             backoff = timedelta(seconds=self.settings.delivery_backoff_seconds)
             change["next_attempt_at"] = self.current() + backoff * (2**delivery.attempts)
         return change
+
+
+# Rendering is pure Python: threads only take turns on the interpreter lock, so one renderer
+# thread keeps documents coming with the least switching while the loop sends.
+_RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khata-pdf")
 
 
 def _pdf_attachment(doc: TaxInvoice) -> Attachment:

@@ -86,6 +86,16 @@ class _InvoicePdf(FPDF):
         self.set_lang("en-IN")
         self.add_page()
 
+    def fill_rectangles(self, rectangles: Sequence[tuple[float, float, float, float]]) -> None:
+        """Black rectangles (x, y, w, h in mm from the top left) as one path filled once: the
+        QR's few hundred runs, without a call and a graphics-state check per rectangle."""
+        k, height = self.k, self.h
+        path = " ".join(
+            f"{x * k:.2f} {(height - y) * k:.2f} {w * k:.2f} {-h * k:.2f} re"
+            for x, y, w, h in rectangles
+        )
+        self._out(f"q 0 g {path} f Q")
+
     def header(self) -> None:
         if self.page_no() > 1:
             with self.local_context(font_size_pt=7, text_color=_GREY):
@@ -300,21 +310,22 @@ def _totals(pdf: FPDF, doc: TaxInvoice) -> None:
     pdf.ln(3)
 
 
-def _qr(pdf: FPDF, uri: str, *, x: float, y: float) -> None:
+def _qr(pdf: _InvoicePdf, uri: str, *, x: float, y: float) -> None:
     """The QR as filled rectangles, one per run of dark modules, over a white quiet zone."""
     runs = qr_dark_runs(uri)
     modules = max(row for row, _, _ in runs) + 1
     module = _QR_SIZE / (modules + 8)
     origin_x, origin_y = x + 4 * module, y + 4 * module
-    with pdf.local_context(fill_color=(0, 0, 0)):
-        for row, column, length in runs:
-            pdf.rect(
-                origin_x + column * module, origin_y + row * module, length * module, module, "F"
-            )
+    pdf.fill_rectangles(
+        [
+            (origin_x + column * module, origin_y + row * module, length * module, module)
+            for row, column, length in runs
+        ]
+    )
     pdf.link(x, y, _QR_SIZE, _QR_SIZE, uri)
 
 
-def _payment(pdf: FPDF, doc: TaxInvoice) -> None:
+def _payment(pdf: _InvoicePdf, doc: TaxInvoice) -> None:
     """How to pay the balance: the UPI QR (when there is one to show) and bank details."""
     uri, bank = upi_uri(doc), doc.supplier.bank_account
     if uri is None and bank is None:
