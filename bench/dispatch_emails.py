@@ -7,8 +7,8 @@ e-mail contact each and N invoices, dispatches them through invoice.service.disp
 loader `khata worker` gives it: claim, read the documents, render each PDF, send over SMTP,
 record. The SMTP server (aiosmtpd) runs in its own process, so its parsing does not share the
 worker's CPU; it counts the messages that arrive with a PDF attachment. Prints messages/s
-(target >= 50) and the PDF render time inside the worker (p50, p95), and exits 1 if a message
-is missing its PDF or the target is missed.
+(target >= 50; the worker renders PDFs in a process of its own, bench/pdf_render.py times one
+render), and exits 1 if a message is missing its PDF or the target is missed.
 
     .venv/bin/python bench/dispatch_emails.py [--messages 500] [--database sqlite]
 """
@@ -23,9 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -39,7 +37,6 @@ from khata.auth.service import Caller
 from khata.config import Settings
 from khata.db import create_engine, create_session_factory
 from khata.delivery import worker as worker_module
-from khata.document import TaxInvoice
 from khata.invoice import service as invoice_service
 from khata.invoice.document import load_tax_invoices
 from khata.kit.ids import new_customer_id, new_object_id
@@ -207,21 +204,6 @@ async def seed(url: str, count: int, settings: Settings) -> None:
     await engine.dispose()
 
 
-def timed_renderer(samples: list[float]) -> Callable[[TaxInvoice], bytes]:
-    """The worker's renderer, timing each call (wall clock inside the worker's thread)."""
-    render = worker_module.render_pdf
-    lock = threading.Lock()
-
-    def timed(doc: TaxInvoice) -> bytes:
-        started = time.perf_counter()
-        content = render(doc)
-        with lock:
-            samples.append((time.perf_counter() - started) * 1000)
-        return content
-
-    return timed
-
-
 def start_smtp_server(port: int, first_path: Path) -> subprocess.Popen[str]:
     server = subprocess.Popen(
         [sys.executable, "-c", SMTP_SERVER, str(port), str(first_path)],
@@ -326,8 +308,6 @@ def main() -> int:
         print(f"{args.database}, {args.messages} dispatch e-mails queued")
         print(f"load average {load:.2f} on {os.cpu_count()} cores")
         server = start_smtp_server(port, work / "first.eml")
-        samples: list[float] = []
-        worker_module.render_pdf = timed_renderer(samples)  # type: ignore[assignment]
         started = time.perf_counter()
         result = asyncio.run(run_worker(url, settings, pdf=not args.without_pdf))
         elapsed = time.perf_counter() - started
@@ -337,9 +317,7 @@ def main() -> int:
             print(f"baseline without PDFs: {result.sent / elapsed:.1f} messages/s")
             return 0
         ok = report(args.messages, elapsed, result, received)
-        p50 = statistics.median(samples) if samples else float("nan")
-        p95 = sorted(samples)[int(len(samples) * 0.95) - 1] if samples else float("nan")
-        print(f"PDF render inside the worker: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        # The worker renders in a process of its own: bench/pdf_render.py times one render.
         check_first_pdf(work / "first.eml")
         return 0 if ok else 1
     finally:

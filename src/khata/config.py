@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # lease, which must outlast one send (SMTP and gateway time out after 30 s).
     delivery_backoff_seconds: int = 60
     delivery_lease_seconds: int = 600
+    # Processes that render dispatch PDFs beside a worker (rendering is pure Python: in the
+    # worker's own process it takes turns with sending); 0 renders in a thread of the worker.
+    pdf_render_processes: int = 1
 
     @property
     def links_base_url(self) -> str:

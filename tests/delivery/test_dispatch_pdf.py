@@ -174,6 +174,8 @@ async def test_a_dispatch_whose_pdf_cannot_be_made_is_sent_without_it_and_says_s
     else:
         monkeypatch.setattr(worker_module, "render_pdf", _failing_render)
     settings = worker_settings(database, smtp_port=smtp_server.port, gateway_url=gateway.url)
+    # Rendered in a thread of this process, where the broken renderer is patched in.
+    settings = settings.model_copy(update={"pdf_render_processes": 0})
 
     result = await run_pass(
         database.session_factory, settings, NOW, schedule=schedule_reminders, attach=attach
@@ -215,7 +217,10 @@ async def test_two_contacts_get_the_same_pdf_rendered_once(
         return render(doc)
 
     monkeypatch.setattr(worker_module, "render_pdf", counting)
-    settings = worker_settings(database, smtp_port=smtp_server.port)
+    # Rendered in a thread of this process, where the counting renderer is patched in.
+    settings = worker_settings(database, smtp_port=smtp_server.port).model_copy(
+        update={"pdf_render_processes": 0}
+    )
     result = await run_pass(
         database.session_factory, settings, NOW, schedule=None, attach=load_tax_invoices
     )

@@ -13,12 +13,14 @@ SENT" can repeat a message, after the lease runs out; every message carries its 
 import asyncio
 import contextlib
 import logging
+import multiprocessing
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
 import httpx
@@ -318,7 +320,8 @@ class _Sender:
     def _pdf(self, key: InvoiceKey, doc: TaxInvoice) -> asyncio.Future[Attachment]:
         if key not in self.pdfs:
             loop = asyncio.get_running_loop()
-            self.pdfs[key] = loop.run_in_executor(_RENDERER, _pdf_attachment, doc)
+            renderer = _renderer(self.settings.pdf_render_processes)
+            self.pdfs[key] = loop.run_in_executor(renderer, _pdf_attachment, doc)
         return self.pdfs[key]
 
     def _failed(self, change: dict[str, Any], delivery: Delivery, error: str) -> dict[str, Any]:
@@ -335,9 +338,15 @@ class _Sender:
         return change
 
 
-# Rendering is pure Python: threads only take turns on the interpreter lock, so one renderer
-# thread keeps documents coming with the least switching while the loop sends.
-_RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khata-pdf")
+@cache
+def _renderer(processes: int) -> Executor:
+    """Where PDFs are rendered: `processes` spawned processes beside the worker (started on
+    first use and kept), so rendering runs on another core instead of taking turns with sending
+    on the interpreter lock; with 0, one thread of the worker."""
+    if processes <= 0:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="khata-pdf")
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=processes, mp_context=context)
 
 
 def _pdf_attachment(doc: TaxInvoice) -> Attachment:
