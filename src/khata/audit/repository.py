@@ -40,6 +40,8 @@ async def count_since(
     actor_type: str,
     since: datetime,
 ) -> int:
+    """How many changes of one entity an actor type made from `since` on (a rate limit kept
+    in the database, so every process sees the same count)."""
     result = await session.execute(
         select(func.count()).where(
             AuditEntry.seller_id == seller_id,

@@ -139,27 +139,6 @@ async def history(
     )
 
 
-async def count_since(
-    session: AsyncSession,
-    *,
-    seller_id: str,
-    entity_type: str,
-    entity_id: str,
-    actor_type: str,
-    since: datetime,
-) -> int:
-    """How many changes of one entity an actor type made from `since` on (a rate limit kept
-    in the database, so every process sees the same count)."""
-    return await repository.count_since(
-        session,
-        seller_id=seller_id,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        actor_type=actor_type,
-        since=since,
-    )
-
-
 def to_wire(entry: AuditEntry, time_zone: str) -> dict[str, Any]:
     """An audit entry as the AR dialect shows it."""
     return {

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from khata.audit import service as audit
+from khata.audit import repository as audit_repository
 from khata.auth.service import Caller
 from khata.buyer.errors import (
     FormRefused,
@@ -268,7 +268,7 @@ async def _acting_buyer(
         raise NothingOffered()
     seller = await _seller(session, invoice)
     # The invoice row is locked: two requests of one link count one after the other.
-    done = await audit.count_since(
+    done = await audit_repository.count_since(
         session,
         seller_id=invoice.seller_id,
         entity_type="invoice",
