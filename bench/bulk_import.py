@@ -14,9 +14,7 @@ import argparse
 import asyncio
 import csv
 import os
-import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +24,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from sqlalchemy import text
+from scratch import create_database, drop_database, free_port
 from sqlalchemy.engine import make_url
 
 from khata import migrate
@@ -37,34 +35,7 @@ from khata.kit.ids import new_customer_id, new_object_id
 from khata.models import Customer
 from khata.seller import service as seller_service
 
-ADMIN_URL = os.environ.get(
-    "KHATA_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
 CUSTOMERS = 200
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def create_database() -> str:
-    name = f"khata_bench_{secrets.token_hex(4)}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_database(url: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(
-            text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-        )
-    await admin.dispose()
 
 
 async def seed(url: str) -> tuple[str, str, list[str]]:

@@ -10,15 +10,14 @@ the app in-process (httpx ASGITransport). Prints p50 and max against the target 
 
 import argparse
 import asyncio
-import secrets
 import statistics
 import sys
 import time
 from typing import Any
 
 import httpx
+from scratch import create_database, drop_database
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
 
 from khata import migrate
 from khata.app import create_app
@@ -86,11 +85,7 @@ def order_rows(
 
 
 async def run(admin_url: str) -> int:
-    name = f"khata_bench_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    url = await create_database(admin_url)
     try:
         await asyncio.to_thread(migrate.upgrade, url)
         engine = create_engine(url)
@@ -146,9 +141,7 @@ async def run(admin_url: str) -> int:
                 print(f"run {number}: {elapsed:7.1f} ms  ({ORDERS} orders x {LINES} lines)")
         await engine.dispose()
     finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+        await drop_database(url, admin_url)
     p50, worst = statistics.median(timings), max(timings)
     verdict = "PASS" if p50 <= TARGET_P50_MS else "FAIL"
     print(f"p50 {p50:.1f} ms, max {worst:.1f} ms")

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import io
 import os
-import secrets
 import signal
 import statistics
 import subprocess
@@ -28,8 +27,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pypdf import PdfReader
-from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
+from scratch import create_database, drop_database, free_port
+from sqlalchemy import select
 
 from khata import migrate
 from khata.auth import service as auth_service
@@ -43,9 +42,6 @@ from khata.kit.ids import new_customer_id, new_object_id
 from khata.models import Customer, Invoice, KeyContact, Principal, Seller
 from khata.seller import service as seller_service
 
-ADMIN_URL = os.environ.get(
-    "KHATA_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
 TARGET_PER_SECOND = 50.0
 NOW = datetime(2026, 12, 3, 4, 30, tzinfo=UTC)
 
@@ -72,24 +68,6 @@ try:
 except KeyboardInterrupt:
     controller.stop()
 """
-
-
-async def create_postgres_database() -> str:
-    name = f"khata_bench_{secrets.token_hex(4)}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_postgres_database(url: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(
-            text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-        )
-    await admin.dispose()
 
 
 def _rows(seller_id: str, count: int) -> list[object]:
@@ -225,14 +203,6 @@ def stop_smtp_server(server: subprocess.Popen[str]) -> list[tuple[bool, int]]:
     ]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def run_worker(url: str, settings: Settings, *, pdf: bool) -> worker_module.PassResult:
     engine = create_engine(url)
     try:
@@ -289,7 +259,7 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="khata-bench-mail-"))
     if args.database == "postgresql":
-        url = asyncio.run(create_postgres_database())
+        url = asyncio.run(create_database())
     else:
         url = f"sqlite+aiosqlite:///{work / 'bench.db'}"
     port = free_port()
@@ -324,7 +294,7 @@ def main() -> int:
         if server is not None:
             server.kill()
         if args.database == "postgresql":
-            asyncio.run(drop_postgres_database(url))
+            asyncio.run(drop_database(url))
 
 
 if __name__ == "__main__":

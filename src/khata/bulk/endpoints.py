@@ -21,7 +21,7 @@ from khata.config import Settings
 from khata.invoice.rows import Author
 from khata.kit.envelopes import ArEnvelope
 from khata.kit.errors import NotFound
-from khata.web.answers import AR_ERRORS, ar_answer, documented, file_download
+from khata.web.answers import AR_ERRORS, ar_answer, documented, download, file_download
 from khata.web.deps import AppSettings, LinkBase, Now, Session
 
 router = APIRouter(tags=["bulk"], responses=AR_ERRORS)
@@ -103,7 +103,7 @@ async def invoice_template(
     caller: Caller, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv"
 ) -> Response:
     body = template(format, list(INVOICE_FIELDS), list(ITEM_FIELDS))
-    return _download(body, format, f"invoices_template.{format}")
+    return download(body, media_type=CONTENT_TYPES[format], file_name=f"invoices_template.{format}")
 
 
 @router.get("/api/v0/bulk/{jobId}", summary="A past bulk job's summary", responses=_JOB)
@@ -147,14 +147,6 @@ async def download_report(
 
 def _exists(path: str) -> bool:
     return Path(path).exists()
-
-
-def _download(body: bytes, file_format: str, name: str) -> Response:
-    return Response(
-        body,
-        media_type=CONTENT_TYPES[file_format],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
 
 
 # --- Customers: bulk create, bulk update and the template (issue #6, customer half). ---
@@ -250,4 +242,6 @@ async def customer_template(
     caller: Caller, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv"
 ) -> Response:
     body = template(format, list(CREATE_FIELDS))
-    return _download(body, format, f"customers_template.{format}")
+    return download(
+        body, media_type=CONTENT_TYPES[format], file_name=f"customers_template.{format}"
+    )

@@ -5,7 +5,7 @@ page out of search engines, out of frames, and its address out of other sites' R
 pages are not API operations, so they stay out of /openapi.json.
 """
 
-import re
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -15,8 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from khata.buyer import service
 from khata.buyer.errors import FormRefused, LinkNotFound, NothingOffered, StaleForm, TooManyActions
 from khata.buyer.pages import Problem, content_security_policy, render_notice, render_page
-from khata.document import render_pdf
+from khata.document import pdf_file_name, render_pdf
 from khata.kit.errors import KhataError
+from khata.web.answers import PDF_MEDIA_TYPE, download
 from khata.web.deps import AppSettings, Now, Session
 
 router = APIRouter(include_in_schema=False)
@@ -27,7 +28,6 @@ _NOTICE_TITLES: dict[type[KhataError], str] = {
     StaleForm: "Form expired",
     TooManyActions: "Too many attempts",
 }
-_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def _secured(response: Response) -> Response:
@@ -90,13 +90,9 @@ async def buyer_pdf(key: str, session: Session) -> Response:
         doc = await service.load_document(session, key=key)
     except KhataError as exc:
         return _notice(exc)
-    filename = _UNSAFE_FILENAME.sub("_", doc.invoice_number) or "invoice"
+    content = await asyncio.to_thread(render_pdf, doc)  # pure Python: off the event loop
     return _secured(
-        Response(
-            render_pdf(doc),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{filename}.pdf"'},
-        )
+        download(content, media_type=PDF_MEDIA_TYPE, file_name=pdf_file_name(doc.invoice_number))
     )
 
 
