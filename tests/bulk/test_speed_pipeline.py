@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from khata.bulk import repository
 from khata.bulk.engine import JobSummary, committing_scope
 from khata.bulk.files import Limits, stage_local
 from khata.bulk.service import InvoiceImport
+from khata.invoice import repository
 from khata.invoice.rows import Author
 from khata.models import BulkJob, Invoice, Seller
 from tests.bulk.factories import csv_bytes, invoice_row, read_csv_report

@@ -2,18 +2,26 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from khata.kit.sql import insert_records
+from khata.kit.sql import insert_records, table_columns
 from khata.models import AuditEntry
+
+_RECORD = itemgetter(*table_columns(AuditEntry.__table__))
 
 
 async def insert_many(session: AsyncSession, records: Sequence[Sequence[Any]]) -> None:
     """Entries in column order, their snapshots as JSON text: one COPY (executemany on SQLite)."""
     await insert_records(session, AuditEntry.__table__, records, json_text=True)
+
+
+async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Entries given as column -> value (audit.service.entry_row), snapshots as Python data."""
+    await insert_records(session, AuditEntry.__table__, [_RECORD(row) for row in rows])
 
 
 async def entries_of(

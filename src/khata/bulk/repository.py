@@ -1,4 +1,5 @@
-"""Every query of the bulk domain: batch look-ups and batch writes (COPY on PostgreSQL)."""
+"""Every query of the bulk domain: the batch probe of existing invoice numbers and the job rows
+(the invoice rows a file writes go through invoice/repository)."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -7,8 +8,8 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from khata.kit.sql import insert_records, one_of
-from khata.models import BulkJob, Invoice, InvoiceLine
+from khata.kit.sql import one_of
+from khata.models import BulkJob, Invoice
 
 _STORED_FIELDS = (
     "id",
@@ -59,32 +60,6 @@ async def invoices_by_number(
         )
     )
     return {row.invoice_number: row for row in result}
-
-
-async def insert_invoice_records(session: AsyncSession, records: Sequence[Sequence[Any]]) -> None:
-    await insert_records(session, Invoice.__table__, records)
-
-
-async def insert_line_records(session: AsyncSession, records: Sequence[Sequence[Any]]) -> None:
-    await insert_records(session, InvoiceLine.__table__, records)
-
-
-async def know_invoice_count(session: AsyncSession, *, at_least: int) -> None:
-    """ANALYZE the invoice table when its statistics know of fewer than `at_least` rows.
-
-    A deployment's first import fills a table PostgreSQL has no statistics for: it then plans
-    the next batch's number probe as if the table were empty, where every index that starts
-    with seller_id costs the same, and may walk the whole seller through the status index for
-    each number (seconds per batch instead of milliseconds). One ANALYZE of the rows just
-    written (its own transaction's rows count) fixes the estimates; a table whose statistics
-    already know it is left alone."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    known = await session.scalar(
-        text("SELECT reltuples FROM pg_class WHERE oid = CAST('invoice' AS regclass)")
-    )
-    if known is not None and known < at_least:
-        await session.execute(text("ANALYZE invoice"))
 
 
 async def get_job(session: AsyncSession, *, seller_id: str, job_id: str) -> BulkJob | None:

@@ -53,6 +53,7 @@ from khata.bulk.invoice_rows import (
 from khata.bulk.reports import ReportWriter
 from khata.customer import repository as customer_repository
 from khata.delivery import outbox
+from khata.invoice import repository as invoice_repository
 from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.rows import Author, InvoiceRowMaker, as_record, line_record
@@ -446,10 +447,10 @@ class InvoiceImport:
             item_lines = items.by_number.get(candidate.row.invoice_number) if items else None
             if item_lines:
                 line_records.extend(self._line_records(values["id"], item_lines))
-        await repository.insert_invoice_records(session, records)
-        await repository.insert_line_records(session, line_records)
+        await invoice_repository.insert_invoice_records(session, records)
+        await invoice_repository.insert_line_records(session, line_records)
         if not self._statistics_checked:  # once per file: the next batches' probes need them
-            await repository.know_invoice_count(session, at_least=len(records))
+            await invoice_repository.know_invoice_count(session, at_least=len(records))
             self._statistics_checked = True
         await audit.record_many(
             session,

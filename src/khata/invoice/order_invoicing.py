@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.audit import repository as audit_repository
 from khata.audit import service as audit
 from khata.auth.service import Caller
 from khata.invoice import repository
@@ -81,7 +82,9 @@ async def _save(
         session,
         [draft.invoice for draft in drafts],
         [line for draft in drafts for line in draft.lines],
-        [_audit_row(caller, draft, now) for draft in drafts],
+    )
+    await audit_repository.insert_rows(
+        session, [_audit_row(caller, draft, now) for draft in drafts]
     )
     return drafts
 
