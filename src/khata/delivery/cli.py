@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import signal
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from khata.delivery.worker import (
     DocumentLoader,
     PassResult,
     ReminderScheduler,
+    advancing_from,
     run_forever,
     run_pass,
 )
@@ -35,10 +37,19 @@ def _report(result: PassResult) -> None:
     console.print(
         f"reminders queued: {result.reminders_queued}, claimed: {result.claimed}, "
         f"sent: {result.sent}, "
-        f"retrying: {result.failed}, dead: {result.dead}, cancelled: {result.cancelled}"
+        f"retrying: {result.failed}, dead: {result.dead}, cancelled: {result.cancelled}, "
+        f"released: {result.released}, lost: {result.lost}"
     )
     for error in result.errors[:20]:
         console.print(f"[yellow]{error}[/yellow]")
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGTERM (and Ctrl-C) stop claiming: sends in flight finish and are recorded, the other
+    claims are given back, and the command exits 0."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
 
 
 def run_worker(
@@ -57,6 +68,10 @@ def run_worker(
     fixed = _parse_now(now, settings.default_time_zone) if now else None
 
     async def main() -> None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        # With --now, time starts there and moves on: leases and send times stay real.
+        clock = advancing_from(fixed) if fixed else utc_now
         engine = create_engine(settings.database_url)
         factory = create_session_factory(engine)
         try:
@@ -65,14 +80,15 @@ def run_worker(
                     await run_pass(
                         factory,
                         settings,
-                        fixed or utc_now(),
+                        clock(),
                         schedule=schedule,
                         attach=attach,
                         batch_size=batch_size,
+                        clock=clock,
+                        stop=stop,
                     )
                 )
             else:
-                clock = (lambda: fixed) if fixed else utc_now
                 await run_forever(
                     factory,
                     settings,
@@ -81,11 +97,10 @@ def run_worker(
                     interval=interval,
                     clock=clock,
                     batch_size=batch_size,
+                    stop=stop,
                 )
         finally:
             await engine.dispose()
 
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        console.print("worker stopped")
+    asyncio.run(main())
+    console.print("worker stopped")

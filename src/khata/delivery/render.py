@@ -19,6 +19,7 @@ class InvoiceLine:
     amount_due: str
     due_date: str
     payment_link: str | None
+    settled: str | None = None  # "paid in full" / "settled" when nothing is left to pay
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
-"""Every query of the delivery domain: claiming due messages, recording outcomes, listings."""
+"""Every query of the delivery domain: claiming due messages, renewing and releasing claims,
+recording outcomes, listings."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +24,7 @@ from khata.models import (
 )
 from khata.models.customer import CustomerStatus
 from khata.models.delivery import DeliveryChannel, DeliveryStatus
-from khata.models.invoice import FINAL_STATUSES, BuyerResponse
+from khata.models.invoice import FINAL_STATUSES, BuyerResponse, ReceivableStatus
 
 
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -55,11 +56,17 @@ async def insert_invoice_links(session: AsyncSession, rows: Sequence[dict[str, A
         await session.execute(insert(DeliveryInvoice), rows)
 
 
+# A claim: (seller id, delivery id, claim token).
+Claim = tuple[str, str, str]
+
+
 async def claim_due(
-    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
+    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int, worker_id: str
 ) -> list[Delivery]:
-    """Take up to `limit` due PENDING rows and lease them (attempts + 1, next attempt pushed to
-    `lease_until`) in the caller's transaction, so no other worker sees them as due.
+    """Take up to `limit` PENDING rows due at `now` and lease them to `worker_id` in the
+    caller's transaction: attempts + 1, the next attempt pushed to `lease_until` (so no other
+    worker sees them as due), and a claim token "<worker id>#<attempt>" that the outcome must
+    match.
 
     On PostgreSQL the rows are locked with SKIP LOCKED: concurrent workers each get different
     rows instead of waiting. On SQLite the transaction already holds the write lock.
@@ -79,19 +86,67 @@ async def claim_due(
     for row in rows:
         row.attempts += 1
         row.next_attempt_at = lease_until
+        row.claim_token = f"{worker_id}#{row.attempts}"
     await session.flush()
     return rows
 
 
-async def record_outcomes(session: AsyncSession, changes: Sequence[dict[str, Any]]) -> None:
-    """Write the outcome of each sent (or failed) message: one batched UPDATE by primary key."""
-    if changes:
-        await session.execute(update(Delivery), list(changes))
+def _held(claims: Sequence[Claim]) -> ColumnElement[bool]:
+    """SQL: the row is still PENDING under one of these claims (found by primary key)."""
+    return and_(
+        tuple_(Delivery.seller_id, Delivery.id, Delivery.claim_token).in_(list(claims)),
+        Delivery.status == DeliveryStatus.PENDING,
+    )
+
+
+async def renew_claims(
+    session: AsyncSession, claims: Sequence[Claim], *, lease_until: datetime
+) -> set[tuple[str, str]]:
+    """Push the lease of the claims still held to `lease_until`; answers the (seller id,
+    delivery id) of those, so the caller learns which it has lost (one statement)."""
+    if not claims:
+        return set()
+    query = (
+        update(Delivery)
+        .where(_held(claims))
+        .values(next_attempt_at=lease_until)
+        .returning(Delivery.seller_id, Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return {(seller_id, delivery_id) for seller_id, delivery_id in await session.execute(query)}
+
+
+async def record_outcome(session: AsyncSession, claim: Claim, values: dict[str, Any]) -> bool:
+    """Write one message's outcome, only if its claim is still the row's current one; answers
+    whether it was written (False: the lease ran out and another worker took the row)."""
+    query = (
+        update(Delivery)
+        .where(_held([claim]))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(query)
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def release_claims(session: AsyncSession, claims: Sequence[Claim], *, now: datetime) -> int:
+    """Give back claims whose message was never sent: due again at `now` for any worker, and
+    the attempt that did not happen is not counted. Answers how many were still held."""
+    if not claims:
+        return 0
+    query = (
+        update(Delivery)
+        .where(_held(claims))
+        .values(next_attempt_at=now, attempts=Delivery.attempts - 1, claim_token=None)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(query)
+    return int(getattr(result, "rowcount", 0))
 
 
 @dataclass(frozen=True)
 class InvoiceFacts:
-    """What a message says about one invoice, and whether it is still worth reminding of."""
+    """What a message says about one invoice, and whether its reason to be sent still holds."""
 
     seller_id: str
     invoice_id: str
@@ -101,7 +156,9 @@ class InvoiceFacts:
     balance_paise: int
     due_date: date
     payment_link_key: str | None
-    still_due: bool  # unpaid, dispatched, not deleted, not disputed, customer active, not deleted
+    receivable_status: str
+    gone: str | None  # why nothing may be sent about it at all (deleted, cancelled, ...)
+    not_due: str | None  # why it is no longer worth reminding of (None: still due)
 
 
 async def invoice_facts(
@@ -139,22 +196,45 @@ async def invoice_facts(
                 balance_paise=invoice.balance_amount,
                 due_date=invoice.due_date,
                 payment_link_key=invoice.payment_link_key,
-                still_due=is_still_due(invoice, customer),
+                receivable_status=invoice.receivable_status,
+                gone=gone_reason(invoice, customer),
+                not_due=not_due_reason(invoice, customer),
             )
         )
     return facts
 
 
+def gone_reason(invoice: Invoice, customer: Customer) -> str | None:
+    """Why no message at all may go out about the invoice any more, or None."""
+    if invoice.deleted:
+        return "deleted"
+    if invoice.receivable_status == ReceivableStatus.CANCELLED:
+        return "cancelled"
+    if customer.deleted:
+        return "customer deleted"
+    if customer.status != CustomerStatus.ACTIVE:
+        return "customer inactive"
+    return None
+
+
+def not_due_reason(invoice: Invoice, customer: Customer) -> str | None:
+    """Why the invoice is no longer worth reminding of, or None while it is."""
+    gone = gone_reason(invoice, customer)
+    if gone is not None:
+        return gone
+    if invoice.receivable_status == ReceivableStatus.PAID or invoice.balance_amount <= 0:
+        return "paid"
+    if invoice.receivable_status in FINAL_STATUSES:
+        return invoice.receivable_status.lower()
+    if not invoice.dispatched:
+        return "not dispatched"
+    if invoice.buyer_response == BuyerResponse.DISPUTED:
+        return "disputed by the buyer"
+    return None
+
+
 def is_still_due(invoice: Invoice, customer: Customer) -> bool:
-    return (
-        invoice.balance_amount > 0
-        and invoice.receivable_status not in FINAL_STATUSES
-        and invoice.dispatched
-        and not invoice.deleted
-        and invoice.buyer_response != BuyerResponse.DISPUTED
-        and customer.status == CustomerStatus.ACTIVE
-        and not customer.deleted
-    )
+    return not_due_reason(invoice, customer) is None
 
 
 async def deleted_rules(session: AsyncSession, rule_keys: Sequence[tuple[str, str]]) -> set[str]:
@@ -175,15 +255,16 @@ async def sellers_by_id(session: AsyncSession, seller_ids: Sequence[str]) -> dic
     return {seller.id: seller for seller in (await session.execute(query)).scalars()}
 
 
-async def contact_names(
+async def contacts_by_key(
     session: AsyncSession, contact_keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], str | None]:
+) -> dict[tuple[str, str], KeyContact]:
+    """The key contacts of the given (seller id, contact id), as they are now: one query."""
     if not contact_keys:
         return {}
-    query = select(KeyContact.seller_id, KeyContact.id, KeyContact.name).where(
+    query = select(KeyContact).where(
         tuple_(KeyContact.seller_id, KeyContact.id).in_(list(set(contact_keys)))
     )
-    return {(s, i): name for s, i, name in await session.execute(query)}
+    return {(c.seller_id, c.id): c for c in (await session.execute(query)).scalars()}
 
 
 async def invoice_exists(session: AsyncSession, *, seller_id: str, invoice_id: str) -> bool:

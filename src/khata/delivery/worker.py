@@ -1,13 +1,15 @@
 """The delivery worker: runs the scheduler it is given, claims due messages, sends them, records
-outcomes.
+each outcome the moment it is known.
 
-Exactly-once within the limits of the outside world: a message is claimed (leased) inside a
-transaction that bumps its attempts and pushes its next attempt past the lease, so no other
-worker sees it as due while it is being sent; on PostgreSQL the claim uses
-`FOR UPDATE SKIP LOCKED`, so any number of workers split the due rows between them. Sending
-happens outside any transaction. Only a crash between "the server accepted it" and "we recorded
-SENT" can repeat a message, after the lease runs out; every message carries its delivery id
-(`X-Khata-Delivery-Id`) so a receiver can drop such a repeat.
+Exactly once within the limits of the outside world: a message is claimed inside a transaction
+that bumps its attempts, pushes its next attempt past a lease taken from the clock at that
+moment, and writes a claim token (claims.py); on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so
+any number of workers split the due rows between them. A heartbeat renews the leases while the
+sends run, however long; each outcome is written in a transaction of its own as soon as its send
+returns, and only while the claim is still this worker's. So a message goes out twice only when
+its worker died (or stalled past its lease) while that very send was in flight; every message
+carries its delivery id (`Message-ID`, `X-Khata-Delivery-Id`, the gateways' `deliveryId`) so a
+receiver can drop such a repeat.
 """
 
 import asyncio
@@ -16,7 +18,7 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -28,24 +30,35 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from khata.config import Settings
 from khata.db import is_sqlite, unit_of_work
-from khata.delivery import repository
 from khata.delivery.channels import PDF, Attachment, Channels, Envelope, SendFailed
-from khata.delivery.outbox import CANCELLED, DEAD, DISPATCH, EMAIL, REMINDER, SENT
-from khata.delivery.render import InvoiceLine, render, rupees, wire_date
+from khata.delivery.claims import Claims, Clock, new_worker_id
+from khata.delivery.outbox import CANCELLED, DEAD, SENT
+from khata.delivery.prepare import DocumentLoader, InvoiceKey, Prepared, prepare_claimed
 from khata.document import TaxInvoice, pdf_file_name, render_pdf
 from khata.kit.timeutil import utc_now
 from khata.models import Delivery
 
 log = logging.getLogger("khata.worker")
 
-# The lease (how long a claimed message stays invisible to other workers while it is being
-# sent) and the backoff base are settings: KHATA_DELIVERY_LEASE_SECONDS (600, far longer than
-# the 30 s SMTP and gateway timeouts, so a live worker never loses its lease) and
+# The lease (how long a claimed message stays invisible to other workers unless renewed) and the
+# backoff base are settings: KHATA_DELIVERY_LEASE_SECONDS (600; the heartbeat renews it every
+# third of it, so it only bounds how soon a dead worker's claims are taken over) and
 # KHATA_DELIVERY_BACKOFF_SECONDS (60).
 BATCH_SIZE = 100
 CONCURRENCY = 8
 # `khata serve` sets this when it wants the app to run the worker in-process.
 EMBEDDED_WORKER_ENV = "KHATA_EMBEDDED_WORKER"
+# How long a stopping worker waits for its sends in flight (SMTP and gateways time out at 30 s).
+STOP_GRACE_SECONDS = 40.0
+
+__all__ = [
+    "DocumentLoader",
+    "PassResult",
+    "ReminderScheduler",
+    "advancing_from",
+    "run_forever",
+    "run_pass",
+]
 
 
 class ReminderScheduler(Protocol):
@@ -53,19 +66,6 @@ class ReminderScheduler(Protocol):
     whoever starts the worker: the reminder package sits above delivery, whose outbox it fills."""
 
     async def __call__(self, session: AsyncSession, *, now: datetime) -> int: ...
-
-
-InvoiceKey = tuple[str, str]  # (seller id, invoice id)
-
-
-class DocumentLoader(Protocol):
-    """Reads the tax invoice documents of invoices as they are now (a deleted or unknown one is
-    absent): invoice.document.load_tax_invoices, passed in by whoever starts the worker, as the
-    invoice package sits above delivery. The dispatch e-mails attach them as PDFs."""
-
-    async def __call__(
-        self, session: AsyncSession, keys: Sequence[InvoiceKey]
-    ) -> dict[InvoiceKey, TaxInvoice]: ...
 
 
 @dataclass
@@ -76,233 +76,86 @@ class PassResult:
     failed: int = 0  # will be retried
     dead: int = 0
     cancelled: int = 0
+    released: int = 0  # claimed but left unsent by a stop: given back
+    lost: int = 0  # claims another worker took over: outcome not recorded by this one
     errors: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Prepared:
-    delivery: Delivery
-    envelope: Envelope | None
-    cancel_reason: str | None = None
-    render_error: str | None = None  # retried like a refused send, then DEAD
-    documents: list[tuple[InvoiceKey, TaxInvoice]] = field(default_factory=list)  # as PDFs
-    document_error: str | None = None  # the documents could not be read: sent without them
-
-    def invoice_keys(self) -> list[InvoiceKey]:
-        ids = self.envelope.invoice_ids if self.envelope else []
-        return [(self.delivery.seller_id, invoice_id) for invoice_id in ids]
-
-    @property
-    def attaches_pdf(self) -> bool:
-        """Only a dispatch e-mail carries the tax invoice: a text message cannot, and a reminder
-        (which may list many invoices) links to them instead."""
-        envelope = self.envelope
-        return envelope is not None and envelope.channel == EMAIL and envelope.kind == DISPATCH
-
-
-def _variables(
-    delivery: Delivery,
-    invoices: list[repository.InvoiceFacts],
-    *,
-    seller_name: str,
-    contact_name: str | None,
-    settings: Settings,
-) -> dict[str, Any]:
-    lines = [
-        InvoiceLine(
-            invoice_number=invoice.invoice_number,
-            amount_due=rupees(invoice.balance_paise),
-            due_date=wire_date(invoice.due_date),
-            payment_link=(
-                f"{settings.links_base_url}/pay/{invoice.payment_link_key}"
-                if invoice.payment_link_key
-                else None
-            ),
-        )
-        for invoice in invoices
-    ]
-    variables: dict[str, Any] = dict(delivery.context or {})
-    variables.update(
-        seller_name=seller_name,
-        customer_name=invoices[0].customer_name if invoices else "",
-        contact_name=contact_name,
-        kind=delivery.kind,
-        stage=delivery.stage,
-        invoices=lines,
-        total_due=rupees(sum(invoice.balance_paise for invoice in invoices)),
-    )
-    return variables
-
-
-async def _add_documents(
-    session: AsyncSession, prepared: list[_Prepared], attach: DocumentLoader | None
-) -> None:
-    """The invoice documents the batch's dispatch e-mails attach, read in the claim's
-    transaction; inside a savepoint, so a failing read costs those PDFs, never the claim."""
-    wanting = [item for item in prepared if item.attaches_pdf]
-    if attach is None or not wanting:
-        return
-    keys = [key for item in wanting for key in item.invoice_keys()]
-    try:
-        async with session.begin_nested():
-            documents = await attach(session, keys)
-    except Exception as exc:
-        log.exception("the invoice documents of a batch could not be read")
-        for item in wanting:
-            item.document_error = f"reading the invoice: {type(exc).__name__}: {exc}"
-        return
-    for item in wanting:
-        item.documents = [(key, documents[key]) for key in item.invoice_keys() if key in documents]
-
-
-async def _claim_and_prepare(
-    session: AsyncSession,
-    *,
-    now: datetime,
-    settings: Settings,
-    batch_size: int,
-    attach: DocumentLoader | None = None,
-) -> list[_Prepared]:
-    """Claim a batch and render each message from what the database says right now."""
-    lease = timedelta(seconds=settings.delivery_lease_seconds)
-    claimed = await repository.claim_due(
-        session, now=now, lease_until=now + lease, limit=batch_size
-    )
-    if not claimed:
-        return []
-    facts = await repository.invoice_facts(session, claimed)
-    sellers = await repository.sellers_by_id(session, [d.seller_id for d in claimed])
-    names = await repository.contact_names(
-        session, [(d.seller_id, d.key_contact_id) for d in claimed if d.key_contact_id]
-    )
-    gone_rules = await repository.deleted_rules(
-        session, [(d.seller_id, d.reminder_rule_id) for d in claimed if d.reminder_rule_id]
-    )
-    prepared: list[_Prepared] = []
-    for delivery in claimed:
-        invoices = facts.get((delivery.seller_id, delivery.id), [])
-        if delivery.kind == REMINDER:
-            # The send-time check: a reminder queued before a payment (or a cancellation,
-            # deactivation, deletion) must not go out, and a grouped one lists only what is due.
-            if delivery.reminder_rule_id in gone_rules:
-                prepared.append(_Prepared(delivery, None, "reminder rule was deleted"))
-                continue
-            invoices = [invoice for invoice in invoices if invoice.still_due]
-            if not invoices:
-                prepared.append(
-                    _Prepared(delivery, None, "invoices no longer due (paid, closed or removed)")
-                )
-                continue
-        seller = sellers.get(delivery.seller_id)
-        prepared.append(
-            _prepare(
-                delivery,
-                invoices,
-                seller_name=seller.legal_name if seller else "",
-                contact_name=names.get((delivery.seller_id, delivery.key_contact_id or "")),
-                settings=settings,
-            )
-        )
-    await _add_documents(session, prepared, attach)
-    return prepared
-
-
-def _prepare(
-    delivery: Delivery,
-    invoices: list[repository.InvoiceFacts],
-    *,
-    seller_name: str,
-    contact_name: str | None,
-    settings: Settings,
-) -> _Prepared:
-    """The envelope of one claimed message: its stored text, or its template rendered now."""
-    if delivery.body:
-        subject, text, html = delivery.subject, delivery.body, delivery.html_body
-    else:
-        try:
-            variables = _variables(
-                delivery,
-                invoices,
-                seller_name=seller_name,
-                contact_name=contact_name,
-                settings=settings,
-            )
-            rendered = render(
-                channel=delivery.channel,
-                kind=delivery.kind,
-                stage=delivery.stage,
-                variables=variables,
-            )
-        except Exception as exc:
-            # Raising here would roll back the whole claim, and the same broken message
-            # would head every later batch: one bad template would stop all sending.
-            log.exception("delivery %s could not be rendered", delivery.id)
-            error = f"template {type(exc).__name__}: {exc}"[:2000]
-            return _Prepared(delivery, None, render_error=error)
-        subject, text, html = rendered.subject, rendered.text, rendered.html
-    envelope = Envelope(
-        delivery_id=delivery.id,
-        seller_id=delivery.seller_id,
-        channel=delivery.channel,
-        kind=delivery.kind,
-        stage=delivery.stage,
-        recipient=delivery.recipient,
-        subject=subject,
-        text=text,
-        html=html,
-        invoice_ids=[invoice.invoice_id for invoice in invoices] or list(delivery.invoice_ids),
-        invoice_numbers=[invoice.invoice_number for invoice in invoices],
-    )
-    return _Prepared(delivery, envelope)
+def advancing_from(now: datetime) -> Clock:
+    """A clock that starts at `now` and moves on with the time that really passes: a pass at a
+    fixed moment (tests, `--now`) stays reproducible, and its leases and send times stay
+    true to how long it has been running."""
+    started = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - started)
 
 
 class _Sender:
-    """Sends prepared messages (at most CONCURRENCY at once) and says what to record of each."""
+    """Sends prepared messages (at most CONCURRENCY at once) and records each outcome the moment
+    it is known, in a transaction of its own, through the claims."""
 
     def __init__(
-        self, channels: Channels, settings: Settings, result: PassResult, *, now: datetime
+        self,
+        channels: Channels,
+        settings: Settings,
+        result: PassResult,
+        *,
+        claims: Claims,
+        stop: asyncio.Event | None,
     ) -> None:
         self.channels = channels
         self.settings = settings
         self.result = result
-        self.now = now
-        self.started = time.monotonic()
+        self.claims = claims
+        self.stop = stop
         self.gate = asyncio.Semaphore(CONCURRENCY)
         # Each invoice's PDF rendered once per batch, however many contacts it goes to.
         self.pdfs: dict[InvoiceKey, asyncio.Future[Attachment]] = {}
 
-    def current(self) -> datetime:
-        """`now` plus the time the pass has been running (see run_pass)."""
-        return self.now + timedelta(seconds=time.monotonic() - self.started)
-
-    async def send(self, item: _Prepared) -> dict[str, Any]:
-        delivery = item.delivery
-        change: dict[str, Any] = {"seller_id": delivery.seller_id, "id": delivery.id}
+    async def send(self, item: Prepared) -> None:
         if item.render_error is not None:
-            return self._failed(change, delivery, item.render_error)
+            await self._record(item, self._failed(item.delivery, item.render_error))
+            return
         if item.envelope is None:
             self.result.cancelled += 1
-            return change | {"status": CANCELLED, "last_error": item.cancel_reason}
+            await self._record(item, {"status": CANCELLED, "last_error": item.cancel_reason})
+            return
         async with self.gate:
-            envelope, note = await self._with_pdfs(item.envelope, item)
-            try:
-                await self.channels.send(envelope)
-            except SendFailed as exc:
-                return self._failed(change, delivery, str(exc)[:2000])
-            except Exception as exc:  # a bug in one message must not stop the others
-                log.exception("delivery %s failed unexpectedly", delivery.id)
-                return self._failed(change, delivery, f"{type(exc).__name__}: {exc}"[:2000])
+            if self.stop is not None and self.stop.is_set():
+                return  # never started: its claim is released at the end of the pass
+            if not self.claims.holds(item.key):
+                return  # lost to another worker while it waited: not ours to send
+            values = await self._send(item, item.envelope)
+        await self._record(item, values)
+
+    async def _send(self, item: Prepared, envelope: Envelope) -> dict[str, Any]:
+        delivery = item.delivery
+        envelope, note = await self._with_pdfs(envelope, item)
+        try:
+            await self.channels.send(envelope)
+        except SendFailed as exc:
+            return self._failed(delivery, str(exc)[:2000])
+        except Exception as exc:  # a bug in one message must not stop the others
+            log.exception("delivery %s failed unexpectedly", delivery.id)
+            return self._failed(delivery, f"{type(exc).__name__}: {exc}"[:2000])
         self.result.sent += 1
-        return change | {
+        return {
             "status": SENT,
-            "sent_at": self.current(),
+            "sent_at": self.claims.clock(),
             "last_error": note,
-            "subject": item.envelope.subject,
-            "body": item.envelope.text,
-            "html_body": item.envelope.html,
+            "subject": envelope.subject,
+            "body": envelope.text,
+            "html_body": envelope.html,
         }
 
-    async def _with_pdfs(self, envelope: Envelope, item: _Prepared) -> tuple[Envelope, str | None]:
+    async def _record(self, item: Prepared, values: dict[str, Any]) -> None:
+        try:
+            if not await self.claims.record(item.key, values):
+                self.result.lost += 1
+        except Exception:  # the database is away: the claim runs out and the row is retried
+            log.exception("delivery %s: the outcome could not be recorded", item.delivery.id)
+            self.result.errors.append(f"{item.delivery.id}: outcome not recorded")
+
+    async def _with_pdfs(self, envelope: Envelope, item: Prepared) -> tuple[Envelope, str | None]:
         """The envelope with its invoices' PDFs, rendered now; and what to note when they
         could not be made. Such a message goes without them rather than not at all: its link
         shows the invoice, and retrying would not mend a document that cannot be rendered."""
@@ -324,18 +177,18 @@ class _Sender:
             self.pdfs[key] = loop.run_in_executor(renderer, _pdf_attachment, doc)
         return self.pdfs[key]
 
-    def _failed(self, change: dict[str, Any], delivery: Delivery, error: str) -> dict[str, Any]:
+    def _failed(self, delivery: Delivery, error: str) -> dict[str, Any]:
         """A refused send: tried again after an exponential backoff, or DEAD after the last."""
         self.result.errors.append(f"{delivery.id}: {error}")
-        change["last_error"] = error
         if delivery.attempts >= self.settings.delivery_max_attempts:
             self.result.dead += 1
-            change["status"] = DEAD
-        else:
-            self.result.failed += 1
-            backoff = timedelta(seconds=self.settings.delivery_backoff_seconds)
-            change["next_attempt_at"] = self.current() + backoff * (2**delivery.attempts)
-        return change
+            return {"status": DEAD, "last_error": error}
+        self.result.failed += 1
+        backoff = timedelta(seconds=self.settings.delivery_backoff_seconds)
+        return {
+            "last_error": error,
+            "next_attempt_at": self.claims.clock() + backoff * (2**delivery.attempts),
+        }
 
 
 @cache
@@ -353,50 +206,45 @@ def _pdf_attachment(doc: TaxInvoice) -> Attachment:
     return Attachment(pdf_file_name(doc.invoice_number), render_pdf(doc), PDF)
 
 
-async def _record(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
-    # Subject and bodies differ by presence between rows; group so each UPDATE executemany
-    # shares one column set.
-    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for change in changes:
-        by_columns.setdefault(tuple(sorted(change)), []).append(change)
-    for group in by_columns.values():
-        await repository.record_outcomes(session, group)
-
-
 async def run_pass(
     session_factory: async_sessionmaker[AsyncSession],
     settings: Settings,
-    now: datetime,
+    now: datetime | None = None,
     *,
     schedule: ReminderScheduler | None,
     attach: DocumentLoader | None = None,
     batch_size: int = BATCH_SIZE,
+    clock: Clock | None = None,
+    stop: asyncio.Event | None = None,
+    worker_id: str | None = None,
 ) -> PassResult:
-    """One pass at `now`: queue due reminders (when given a scheduler), then send every message
-    due at `now`, dispatch e-mails with their invoices' PDFs (when given a document loader).
+    """One pass: queue the reminders due at `now` (when given a scheduler), then send every
+    message due, dispatch e-mails with their invoices' PDFs (when given a document loader).
 
-    Messages that fail are given a next attempt after `now`, so a pass always ends. Times
-    written (sentAt, next attempt) are `now` plus the time the pass has been running, so a
-    pass at a fixed `now` (tests, `--now`) stays reproducible and a live one stays accurate.
+    Every lease, send time and next attempt is read from `clock` when it happens (by default
+    `now`, moving on as the pass runs). Messages that fail get a next attempt after the
+    backoff, so a pass ends. When `stop` is set, no more messages are started: those in flight
+    finish and are recorded, and the claims of the others are given back.
     """
+    clock = clock or advancing_from(now or utc_now())
     result = PassResult()
     if schedule is not None:
         async with unit_of_work(session_factory) as session:
-            result.reminders_queued = await schedule(session, now=now)
-    async with httpx.AsyncClient(timeout=30.0) as http:
-        sender = _Sender(Channels(settings, http), settings, result, now=now)
-        while True:
+            result.reminders_queued = await schedule(session, now=now or clock())
+    claims = Claims(session_factory, settings, clock=clock, worker_id=worker_id or new_worker_id())
+    async with httpx.AsyncClient(timeout=30.0) as http, claims.heartbeat():
+        sender = _Sender(Channels(settings, http), settings, result, claims=claims, stop=stop)
+        while stop is None or not stop.is_set():
             async with unit_of_work(session_factory) as session:
-                batch = await _claim_and_prepare(
-                    session, now=now, settings=settings, batch_size=batch_size, attach=attach
-                )
+                rows = await claims.claim(session, limit=batch_size)
+                batch = await prepare_claimed(session, rows, settings=settings, attach=attach)
+            claims.hold(rows)
             if not batch:
                 break
             result.claimed += len(batch)
-            changes = await asyncio.gather(*(sender.send(item) for item in batch))
+            await asyncio.gather(*(sender.send(item) for item in batch))
             sender.pdfs.clear()
-            async with unit_of_work(session_factory) as session:
-                await _record(session, list(changes))
+        result.released = await claims.release()
     return result
 
 
@@ -407,11 +255,16 @@ async def run_forever(
     schedule: ReminderScheduler | None,
     attach: DocumentLoader | None = None,
     interval: float = 30.0,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock = utc_now,
     batch_size: int = BATCH_SIZE,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Passes every `interval` seconds until cancelled; a failing pass is logged, not fatal."""
-    while True:
+    """Passes every `interval` seconds until `stop` is set (or the task is cancelled); a failing
+    pass is logged, not fatal. One worker id for the run, so its claims say which process."""
+    stop = stop or asyncio.Event()
+    worker_id = new_worker_id()
+    log.info("worker %s started", worker_id)
+    while not stop.is_set():
         try:
             result = await run_pass(
                 session_factory,
@@ -420,19 +273,27 @@ async def run_forever(
                 schedule=schedule,
                 attach=attach,
                 batch_size=batch_size,
+                clock=clock,
+                stop=stop,
+                worker_id=worker_id,
             )
             if result.claimed or result.reminders_queued:
                 log.info(
-                    "worker pass: %d reminders queued, %d sent, %d retrying, %d dead, %d cancelled",
+                    "worker pass: %d reminders queued, %d sent, %d retrying, %d dead, "
+                    "%d cancelled, %d released, %d lost",
                     result.reminders_queued,
                     result.sent,
                     result.failed,
                     result.dead,
                     result.cancelled,
+                    result.released,
+                    result.lost,
                 )
         except Exception:
             log.exception("worker pass failed; trying again in %s s", interval)
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+    log.info("worker %s stopped", worker_id)
 
 
 @contextlib.asynccontextmanager
@@ -443,17 +304,21 @@ async def embedded_worker(
     schedule: ReminderScheduler,
     attach: DocumentLoader,
 ) -> AsyncIterator[None]:
-    """Runs the worker beside the web app when `khata serve` asked for it (SQLite default)."""
+    """Runs the worker beside the web app when `khata serve` asked for it (SQLite default); on
+    shutdown its sends in flight finish and its other claims are given back."""
     if os.environ.get(EMBEDDED_WORKER_ENV) != "1" or not is_sqlite(settings.database_url):
         yield
         return
+    stop = asyncio.Event()
     task = asyncio.create_task(
-        run_forever(session_factory, settings, schedule=schedule, attach=attach),
+        run_forever(session_factory, settings, schedule=schedule, attach=attach, stop=stop),
         name="khata-worker",
     )
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stop.set()
+        try:
+            await asyncio.wait_for(task, timeout=STOP_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning("the embedded worker did not stop in %s s", STOP_GRACE_SECONDS)

@@ -16,6 +16,7 @@ from khata.models.order_line import OrderLine
 from khata.models.payment import Payment
 from khata.models.payment_allocation import PaymentAllocation
 from khata.models.principal import Principal
+from khata.models.reminder_occurrence import ReminderOccurrence
 from khata.models.reminder_rule import ReminderRule
 from khata.models.sales_order import SalesOrder
 from khata.models.seller import Seller
@@ -37,6 +38,7 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "Principal",
+    "ReminderOccurrence",
     "ReminderRule",
     "SalesOrder",
     "Seller",

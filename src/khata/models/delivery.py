@@ -60,5 +60,8 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Who holds (or last held) the message: "<worker id>#<attempt>". An outcome is written only
+    # by the holder of the current claim; a worker whose lease ran out finds another token.
+    claim_token: Mapped[str | None] = mapped_column(String(100))
     dedupe_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
