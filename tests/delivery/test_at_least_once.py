@@ -4,6 +4,7 @@ receiver can drop the repeat. And SMTP settings the server cannot honour fail th
 
 import asyncio
 import contextlib
+import os
 from datetime import timedelta
 
 from khata.delivery.worker import run_pass
@@ -50,8 +51,15 @@ async def test_worker_dying_after_acceptance_resends_after_the_lease_with_the_sa
                 database, smtp_port=port, gateway_url=gateway.url, lease_seconds=300
             )
 
+            # The clock pinned at NOW: the lease (and its renewals) end at NOW + 300 s exactly.
             worker = asyncio.create_task(
-                run_pass(database.session_factory, settings, NOW, schedule=schedule_reminders)
+                run_pass(
+                    database.session_factory,
+                    settings,
+                    NOW,
+                    schedule=schedule_reminders,
+                    clock=lambda: NOW,
+                )
             )
             await _wait_for(lambda: handler.to(email) and gateway.to(mobile))
             worker.cancel()
@@ -82,6 +90,10 @@ async def test_worker_dying_after_acceptance_resends_after_the_lease_with_the_sa
         (email_id, "PENDING", 1, NOW + timedelta(seconds=300)),
         (sms_id, "PENDING", 1, NOW + timedelta(seconds=300)),
     ]
+    # Claimed by this process, first attempt; the repeat is another claim (attempt 2).
+    assert {str(r.claim_token).split("/")[1] for r in leased} == {str(os.getpid())}
+    assert {str(r.claim_token).rpartition("#")[2] for r in leased} == {"1"}
+    assert {str(r.claim_token).rpartition("#")[2] for r in rows} == {"2"}
     assert within_lease == (1, 1)
     assert [(r.status, r.attempts) for r in rows] == [("SENT", 2), ("SENT", 2)]
     # At least once, and the repeat is recognisable: same Message-ID, same delivery id.

@@ -308,5 +308,5 @@ async def test_reminder_for_an_invoice_paid_after_queueing_is_cancelled_not_sent
 
     [row] = await deliveries(database, seller.seller_id)
     assert row.status == "CANCELLED"
-    assert row.last_error == "invoices no longer due (paid, closed or removed)"
+    assert row.last_error == "invoice INV-12 paid"
     assert smtp_server.handler.to(str(contact["email"])) == []

@@ -50,7 +50,6 @@ class Claims:
         self.worker_id = worker_id
         self.lease = timedelta(seconds=settings.delivery_lease_seconds)
         self.held: dict[tuple[str, str], str] = {}  # (seller id, delivery id) -> claim token
-        self.lost = 0
 
     async def claim(self, session: AsyncSession, *, limit: int) -> list[Delivery]:
         """Due rows claimed in the caller's transaction, the lease counted from the clock now
@@ -84,7 +83,6 @@ class Claims:
         for key, token in items:
             if key not in still and self.held.get(key) == token:
                 del self.held[key]
-                self.lost += 1
                 log.warning("delivery %s: claim %s lost (lease ran out)", key[1], token)
 
     async def record(self, key: tuple[str, str], values: dict[str, Any]) -> bool:
@@ -95,7 +93,6 @@ class Claims:
             async with unit_of_work(self.session_factory) as session:
                 if await repository.record_outcome(session, (*key, token), values):
                     return True
-        self.lost += 1
         log.warning(
             "delivery %s: not recorded, the claim %s is no longer this worker's", key[1], token
         )

@@ -1,19 +1,20 @@
-"""The reminder scheduler's read across tables: which (invoice, rule) pairs may remind at a
-moment, with the newest occurrence already queued for each (a read-side query module: it reads
-invoices, customers, rules and deliveries together, in one statement for every seller)."""
+"""The reminder scheduler's queries: which (invoice, rule) pairs may remind at a moment, with the
+newest occurrence already claimed for each (a read across invoices, customers, rules and claims,
+in one statement for every seller), and claiming occurrences (the reminder_occurrence table)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, ScalarSelect, and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from khata.delivery import outbox
 from khata.models import (
     Customer,
-    Delivery,
-    DeliveryInvoice,
     Invoice,
+    ReminderOccurrence,
     ReminderRule,
     Seller,
 )
@@ -34,7 +35,7 @@ class Candidate:
     reminder_interval: int | None
     reminder_time: str
     stage: str | None
-    # The newest occurrence of this rule already queued for this invoice, if any.
+    # The newest occurrence of this rule already claimed for this invoice, if any.
     last_queued_on: date | None
 
 
@@ -57,26 +58,57 @@ def _first_occurrence_not_after(session: AsyncSession, now: datetime) -> ColumnE
     return first_day <= latest_local_day.isoformat()
 
 
-def _last_queued_on() -> ScalarSelect[date | None]:
-    """SQL: the newest occurrence of the row's rule already queued for the row's invoice."""
+def _last_queued_on() -> ScalarSelect[date]:  # NULL when none is claimed yet
+    """SQL: the newest occurrence of the row's rule already claimed for the row's invoice."""
     return (
-        select(func.max(Delivery.occurrence_on))
-        .join(
-            DeliveryInvoice,
-            and_(
-                DeliveryInvoice.seller_id == Delivery.seller_id,
-                DeliveryInvoice.delivery_id == Delivery.id,
-            ),
-        )
+        select(func.max(ReminderOccurrence.occurrence_on))
         .where(
-            DeliveryInvoice.seller_id == Invoice.seller_id,
-            DeliveryInvoice.invoice_id == Invoice.id,
-            Delivery.kind == outbox.REMINDER,
-            Delivery.reminder_rule_id == ReminderRule.id,
+            ReminderOccurrence.seller_id == Invoice.seller_id,
+            ReminderOccurrence.invoice_id == Invoice.id,
+            ReminderOccurrence.reminder_rule_id == ReminderRule.id,
         )
         .correlate(Invoice, ReminderRule)
         .scalar_subquery()
     )
+
+
+# An occurrence to claim: (seller id, invoice id, rule id, occurrence date).
+Occurrence = tuple[str, str, str, date]
+
+
+async def claim_occurrences(
+    session: AsyncSession, occurrences: Sequence[Occurrence], *, now: datetime
+) -> set[Occurrence]:
+    """Claim (invoice, rule, occurrence) rows; answers those this transaction really claimed.
+
+    One INSERT ... ON CONFLICT DO NOTHING RETURNING: a row another scheduler claimed first is
+    skipped (on PostgreSQL after waiting for its transaction, so a claim is never lost to a
+    rollback), never an error. Rows go in one order everywhere, so two schedulers claiming
+    overlapping sets wait for each other instead of deadlocking."""
+    if not occurrences:
+        return set()
+    rows = [
+        {
+            "seller_id": seller_id,
+            "invoice_id": invoice_id,
+            "reminder_rule_id": rule_id,
+            "occurrence_on": day,
+            "created_at": now,
+        }
+        for seller_id, invoice_id, rule_id, day in sorted(set(occurrences))
+    ]
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    query = (
+        insert(ReminderOccurrence)
+        .on_conflict_do_nothing()
+        .returning(
+            ReminderOccurrence.seller_id,
+            ReminderOccurrence.invoice_id,
+            ReminderOccurrence.reminder_rule_id,
+            ReminderOccurrence.occurrence_on,
+        )
+    )
+    return {(s, i, r, d) for s, i, r, d in await session.execute(query, rows)}
 
 
 async def due_candidates(session: AsyncSession, now: datetime) -> list[Candidate]:

@@ -10,19 +10,20 @@ Per invoice only the latest occurrence that is not in the future counts. In norm
 that is the one that just came due; after downtime it is the latest missed one, so a worker
 that was off for ten days sends one message, never the backlog.
 
-Each (invoice, rule, occurrence) is reminded once: a reminder row records its occurrence
-(`occurrence_on`) and links its invoices, and the candidates query brings, per invoice and
-rule, the latest occurrence already queued. Invoices of one customer whose occurrence is due
-in the same pass share one message listing them all; an invoice that qualifies later (say,
-dispatched after its customer's message went) gets its own message at the next pass, because
-the dedupe key (customer + rule + occurrence + the invoice set + contact + channel) names
-which invoices a message covers. Paid, cancelled, closed or deleted invoices and inactive
-customers simply stop qualifying, so their next reminder is never queued.
+Each (invoice, rule, occurrence) is reminded once: the scheduler claims it in the
+reminder_occurrence table (its primary key is the claim) in the transaction that queues the
+message, and the candidates query brings, per invoice and rule, the latest occurrence already
+claimed. Invoices of one customer whose occurrence is due in the same pass share one message
+listing the ones this scheduler claimed; an invoice that qualifies later (say, dispatched after
+its customer's message went) gets its own message at the next pass. Two schedulers racing, or an
+invoice paid between their reads, cannot put an invoice in two reminders of one occurrence: the
+second claim of it finds the row taken. Paid, cancelled, closed or deleted invoices and inactive
+customers simply stop qualifying, so their next reminder is never queued (and one queued before
+is checked again when it is sent).
 """
 
-import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -72,34 +73,76 @@ def latest_occurrence(
     return day, _at(day, reminder_time, zone)
 
 
-def _invoice_set(invoice_ids: Sequence[str]) -> str:
-    """A short name for a set of invoices: a later message for the same occurrence that covers
-    other invoices gets another dedupe key, while two schedulers building the same group still
-    collide on one."""
-    return hashlib.sha256(",".join(sorted(invoice_ids)).encode()).hexdigest()[:12]
-
-
 # Per (seller, invoice): the instant of its newest occurrence, the candidates (one per rule)
 # due at that instant, and the occurrence's local date.
 _Chosen = dict[tuple[str, str], tuple[datetime, list[repository.Candidate], date]]
 # Per (seller, customer, rule, occurrence date): the invoices one message covers.
 _Groups = dict[tuple[str, str, str, date], list[repository.Candidate]]
+_Contacts = dict[tuple[str, str], list[KeyContact]]
+
+
+@dataclass
+class ReminderPlan:
+    """What one scheduler read: the groups of invoices due a reminder, and who gets them."""
+
+    groups: _Groups
+    contacts: _Contacts
 
 
 async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
     """Queue the reminders that are due at `now` and not queued before; answers how many
     messages were queued. A constant number of statements per seller with reminders due."""
+    plan = await plan_reminders(session, now=now)
+    return await queue_reminders(session, plan, now=now)
+
+
+async def plan_reminders(session: AsyncSession, *, now: datetime) -> ReminderPlan:
+    """The read half: which invoices are due which rule's occurrence at `now`, grouped."""
     chosen = _newest_occurrences(await repository.due_candidates(session, now), now)
     groups = _unqueued_groups(chosen)
     if not groups:
-        return 0
+        return ReminderPlan({}, {})
     contacts = await customer_repository.live_contacts_across_sellers(
         session, sorted({(s, c) for s, c, _r, _d in groups})
     )
+    return ReminderPlan(groups, contacts)
+
+
+async def queue_reminders(session: AsyncSession, plan: ReminderPlan, *, now: datetime) -> int:
+    """The write half: claim each (invoice, rule, occurrence) of the plan, and queue messages for
+    the claimed ones only. The plan may be stale (another scheduler, or a payment, since): an
+    invoice another scheduler already claimed for that occurrence is left out of this group, so
+    it is never in two reminders of one occurrence, however the groups were read."""
+    wanted = [
+        (seller_id, member.invoice_id, rule_id, day)
+        for (seller_id, customer_id, rule_id, day), members in plan.groups.items()
+        if _reachable(plan.contacts.get((seller_id, customer_id), []))
+        for member in members
+    ]
+    if not wanted:
+        return 0
+    claimed = await repository.claim_occurrences(session, wanted, now=now)
+    groups: _Groups = {}
+    for key, members in plan.groups.items():
+        seller_id, _customer_id, rule_id, day = key
+        mine = [m for m in members if (seller_id, m.invoice_id, rule_id, day) in claimed]
+        if mine:
+            groups[key] = mine
     queued = 0
-    for seller_id, messages in _messages_by_seller(groups, contacts).items():
+    for seller_id, messages in _messages_by_seller(groups, plan.contacts).items():
         queued += len(await outbox.queue(session, seller_id=seller_id, messages=messages, now=now))
     return queued
+
+
+def _reachable(contacts: list[KeyContact]) -> bool:
+    """Whether a customer's contacts get any message: an occurrence nobody could be told of is
+    not claimed, so a contact added later that day is still reminded."""
+    return any(
+        outbox.channel_messages_for_contact(
+            contact, kind=outbox.REMINDER, dedupe_prefix="", invoice_ids=[], customer_id=""
+        )
+        for contact in contacts
+    )
 
 
 def _newest_occurrences(candidates: list[repository.Candidate], now: datetime) -> _Chosen:
@@ -144,14 +187,16 @@ def _unqueued_groups(chosen: _Chosen) -> _Groups:
 
 
 def _messages_by_seller(
-    groups: _Groups, contacts: dict[tuple[str, str], list[KeyContact]]
+    groups: _Groups, contacts: _Contacts
 ) -> dict[str, list[outbox.OutgoingMessage]]:
     """One message per group and enabled channel of each of the customer's key contacts."""
     by_seller: dict[str, list[outbox.OutgoingMessage]] = defaultdict(list)
     for (seller_id, customer_id, rule_id, day), members in sorted(groups.items()):
         members.sort(key=lambda m: (m.due_date, m.invoice_id))
         invoice_ids = [m.invoice_id for m in members]
-        prefix = f"reminder:{customer_id}:{rule_id}:{day.isoformat()}:{_invoice_set(invoice_ids)}"
+        # Named by its first invoice: an invoice is claimed by one message per occurrence, so
+        # no other message of the occurrence can start with it.
+        prefix = f"reminder:{customer_id}:{rule_id}:{day.isoformat()}:{min(invoice_ids)}"
         for contact in contacts.get((seller_id, customer_id), []):
             by_seller[seller_id].extend(
                 outbox.channel_messages_for_contact(
