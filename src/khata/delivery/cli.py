@@ -63,6 +63,8 @@ def run_worker(
 ) -> None:
     """`khata worker`: one pass (`once`) or passes every `interval` seconds until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # The PDF font subsetter logs a few dozen INFO lines per document.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     settings = get_settings()
     migrations.upgrade(settings.database_url)
     fixed = _parse_now(now, settings.default_time_zone) if now else None
