@@ -105,6 +105,7 @@ async def test_worker_dying_after_acceptance_resends_after_the_lease_with_the_sa
     assert len(calls) == 2
     assert [c.json["deliveryId"] for c in calls] == [sms_id, sms_id]
     assert [c.headers["X-Khata-Delivery-Id"] for c in calls] == [sms_id, sms_id]
+    assert [c.headers["Idempotency-Key"] for c in calls] == [sms_id, sms_id]
 
 
 async def test_starttls_or_login_the_server_does_not_offer_fails_instead_of_sending_in_clear(

@@ -159,6 +159,8 @@ class Channels:
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(body, self.settings.webhook_secret),
             DELIVERY_HEADER: envelope.delivery_id,
+            # The same on every attempt: a provider that honours it drops a repeat itself.
+            "Idempotency-Key": envelope.delivery_id,
         }
         try:
             response = await self.http.post(url, content=body, headers=headers)
