@@ -123,7 +123,8 @@ class _Sender:
             if self.stop is not None and self.stop.is_set():
                 return  # never started: its claim is released at the end of the pass
             if not self.claims.holds(item.key):
-                return  # lost to another worker while it waited: not ours to send
+                self.result.lost += 1  # taken over while it waited: not ours to send
+                return
             values = await self._send(item, item.envelope)
         await self._record(item, values)
 
