@@ -1,4 +1,4 @@
-"""Bulk jobs: one file import, its status, counts and heartbeat (its report rows: bulk_report_chunk)."""
+"""Bulk jobs: one file import, its status, counts and heartbeat (rows: bulk_report_chunk)."""
 
 from datetime import datetime
 from enum import StrEnum
