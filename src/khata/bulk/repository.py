@@ -238,4 +238,3 @@ async def close_dead_jobs(
         if getattr(result, "rowcount", 0):
             closed.append((job_seller, job_id))
     return closed
-
