@@ -117,7 +117,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     app.state.engine = the_engine
     app.state.session_factory = create_session_factory(the_engine)
     app.state.login_limiter = FailedLoginLimiter(
-        burst=settings.login_failure_burst, window_seconds=settings.login_failure_window_seconds
+        app.state.session_factory,
+        burst=settings.login_failure_burst,
+        window_seconds=settings.login_failure_window_seconds,
     )
     install_error_handlers(app)
     install_key_masking()

@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from khata.bulk import repository
 from khata.bulk.engine import SAMPLE_SIZE, JobSummary, report_names
-from khata.bulk.files import CSV
+from khata.bulk.files import CSV, sweep_uploads
 from khata.bulk.reports import FAILURE, ITEMS, SUCCESS, XlsxReport, as_objects, decode_rows
+from khata.db import unit_of_work
+from khata.kit.timeutil import utc_now
 from khata.models import BulkJob
 
 # Chunks read per query while streaming a report (a chunk is one batch: up to 5,000 rows).
@@ -189,3 +191,13 @@ async def export_reports(
             async for block in report_file(factory, job, report):
                 out.write(block)
     return folder
+
+
+async def recover_at_start(
+    factory: async_sessionmaker[AsyncSession], *, liveness: Liveness, upload_dir: str | None
+) -> tuple[int, int]:
+    """What a starting `khata serve` / `khata worker` does for bulk jobs: close the jobs whose
+    process died, delete the uploads no live process holds. Answers (jobs closed, files)."""
+    async with unit_of_work(factory) as session:
+        closed = await close_dead_jobs(session, now=utc_now(), liveness=liveness)
+    return len(closed), sweep_uploads(upload_dir)
