@@ -1,12 +1,12 @@
-"""Queries for principals, OAuth clients and tokens."""
+"""Queries for principals, OAuth clients, tokens and failed logins."""
 
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from khata.models import AuthToken, LoginFailure, OAuthClient, Principal, Seller
 from khata.kit.timeutil import as_utc
+from khata.models import AuthToken, LoginFailure, OAuthClient, Principal, Seller
 from khata.models.principal import PrincipalType
 
 
