@@ -195,7 +195,13 @@ class RequestContextMiddleware:
         request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else None
         request_id = request_id or new_object_id()
         scope.setdefault("state", {})["request_id"] = request_id
-        REQUEST_ID.set(request_id)  # for log records (each request runs in its own context)
+        token = REQUEST_ID.set(request_id)  # for log records, the access log's included
+        try:
+            await self._serve(scope, receive, send, request_id)
+        finally:
+            REQUEST_ID.reset(token)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         started = False
 
         async def send_with_id(message: Message) -> None:
