@@ -17,6 +17,7 @@ from khata.auth.endpoints import router as auth_router
 from khata.auth.ratelimit import FailedLoginLimiter
 from khata.auth.secrets import seller_of_token
 from khata.bulk.endpoints import router as bulk_router
+from khata.bulk.engine import settle_running_jobs
 from khata.buyer.endpoints import router as buyer_router
 from khata.config import Settings, get_settings
 from khata.customer.endpoints import router as customer_router
@@ -143,6 +144,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             attach=load_tax_invoices,
         ):
             yield
+            # uvicorn has cancelled the requests that outlived the grace period: let their
+            # imports close their jobs as FAILED (and delete their uploads) before it exits.
+            await settle_running_jobs(seconds=10)
         if owns_engine:
             await the_engine.dispose()
 

@@ -64,6 +64,18 @@ def no_lock(_job_id: str) -> AbstractAsyncContextManager[None]:
     return nullcontext()
 
 
+# The tasks running a job in this process, so a server shutting down can wait for them to
+# close their jobs (a cancelled job still writes FAILED and deletes its upload).
+_RUNNING: set["asyncio.Task[Any]"] = set()
+
+
+async def settle_running_jobs(seconds: float) -> None:
+    """Wait (at most `seconds`) for this process's jobs to finish or close themselves."""
+    running = [task for task in _RUNNING if not task.done()]
+    if running:
+        await asyncio.wait(running, timeout=seconds)
+
+
 @dataclass
 class JobSummary:
     job_id: str
@@ -333,6 +345,10 @@ async def run_job(job: Job, handler: RowHandler, table: Table, headers: list[str
     )
     reports = _Reports(job, handler, headers, summary)
     started = time.monotonic()
+    task = asyncio.current_task()
+    if task is not None:
+        _RUNNING.add(task)
+        task.add_done_callback(_RUNNING.discard)
     # The lock is held before the job row is visible, so no other process takes it for dead.
     async with job.lock(job.job_id):
         await _open_job(job, handler.kind, reports)
