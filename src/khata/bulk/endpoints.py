@@ -192,7 +192,7 @@ async def download_report(
 ) -> StreamingResponse:
     """Streamed from the database, so every server answers the same bytes."""
     job = await repository.get_job(session, seller_id=caller.seller_id, job_id=jobId)
-    if job is None or kind not in REPORTS:
+    if job is None or kind not in REPORTS or not await jobs.has_report(session, job, kind):
         raise NotFound(f"Bulk file not found: {jobId}/{kind}")
     stem = Path(job.file_name).stem or "bulk"
     file_name = f"{stem}_{kind}.{job.file_format}".replace('"', "")

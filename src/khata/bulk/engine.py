@@ -171,7 +171,7 @@ async def close_job(job: Job, *, status: str, extra: ExtraSheet | None = None) -
                         _chunk(job, ITEMS, 1, extra.rows),
                     ],
                 )
-            await repository.finish_job(
+            closed = await repository.finish_job(
                 session,
                 seller_id=job.seller_id,
                 job_id=job.job_id,
@@ -179,6 +179,8 @@ async def close_job(job: Job, *, status: str, extra: ExtraSheet | None = None) -
                 finished_at=utc_now(),
                 failure_count_second_file=len(extra.rows) if extra is not None else 0,
             )
+            if not closed and status == COMPLETED:
+                raise JobClosedElsewhere(f"bulk job {job.job_id} was closed by another process")
     except Exception:
         # Marking a FAILED job is best effort: it must not hide the error that failed it (and
         # a job left RUNNING is closed by the next start or read once its lock is free).

@@ -119,6 +119,15 @@ async def _sample(session: AsyncSession, job: BulkJob, report: str) -> list[dict
     return as_objects(rows[0], rows[1 : SAMPLE_SIZE + 1])
 
 
+async def has_report(session: AsyncSession, job: BulkJob, report: str) -> bool:
+    """Is the report there (its header row is written with the job)?"""
+    return bool(
+        await repository.report_chunks(
+            session, seller_id=job.seller_id, job_id=job.id, report=report, from_seq=0, limit=1
+        )
+    )
+
+
 async def _chunks(
     factory: async_sessionmaker[AsyncSession], job: BulkJob, report: str
 ) -> AsyncIterator[str]:

@@ -126,9 +126,10 @@ async def finish_job(
     status: str,
     finished_at: datetime,
     failure_count_second_file: int = 0,
-) -> None:
-    """Close a RUNNING job (its counts were added batch by batch)."""
-    await session.execute(
+) -> bool:
+    """Close a RUNNING job (its counts were added batch by batch); False when it was not
+    RUNNING any more (closed by another process)."""
+    result = await session.execute(
         update(BulkJob)
         .where(
             BulkJob.seller_id == seller_id,
@@ -143,6 +144,7 @@ async def finish_job(
         )
         .execution_options(synchronize_session=False)
     )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def report_chunks(
