@@ -133,6 +133,7 @@ def serve(
     import os
 
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from khata.delivery.worker import EMBEDDED_WORKER_ENV
 
@@ -164,7 +165,7 @@ def serve(
         # SIGTERM: stop taking connections, let requests in flight finish for this long, then
         # cancel them (a bulk import then closes its job as FAILED with its true counts).
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-        log_config=log_config(settings),
+        log_config=log_config(settings) or LOGGING_CONFIG,
     )
 
 
