@@ -18,7 +18,13 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from khata.web.dialect import Dialect, dialect_for_path
 
 # Routes that answer without a token (everything else must say 401 to an anonymous caller).
-PUBLIC_ROUTES = {("GET", "/healthz"), ("POST", "/oauth/token"), ("POST", "/oauth/revoke")}
+# /healthz and /metrics answer load balancers and Prometheus, which hold no token.
+PUBLIC_ROUTES = {
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("POST", "/oauth/token"),
+    ("POST", "/oauth/revoke"),
+}
 # The buyer's pages of a payment link: HTML, not API operations (out of /openapi.json), their
 # credential is the key in the path; tests/buyer holds them to their own rules.
 BUYER_PAGES = {

@@ -67,6 +67,8 @@ async def test_every_operation_declares_its_success_answer(spec: dict[str, Any])
         elif "application/json" in content:
             prefixes = SUCCESS_ENVELOPES[dialect_for_path(path)]
             assert ref_name(content).startswith(prefixes), (method, path, content)
+        elif path == "/metrics":  # the Prometheus text format
+            assert set(content) == {"text/plain"}, (method, path)
         elif path.endswith("/pdf"):  # a tax invoice document
             assert set(content) == {"application/pdf"}, (method, path)
         else:  # a download: a file, not JSON
@@ -76,7 +78,7 @@ async def test_every_operation_declares_its_success_answer(spec: dict[str, Any])
 
 async def test_every_operation_declares_its_dialects_errors(spec: dict[str, Any]) -> None:
     for method, path, operation in operations(spec):
-        if path == "/healthz":
+        if path in ("/healthz", "/metrics"):  # outside both dialects, read by machines
             continue
         statuses, envelope = ERRORS[dialect_for_path(path)]
         responses = operation["responses"]

@@ -54,6 +54,7 @@ async def _oauth(rec: Recorder, seller: SellerContext) -> dict[str, str]:
     await rec.send("POST", "/oauth/token", 401, data=login)
     await rec.send("POST", "/oauth/revoke", 200, data={"token": "nope"}, headers=auth)
     await rec.send("GET", "/healthz", 200)
+    await rec.send("GET", "/metrics", 200)
     return {"Authorization": f"Bearer {token['access_token']}"}
 
 
@@ -136,6 +137,7 @@ async def _payments_and_files(rec: Recorder, h: dict[str, str], world: World) ->
     await rec.send("POST", "/api/v0/payment", 200, json=pay, headers=h)
     job = f"/api/v0/bulk/{world.job_id}"
     await rec.send("GET", job, 200, headers=h)
+    await rec.send("GET", "/api/v0/bulk?limit=5", 200, headers=h)
     for kind in ("success", "failure"):
         await rec.send("GET", f"{job}/files/{kind}", 200, headers=h)
     for form in ("csv", "xlsx"):

@@ -6,10 +6,10 @@ from contextlib import asynccontextmanager
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import Field
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from khata import __version__
 from khata.auth.deps import time_zone_of_token
@@ -17,25 +17,30 @@ from khata.auth.endpoints import router as auth_router
 from khata.auth.ratelimit import FailedLoginLimiter
 from khata.auth.secrets import seller_of_token
 from khata.bulk.endpoints import router as bulk_router
+from khata.bulk.engine import settle_running_jobs
 from khata.buyer.endpoints import router as buyer_router
 from khata.config import Settings, get_settings
 from khata.customer.endpoints import router as customer_router
 from khata.db import create_engine, create_session_factory
+from khata.delivery import repository as delivery_repository
 from khata.delivery.endpoints import router as delivery_router
 from khata.delivery.worker import embedded_worker
 from khata.invoice.ar_endpoints import router as invoice_router
 from khata.invoice.commerce_endpoints import router as commerce_invoice_router
 from khata.invoice.document import load_tax_invoices
+from khata.kit import metrics
+from khata.kit.timeutil import utc_now
 from khata.kit.wire import WireAnswer
 from khata.order.endpoints import router as order_router
 from khata.payment.endpoints import router as payment_router
 from khata.reminder.endpoints import router as reminder_router
 from khata.reminder.scheduler import schedule_reminders
 from khata.seller.endpoints import router as seller_router
-from khata.web.answers import documented
+from khata.web.answers import documented, file_download
 from khata.web.handlers import RequestContextMiddleware, install_error_handlers
 from khata.web.idempotency import IdempotencyMiddleware
 from khata.web.logmask import install_key_masking
+from khata.web.metrics import MetricsMiddleware
 
 OPENAPI_TAGS = [
     {"name": "auth", "description": "OAuth 2 token endpoint (RFC 6749)."},
@@ -86,6 +91,42 @@ def _health_router(engine: AsyncEngine) -> APIRouter:
     return router
 
 
+def _metrics_router(session_factory: async_sessionmaker[AsyncSession]) -> APIRouter:
+    """GET /metrics: this process's counters, and the database's global gauges."""
+    router = APIRouter()
+
+    @router.get(
+        "/metrics",
+        tags=["auth"],
+        summary="Prometheus metrics (text format 0.0.4)",
+        response_class=PlainTextResponse,
+        responses=file_download("Metrics in the Prometheus text format", "text/plain"),
+    )
+    async def metrics_text() -> PlainTextResponse:
+        now = utc_now()
+        async with session_factory() as session:
+            queue = await delivery_repository.queue_figures(session, now=now)
+        oldest = queue.oldest_pending_at
+        gauges = [
+            *metrics.gauge_lines(
+                "khata_deliveries",
+                "Deliveries in the database, by status",
+                (({"status": s}, n) for s, n in sorted(queue.by_status.items())),
+            ),
+            *metrics.gauge_lines(
+                "khata_delivery_queue_depth", "PENDING deliveries due now", [({}, queue.due)]
+            ),
+            *metrics.gauge_lines(
+                "khata_delivery_oldest_pending_age_seconds",
+                "Age of the oldest PENDING delivery (0 when none)",
+                [({}, max(0.0, (now - oldest).total_seconds()) if oldest else 0)],
+            ),
+        ]
+        return PlainTextResponse(metrics.exposition(gauges), media_type=metrics.CONTENT_TYPE)
+
+    return router
+
+
 def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> FastAPI:
     settings = settings or get_settings()
     owns_engine = engine is None
@@ -103,6 +144,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             attach=load_tax_invoices,
         ):
             yield
+            # uvicorn has cancelled the requests that outlived the grace period: let their
+            # imports close their jobs as FAILED (and delete their uploads) before it exits.
+            await settle_running_jobs(seconds=10)
         if owns_engine:
             await the_engine.dispose()
 
@@ -117,7 +161,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     app.state.engine = the_engine
     app.state.session_factory = create_session_factory(the_engine)
     app.state.login_limiter = FailedLoginLimiter(
-        burst=settings.login_failure_burst, window_seconds=settings.login_failure_window_seconds
+        app.state.session_factory,
+        burst=settings.login_failure_burst,
+        window_seconds=settings.login_failure_window_seconds,
     )
     install_error_handlers(app)
     install_key_masking()
@@ -126,8 +172,10 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         IdempotencyMiddleware, seller_of=seller_of_token, time_zone_of=time_zone_of_token
     )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(MetricsMiddleware)
 
     app.include_router(_health_router(the_engine))
+    app.include_router(_metrics_router(app.state.session_factory))
     for router in (
         auth_router,
         seller_router,

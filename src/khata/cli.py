@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from khata import migrate as migrations
 from khata.auth import service as auth_service
 from khata.bulk.cli import import_app
-from khata.config import DEFAULT_PUBLIC_BASE_URL, get_settings
+from khata.bulk.jobs import Liveness, recover_at_start
+from khata.config import DEFAULT_PUBLIC_BASE_URL, Settings, get_settings
 from khata.db import create_engine, create_session_factory, unit_of_work
 from khata.delivery import cli as delivery_cli
 from khata.delivery import worker as worker_module
@@ -22,6 +23,7 @@ from khata.kit.timeutil import utc_now
 from khata.reminder.scheduler import schedule_reminders
 from khata.seller import service as seller_service
 from khata.seller.schemas import profile_fields
+from khata.web.logs import configure_logging, log_config
 
 app = typer.Typer(
     help="khata: accounts receivable for Indian B2B sellers.",
@@ -36,8 +38,6 @@ app.add_typer(import_app, name="import")
 
 console = Console()
 T = TypeVar("T")
-
-DEMO_GSTIN = "27AAPFU0939F1ZV"
 
 
 def run_in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -81,6 +81,38 @@ def _print_seller(new: seller_service.NewSeller, base_url: str) -> None:
     )
 
 
+def start_up(settings: Settings, *, seed: bool) -> seller_service.NewSeller | None:
+    """What every `khata serve` and `khata worker` does first: migrate, close the bulk jobs
+    and uploads of processes that died, and (serve) make a demo seller on an empty database."""
+    migrations.upgrade(settings.database_url)
+
+    async def run() -> seller_service.NewSeller | None:
+        engine = create_engine(settings.database_url)
+        factory = create_session_factory(engine)
+        try:
+            demo = None
+            if seed:
+                from khata.demo import ensure_demo_seller  # builds the app: only when serving
+
+                async with unit_of_work(factory) as session:
+                    demo = await ensure_demo_seller(session)
+            closed, removed = await recover_at_start(
+                factory,
+                liveness=Liveness(stale_seconds=settings.bulk_stale_seconds),
+                upload_dir=settings.upload_dir,
+            )
+        finally:
+            await engine.dispose()
+        if closed or removed:
+            console.print(
+                f"closed {closed} bulk job(s) whose process had died as FAILED; "
+                f"deleted {removed} upload file(s) they left"
+            )
+        return demo
+
+    return asyncio.run(run())
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
@@ -101,6 +133,7 @@ def serve(
     import os
 
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from khata.delivery.worker import EMBEDDED_WORKER_ENV
 
@@ -118,19 +151,7 @@ def serve(
             f"{DEFAULT_PUBLIC_BASE_URL}, not {served_at}"
         )
 
-    async def ensure_demo(session: AsyncSession) -> seller_service.NewSeller | None:
-        if await seller_service.count_sellers(session) > 0:
-            return None
-        return await seller_service.create_seller(
-            session,
-            name="Demo Traders Pvt Ltd",
-            state="27",
-            gstin=DEMO_GSTIN,
-            admin_email="admin@demo.khata.local",
-            now=utc_now(),
-        )
-
-    demo = run_in_transaction(ensure_demo)
+    demo = start_up(settings, seed=True)
     if demo is not None:
         console.print("[green]empty database: created a demo seller[/green]")
         _print_seller(demo, f"http://{host}:{port}")
@@ -141,6 +162,10 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=proxy_headers,
+        # SIGTERM: stop taking connections, let requests in flight finish for this long, then
+        # cancel them (a bulk import then closes its job as FAILED with its true counts).
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        log_config=log_config(settings) or LOGGING_CONFIG,
     )
 
 
@@ -335,6 +360,8 @@ def worker(
     Any number of workers may run against one PostgreSQL database; each message is claimed by
     exactly one of them.
     """
+    configure_logging(get_settings())
+    start_up(get_settings(), seed=False)
     delivery_cli.run_worker(
         once=once,
         now=now,

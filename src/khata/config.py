@@ -32,7 +32,17 @@ class Settings(BaseSettings):
 
     bulk_max_bytes: int = 200 * 1024 * 1024
     bulk_max_rows: int = 1_000_000
+    # Where `khata import` writes a job's report files (servers keep them in the database).
     report_dir: str = "./reports"
+    # Where uploads are staged while their job runs (default: the system's temporary folder).
+    upload_dir: str | None = None
+    # A RUNNING bulk job whose heartbeat (one per committed batch) is older than this has no
+    # live process: it is closed as FAILED. On PostgreSQL a dead process is also seen at once.
+    bulk_stale_seconds: int = 300
+    # `text`, or `json`: one JSON object per line with the request id.
+    log_format: str = "text"
+    # On SIGTERM `khata serve` stops taking requests and gives those in flight this long.
+    shutdown_grace_seconds: int = 30
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -58,3 +58,10 @@ async def unit_of_work(
     """One transaction: committed when the block ends, rolled back if it raises."""
     async with factory() as session, session.begin():
         yield session
+
+
+async def serialize(session: AsyncSession, name: str) -> None:
+    """Hold a lock named `name`, across processes, until the session's transaction ends
+    (PostgreSQL advisory lock; on SQLite BEGIN IMMEDIATE already makes writers take turns)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})

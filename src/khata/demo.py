@@ -9,11 +9,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.app import create_app
 from khata.auth import service as auth_service
 from khata.config import Settings
-from khata.db import create_engine, create_session_factory, unit_of_work
+from khata.db import create_engine, create_session_factory, serialize, unit_of_work
 from khata.kit.timeutil import utc_now
 from khata.seller import service as seller_service
 
@@ -126,6 +127,25 @@ def _checked(response: httpx.Response) -> Any:
             f"{response.request.method} {response.request.url.path}: {response.text}"
         )
     return response.json()
+
+
+DEMO_ADMIN_EMAIL = "admin@demo.khata.local"
+
+
+async def ensure_demo_seller(session: AsyncSession) -> seller_service.NewSeller | None:
+    """At start-up: a demo seller when the database has no seller yet. Servers started
+    together take turns on a lock, so the second finds the first one's seller."""
+    await serialize(session, "khata-demo-seller")
+    if await seller_service.count_sellers(session) > 0:
+        return None
+    return await seller_service.create_seller(
+        session,
+        name="Demo Traders Pvt Ltd",
+        state="27",
+        gstin=DEMO_GSTIN,
+        admin_email=DEMO_ADMIN_EMAIL,
+        now=utc_now(),
+    )
 
 
 async def seed_demo(settings: Settings) -> DemoResult:

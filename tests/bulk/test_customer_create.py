@@ -91,6 +91,7 @@ async def test_csv_creates_customers_with_contacts_from_repeated_unique_ref_rows
     expected_rows = [{h: str(r.get(h, "")) for h in HEADERS} for r in rows]
     assert payload == {
         "jobId": job_id,
+        "status": "COMPLETED",
         "total_count": 4,
         "success_count": 4,
         "failure_count": 0,

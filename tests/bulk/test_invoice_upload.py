@@ -35,6 +35,7 @@ async def test_csv_upload_answers_the_exact_bulk_response(
     saved = await _invoices(database, seller.seller_id)
     assert payload == {
         "jobId": job_id,
+        "status": "COMPLETED",
         "total_count": 3,
         "success_count": 2,
         "failure_count": 1,

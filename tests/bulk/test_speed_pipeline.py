@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from khata.bulk.engine import JobSummary, committing_scope
 from khata.bulk.files import Limits, stage_local
+from khata.bulk.jobs import export_reports
 from khata.bulk.service import InvoiceImport
 from khata.invoice import repository
 from khata.invoice.rows import Author
@@ -27,17 +28,20 @@ async def _import(
     async with database.session_factory() as session:
         seller = await session.get(Seller, seller_id)
     assert seller is not None
-    return await InvoiceImport(
+    summary = await InvoiceImport(
         staged=stage_local(file, limits=LIMITS),
         seller=seller,
         actor=Author(id=None, name="pipeline test", type=None),
         now=NOW,
-        report_dir=str(report_dir),
         public_base_url="http://testserver",
         limits=LIMITS,
         batch_scope=committing_scope(database.session_factory),
         batch_size=batch_size,
     ).run()
+    await export_reports(
+        database.session_factory, seller_id=seller_id, job_id=summary.job_id, directory=report_dir
+    )
+    return summary
 
 
 async def _saved(database: Database, seller_id: str) -> list[Invoice]:
@@ -126,6 +130,13 @@ async def test_a_failing_batch_keeps_whole_earlier_batches_and_a_rerun_completes
             await session.execute(select(BulkJob).where(BulkJob.seller_id == seller.seller_id))
         ).scalar_one()
     assert (job.status, job.total_count, job.success_count) == ("FAILED", 4, 4)
+    # Its report lists exactly the rows its committed batches saved.
+    folder = await export_reports(
+        database.session_factory, seller_id=seller.seller_id, job_id=job.id, directory=tmp_path
+    )
+    assert folder is not None
+    failed_report = read_csv_report((folder / "success.csv").read_bytes())
+    assert [r["invoiceNumber"] for r in failed_report] == ["F1", "F2", "F3", "F4"]
 
     monkeypatch.setattr(repository, "insert_invoice_records", real_insert)
     summary = await _import(database, seller.seller_id, file, tmp_path / "r2", batch_size=2)

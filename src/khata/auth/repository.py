@@ -1,11 +1,12 @@
-"""Queries for principals, OAuth clients and tokens."""
+"""Queries for principals, OAuth clients, tokens and failed logins."""
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from khata.models import AuthToken, OAuthClient, Principal, Seller
+from khata.kit.timeutil import as_utc
+from khata.models import AuthToken, LoginFailure, OAuthClient, Principal, Seller
 from khata.models.principal import PrincipalType
 
 
@@ -53,3 +54,45 @@ async def revoke_tokens(
         .values(revoked_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def login_failures_since(
+    session: AsyncSession, *, seller_id: str, client_id: str, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many failed logins a client had after `since`, and when the oldest of them was."""
+    row = (
+        await session.execute(
+            select(func.count(), func.min(LoginFailure.failed_at)).where(
+                LoginFailure.seller_id == seller_id,
+                LoginFailure.client_id == client_id,
+                LoginFailure.failed_at > since,
+            )
+        )
+    ).one()
+    oldest = row[1]
+    if isinstance(oldest, str):  # SQLite answers an aggregate of a datetime column as text
+        oldest = datetime.fromisoformat(oldest)
+    return int(row[0]), None if oldest is None else as_utc(oldest)
+
+
+async def add_login_failure(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    client_id: str,
+    failure_id: str,
+    failed_at: datetime,
+    forget_before: datetime,
+) -> None:
+    """Record a failed login and drop the client's failures that left the window."""
+    await session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.seller_id == seller_id,
+            LoginFailure.client_id == client_id,
+            LoginFailure.failed_at <= forget_before,
+        )
+    )
+    session.add(
+        LoginFailure(seller_id=seller_id, client_id=client_id, id=failure_id, failed_at=failed_at)
+    )
+    await session.flush()

@@ -103,7 +103,7 @@ async def authenticate_client(
     limiter: FailedLoginLimiter,
 ) -> str:
     """Check the client credentials; answers the seller id. Failures count toward the limit."""
-    retry_after = limiter.retry_after(client_id, now)
+    retry_after = await limiter.retry_after(client_id, now)
     if retry_after is not None:
         raise TooManyFailedLogins(retry_after)
     seller_id = seller_of_token(client_id)
@@ -111,7 +111,7 @@ async def authenticate_client(
         None if seller_id is None else await repository.get_client(session, seller_id, client_id)
     )
     if client is None or not token_matches(client_secret, client.secret_hash):
-        limiter.record_failure(client_id, now)
+        await limiter.record_failure(client_id, now, request_session=session)
         raise OAuthError("invalid_client", "Client authentication failed", status=401)
     return client.seller_id
 
@@ -135,7 +135,7 @@ async def password_grant(
         or principal.password_hash is None
         or not verify_password(password, principal.password_hash)
     ):
-        limiter.record_failure(client_id, now)
+        await limiter.record_failure(client_id, now, request_session=session)
         raise OAuthError("invalid_grant", "Invalid username or password")
     return await issue_token_pair(
         session,
@@ -167,7 +167,7 @@ async def refresh_grant(
         or not _usable(found[0], now, kinds=("refresh",))
         or found[0].client_id != client_id
     ):
-        limiter.record_failure(client_id, now)
+        await limiter.record_failure(client_id, now, request_session=session)
         raise OAuthError("invalid_grant", "Invalid, expired or revoked refresh token")
     token, principal, _seller = found
     if not principal.active:

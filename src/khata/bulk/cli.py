@@ -1,6 +1,7 @@
 """`khata import`: run the bulk engine on a local file, with a progress bar and a summary."""
 
 import asyncio
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +24,8 @@ from khata.auth.service import Caller
 from khata.bulk.customer_service import CustomerCreateImport
 from khata.bulk.engine import JobSummary, committing_scope
 from khata.bulk.files import Limits, stage_local
+from khata.bulk.jobs import export_reports
+from khata.bulk.repository import job_lock
 from khata.bulk.service import InvoiceImport
 from khata.config import get_settings
 from khata.db import create_engine, create_session_factory
@@ -50,12 +53,12 @@ class RowsPerSecond(ProgressColumn):
         return Text(f"{speed:,.0f} rows/s" if speed else "- rows/s", style="cyan")
 
 
-def _run(kind: str, file: Path, seller_id: str, report_dir: Path | None) -> JobSummary:
+def _run(kind: str, file: Path, seller_id: str, report_dir: Path) -> tuple[JobSummary, Path]:
     settings = get_settings()
     migrations.upgrade(settings.database_url)
     limits = Limits(max_bytes=settings.bulk_max_bytes, max_rows=settings.bulk_max_rows)
 
-    async def work(progress: Progress) -> JobSummary:
+    async def work(progress: Progress) -> tuple[JobSummary, Path]:
         engine = create_engine(settings.database_url)
         factory = create_session_factory(engine)
         task = progress.add_task("rows", total=None)
@@ -69,27 +72,33 @@ def _run(kind: str, file: Path, seller_id: str, report_dir: Path | None) -> JobS
             if seller is None:
                 raise KhataError(f"Seller not found: {seller_id}")
             staged = stage_local(file, limits=limits)
+            lock = partial(job_lock, engine)
             if kind == "customers":
-                return await CustomerCreateImport(
+                summary = await CustomerCreateImport(
                     staged=staged,
                     caller=_cli_caller(seller),
                     now=utc_now(),
-                    report_dir=str(report_dir or settings.report_dir),
                     limits=limits,
                     batch_scope=committing_scope(factory),
                     progress=advance,
+                    lock=lock,
                 ).run()
-            return await InvoiceImport(
-                staged=staged,
-                seller=seller,
-                actor=CLI_ACTOR,
-                now=utc_now(),
-                report_dir=str(report_dir or settings.report_dir),
-                public_base_url=settings.links_base_url,
-                limits=limits,
-                batch_scope=committing_scope(factory),
-                progress=advance,
-            ).run()
+            else:
+                summary = await InvoiceImport(
+                    staged=staged,
+                    seller=seller,
+                    actor=CLI_ACTOR,
+                    now=utc_now(),
+                    public_base_url=settings.links_base_url,
+                    limits=limits,
+                    batch_scope=committing_scope(factory),
+                    progress=advance,
+                    lock=lock,
+                ).run()
+            folder = await export_reports(
+                factory, seller_id=seller_id, job_id=summary.job_id, directory=report_dir
+            )
+            return summary, folder or report_dir
         finally:
             await engine.dispose()
 
@@ -128,23 +137,21 @@ def summary_lines(kind: str, summary: JobSummary) -> list[tuple[str, str]]:
     return lines
 
 
-def _print_summary(kind: str, summary: JobSummary, report_dir: Path | None) -> None:
+def _print_summary(kind: str, summary: JobSummary, folder: Path) -> None:
     table = Table(title=f"bulk job {summary.job_id}", show_header=False)
     for label, value in summary_lines(kind, summary):
         table.add_row(label, value)
     console.print(table)
-    base = Path(str(report_dir or get_settings().report_dir))
-    seller_dir = next(base.glob(f"*/{summary.job_id}"), base)
-    console.print(f"reports: {seller_dir}")
+    console.print(f"reports: {folder}")
 
 
 def _command(kind: str, file: Path, seller: str, report_dir: Path | None) -> None:
     try:
-        summary = _run(kind, file, seller, report_dir)
+        summary, folder = _run(kind, file, seller, report_dir or Path(get_settings().report_dir))
     except KhataError as exc:
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(code=1) from exc
-    _print_summary(kind, summary, report_dir)
+    _print_summary(kind, summary, folder)
     if summary.failure_count or summary.failure_count_second_file:
         raise typer.Exit(code=2)
 

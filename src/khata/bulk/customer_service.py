@@ -36,11 +36,14 @@ from khata.bulk.engine import (
     CUSTOMER_UPDATE,
     BatchScope,
     Checked,
+    ExtraSheet,
     Job,
+    JobLock,
     JobSummary,
     Outcome,
     Progress,
     display_headers,
+    no_lock,
     run_job,
 )
 from khata.bulk.files import (
@@ -54,7 +57,6 @@ from khata.bulk.files import (
     open_csv,
     require_data,
 )
-from khata.bulk.reports import ReportWriter
 from khata.customer import repository as customer_repository
 from khata.customer import service as customer_service
 from khata.customer.errors import UniqueRefNoTaken
@@ -150,12 +152,12 @@ class _CustomerJob:
         staged: StagedFile,
         caller: Caller,
         now: datetime,
-        report_dir: str,
         limits: Limits,
         batch_scope: BatchScope,
         batch_size: int | None = None,
         progress: Progress | None = None,
         job_id: str | None = None,
+        lock: JobLock = no_lock,
     ) -> None:
         self.staged = staged
         self.caller = caller
@@ -167,12 +169,12 @@ class _CustomerJob:
             seller_id=caller.seller_id,
             created_by_id=caller.principal.id,
             now=now,
-            report_dir=report_dir,
             batch_scope=batch_scope,
             job_id=job_id or new_object_id(now.timestamp()),
             # Read at run time, so a test can shrink the batches to cross their boundaries.
             batch_size=batch_size or BATCH_SIZE,
             progress=progress,
+            lock=lock,
         )
         self.columns: dict[str, int] = {}
         self.headers: list[str] = []
@@ -195,8 +197,9 @@ class _CustomerJob:
         await self.process(session, checked.outcomes)
         return 0
 
-    def finish(self, failure: ReportWriter, summary: JobSummary) -> None:
+    def finish(self) -> ExtraSheet | None:
         """A customers file has no second sheet."""
+        return None
 
     async def run(self) -> JobSummary:
         """Every whole-file check happens before the job row or any report is written."""

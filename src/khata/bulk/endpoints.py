@@ -1,31 +1,36 @@
 """HTTP endpoints of bulk files: invoice and customer uploads, reports, templates, jobs."""
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response, StreamingResponse
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from khata.auth.deps import Caller
-from khata.bulk import repository
+from khata.bulk import jobs, repository
 from khata.bulk.customer_rows import CREATE_FIELDS
 from khata.bulk.customer_service import CustomerCreateImport, CustomerUpdateImport
-from khata.bulk.engine import BatchScope, committing_scope, request_scope
+from khata.bulk.engine import BatchScope, JobLock, committing_scope, no_lock, request_scope
 from khata.bulk.files import BadFile, Limits, StagedFile, discard, stage_upload, too_large_message
 from khata.bulk.invoice_rows import INVOICE_FIELDS, ITEM_FIELDS
-from khata.bulk.schemas import BulkPayload
+from khata.bulk.reports import REPORTS
+from khata.bulk.schemas import BulkJobPage, BulkPayload
 from khata.bulk.service import InvoiceImport
-from khata.bulk.wire import CONTENT_TYPES, bulk_response, summary_of_job, template
+from khata.bulk.wire import CONTENT_TYPES, bulk_response, job_item, template
 from khata.config import Settings
 from khata.invoice.rows import Author
 from khata.kit.envelopes import ArEnvelope
 from khata.kit.errors import NotFound
+from khata.kit.pagination import MAX_OFFSET
+from khata.kit.timeutil import utc_now
 from khata.web.answers import AR_ERRORS, ar_answer, documented, download, file_download
 from khata.web.deps import AppSettings, LinkBase, Now, Session
 
 router = APIRouter(tags=["bulk"], responses=AR_ERRORS)
 _JOB = documented(ArEnvelope[BulkPayload])
+MAX_PAGE = 1000
 _FILE_TYPES = tuple(media.split(";")[0] for media in CONTENT_TYPES.values())
 
 UploadField = Annotated[UploadFile | None, File(description="The CSV or XLSX file.")]
@@ -46,6 +51,18 @@ def batch_scope_for(request: Request, session: Any) -> BatchScope:
     return committing_scope(request.app.state.session_factory)
 
 
+def job_lock_for(request: Request) -> JobLock:
+    """PostgreSQL: the job's liveness lock on a connection of its own (see bulk.repository)."""
+    engine = request.app.state.engine
+    if engine.dialect.name != "postgresql":
+        return no_lock
+    return partial(repository.job_lock, engine)
+
+
+def liveness_of(settings: Settings) -> jobs.Liveness:
+    return jobs.Liveness(stale_seconds=settings.bulk_stale_seconds)
+
+
 async def _stage(request: Request, file: UploadFile | None, settings: Settings) -> StagedFile:
     limits = limits_of(settings)
     declared = request.headers.get("content-length")
@@ -53,7 +70,9 @@ async def _stage(request: Request, file: UploadFile | None, settings: Settings) 
         raise BadFile(too_large_message(limits.max_bytes))
     if not isinstance(file, StarletteUpload):
         raise BadFile("Multipart form field 'file' with a CSV or XLSX file is required")
-    return await stage_upload(file, file_name=file.filename or "", limits=limits)
+    return await stage_upload(
+        file, file_name=file.filename or "", limits=limits, directory=settings.upload_dir
+    )
 
 
 def _actor(caller: Caller) -> Author:
@@ -83,13 +102,13 @@ async def bulk_create_invoices(
             seller=caller.seller,
             actor=_actor(caller),
             now=now,
-            report_dir=settings.report_dir,
             public_base_url=settings.links_base_url,  # e-mail links, as in API dispatch
             limits=limits_of(settings),
             batch_scope=batch_scope_for(request, session),
+            lock=job_lock_for(request),
         ).run()
     finally:
-        discard(staged.path)
+        discard(staged)
     return ar_answer(bulk_response(summary, link_base))
 
 
@@ -106,47 +125,82 @@ async def invoice_template(
     return download(body, media_type=CONTENT_TYPES[format], file_name=f"invoices_template.{format}")
 
 
-@router.get("/api/v0/bulk/{jobId}", summary="A past bulk job's summary", responses=_JOB)
+@router.get(
+    "/api/v0/bulk",
+    summary="The seller's bulk jobs, newest first",
+    responses=documented(ArEnvelope[BulkJobPage]),
+)
+async def list_jobs(
+    session: Session,
+    caller: Caller,
+    settings: AppSettings,
+    link_base: LinkBase,
+    limit: int = Query(default=100, ge=1, le=MAX_PAGE),
+    offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
+) -> Response:
+    found, total = await jobs.list_jobs(
+        session,
+        seller_id=caller.seller_id,
+        limit=limit,
+        offset=offset,
+        now=utc_now(),  # liveness is about real time, whatever the business clock says
+        liveness=liveness_of(settings),
+    )
+    time_zone = caller.seller.time_zone
+    return ar_answer(
+        {
+            "jobs": [job_item(job, link_base, time_zone) for job in found],
+            "totalCount": total,
+            "limit": limit,
+            "offset": offset,
+        }
+    )
+
+
+@router.get("/api/v0/bulk/{jobId}", summary="A bulk job's status and summary", responses=_JOB)
 async def get_job(
     jobId: str,
     session: Session,
     caller: Caller,
+    settings: AppSettings,
     link_base: LinkBase,
 ) -> Response:
-    job = await repository.get_job(session, seller_id=caller.seller_id, job_id=jobId)
+    job = await jobs.read_job(
+        session,
+        seller_id=caller.seller_id,
+        job_id=jobId,
+        now=utc_now(),
+        liveness=liveness_of(settings),
+    )
     if job is None:
         raise NotFound(f"Bulk job not found: {jobId}")
-    return ar_answer(bulk_response(summary_of_job(job), link_base))
+    return ar_answer(bulk_response(await jobs.summary_of_job(session, job), link_base))
 
 
 @router.get(
     "/api/v0/bulk/{jobId}/files/{kind}",
     summary="Download a job's success or failure file",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses=file_download("The report file, in the uploaded file's format", *_FILE_TYPES),
 )
 async def download_report(
+    request: Request,
     jobId: str,
     kind: str,
     session: Session,
     caller: Caller,
-) -> FileResponse:
+) -> StreamingResponse:
+    """Streamed from the database, so every server answers the same bytes."""
     job = await repository.get_job(session, seller_id=caller.seller_id, job_id=jobId)
-    if job is None or kind not in ("success", "failure"):
-        raise NotFound(f"Bulk file not found: {jobId}/{kind}")
-    path = job.success_file_path if kind == "success" else job.failure_file_path
-    if not path or not _exists(path):
+    if job is None or kind not in REPORTS or not await jobs.has_report(session, job, kind):
         raise NotFound(f"Bulk file not found: {jobId}/{kind}")
     stem = Path(job.file_name).stem or "bulk"
-    return FileResponse(
-        path,
+    file_name = f"{stem}_{kind}.{job.file_format}".replace('"', "")
+    return StreamingResponse(
+        jobs.report_file(request.app.state.session_factory, job, kind),
         media_type=CONTENT_TYPES[job.file_format],
-        filename=f"{stem}_{kind}.{job.file_format}",
+        headers={"Content-Disposition": f'attachment; filename="{file_name}"'},
     )
-
-
-def _exists(path: str) -> bool:
-    return Path(path).exists()
 
 
 # --- Customers: bulk create, bulk update and the template (issue #6, customer half). ---
@@ -169,12 +223,12 @@ async def _customer_job(
             staged=staged,
             caller=caller,
             now=now,
-            report_dir=settings.report_dir,
             limits=limits_of(settings),
             batch_scope=batch_scope_for(request, session),
+            lock=job_lock_for(request),
         ).run()
     finally:
-        discard(staged.path)
+        discard(staged)
     return ar_answer(bulk_response(summary, link_base))
 
 

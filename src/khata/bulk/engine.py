@@ -2,11 +2,13 @@
 
 A row handler (one per kind of file) checks a batch without the database and saves it inside
 a batch transaction; the engine does the rest the same way for every kind: the bulk_job row,
-the success and failure reports in file order, the counts and samples of the summary, progress,
-and closing the job as COMPLETED or FAILED.
+the report rows and the job's counts written in each batch's own transaction (so the job and
+its reports tell exactly what is saved, whatever happens to the process), the summary's
+samples, progress, and closing the job as COMPLETED or FAILED.
 """
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
@@ -18,8 +20,10 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from khata.bulk import repository
-from khata.bulk.files import StagedFile, Table, cell_text
-from khata.bulk.reports import ReportWriter
+from khata.bulk.files import CSV, StagedFile, Table, cell_text
+from khata.bulk.reports import FAILURE, ITEMS, SUCCESS, as_objects, encode_rows
+from khata.kit import metrics
+from khata.kit.timeutil import utc_now
 from khata.models import BulkJob
 from khata.models.bulk_job import BulkJobKind, BulkJobStatus
 
@@ -37,18 +41,46 @@ BATCH_SIZE = 5_000
 # Batches checked or saving at once: enough to keep the database busy while the next batch is
 # checked, few enough to keep memory flat.
 _IN_FLIGHT = 2
-YIELD_EVERY = 64  # rows between yields to the event loop while checking or reporting
+YIELD_EVERY = 64  # rows between yields to the event loop while checking
 SAMPLE_SIZE = 100  # successRequests / failureRequests carry the first 100 rows each
 ALREADY_IMPORTED = "already imported"
 
 BatchScope = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 Progress = Callable[[int, int], None]  # (rows done, rows in total)
+# Holds a job's liveness lock while the job runs (bulk.repository.job_lock on PostgreSQL).
+JobLock = Callable[[str], AbstractAsyncContextManager[None]]
+
+ROWS_DONE = metrics.counter(
+    "khata_bulk_rows_total", "Rows of bulk files committed, by kind of file and outcome"
+)
+JOB_SECONDS = metrics.histogram(
+    "khata_bulk_job_seconds",
+    "Run time of bulk jobs, by kind of file and final status",
+    buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800),
+)
+
+
+def no_lock(_job_id: str) -> AbstractAsyncContextManager[None]:
+    return nullcontext()
+
+
+# The tasks running a job in this process, so a server shutting down can wait for them to
+# close their jobs (a cancelled job still writes FAILED and deletes its upload).
+_RUNNING: set["asyncio.Task[Any]"] = set()
+
+
+async def settle_running_jobs(seconds: float) -> None:
+    """Wait (at most `seconds`) for this process's jobs to finish or close themselves."""
+    running = [task for task in _RUNNING if not task.done()]
+    if running:
+        await asyncio.wait(running, timeout=seconds)
 
 
 @dataclass
 class JobSummary:
     job_id: str
     file_format: str
+    status: str = RUNNING
     total_count: int = 0
     success_count: int = 0
     failure_count: int = 0
@@ -59,17 +91,6 @@ class JobSummary:
     failure_file_name: str = ""
     success_requests: list[dict[str, Any]] = field(default_factory=list)
     failure_requests: list[dict[str, Any]] = field(default_factory=list)
-
-    def job_counts(self) -> dict[str, int]:
-        """The counts kept on the bulk_job row, so a past job answers the same summary."""
-        return {
-            "total_count": self.total_count,
-            "success_count": self.success_count,
-            "failure_count": self.failure_count,
-            "failure_count_second_file": self.failure_count_second_file,
-            "warn_count": self.warn_count,
-            "total_amount": self.total_amount,
-        }
 
 
 @dataclass(slots=True)
@@ -90,6 +111,14 @@ class Checked:
     pending: Any = None
 
 
+@dataclass(frozen=True)
+class ExtraSheet:
+    """Rows a handler reports after the last batch (the bad rows of an XLSX items sheet)."""
+
+    headers: list[str]
+    rows: list[list[Any]]
+
+
 class RowHandler(Protocol):
     """One kind of bulk file: its columns, its checks and its batch writes."""
 
@@ -106,40 +135,55 @@ class RowHandler(Protocol):
         """Write one checked batch; answers the amount saved (paise)."""
         ...
 
-    def finish(self, failure: ReportWriter, summary: JobSummary) -> None:
-        """After the last batch (e.g. an items sheet's own failures)."""
+    def finish(self) -> ExtraSheet | None:
+        """After the last batch: failures of its own (e.g. an items sheet's), if any."""
         ...
 
 
 @dataclass(frozen=True)
 class Job:
-    """One run of a bulk file: where it comes from, who runs it, where its reports go."""
+    """One run of a bulk file: where it comes from, who runs it, how its batches commit."""
 
     staged: StagedFile
     seller_id: str
     created_by_id: str | None
     now: datetime
-    report_dir: str
     batch_scope: BatchScope
     job_id: str
     batch_size: int = BATCH_SIZE
     progress: Progress | None = None
+    lock: JobLock = no_lock
 
 
-async def close_job(job: Job, summary: JobSummary, *, status: str) -> None:
-    """Record a job's final status and counts."""
+class JobClosedElsewhere(RuntimeError):
+    """Another process closed this job as FAILED (it looked dead): its batch is rolled back."""
+
+
+async def close_job(job: Job, *, status: str, extra: ExtraSheet | None = None) -> None:
+    """Record a job's final status (and an items sheet's failures) in one transaction."""
     try:
         async with job.batch_scope() as session:
-            await repository.finish_job(
+            if extra is not None and job.staged.file_format != CSV and extra.rows:
+                await repository.add_chunks(
+                    session,
+                    [
+                        _chunk(job, ITEMS, 0, [extra.headers]),
+                        _chunk(job, ITEMS, 1, extra.rows),
+                    ],
+                )
+            closed = await repository.finish_job(
                 session,
                 seller_id=job.seller_id,
                 job_id=job.job_id,
                 status=status,
-                counts=summary.job_counts(),
-                finished_at=job.now,
+                finished_at=utc_now(),
+                failure_count_second_file=len(extra.rows) if extra is not None else 0,
             )
+            if not closed and status == COMPLETED:
+                raise JobClosedElsewhere(f"bulk job {job.job_id} was closed by another process")
     except Exception:
-        # Marking a FAILED job is best effort: it must not hide the error that failed it.
+        # Marking a FAILED job is best effort: it must not hide the error that failed it (and
+        # a job left RUNNING is closed by the next start or read once its lock is free).
         if status == COMPLETED:
             raise
 
@@ -165,13 +209,6 @@ def report_names(file_name: str, file_format: str) -> tuple[str, str]:
     return f"{stem}_success.{file_format}", f"{stem}_failure.{file_format}"
 
 
-def report_paths(
-    report_dir: str, seller_id: str, job_id: str, file_format: str
-) -> tuple[Path, Path]:
-    base = Path(report_dir) / seller_id / job_id
-    return base / f"success.{file_format}", base / f"failure.{file_format}"
-
-
 def display_headers(headers: list[str], known: tuple[str, ...]) -> list[str]:
     """Known columns under their canonical names; extra columns as the file spelled them."""
     by_lower = {name.lower(): name for name in known}
@@ -186,10 +223,6 @@ def text_at(cells: list[Any], index: int) -> str:
     return cell_text(cells[index]) if index < len(cells) else ""
 
 
-def as_object(headers: list[str], cells: list[Any]) -> dict[str, Any]:
-    return {name: cell_text(value) for name, value in zip(headers, cells, strict=False)}
-
-
 def _batches(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
     batch: list[list[Any]] = []
     for row in rows:
@@ -201,54 +234,87 @@ def _batches(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
         yield batch
 
 
+def _chunk(job: Job, report: str, seq: int, rows: list[list[Any]]) -> dict[str, Any]:
+    return {
+        "seller_id": job.seller_id,
+        "job_id": job.job_id,
+        "report": report,
+        "seq": seq,
+        "row_count": len(rows),
+        "body": encode_rows(job.staged.file_format, rows),
+    }
+
+
 class _EarlierBatchFailed(Exception):
     """A batch's save is abandoned because the batch before it failed (that error is raised)."""
 
 
-class _Reporter:
-    """Writes outcomes to the report files and counts them in the summary, in file order."""
+@dataclass
+class _BatchReport:
+    """One saved batch's report rows and counts, as its transaction writes them."""
+
+    success_rows: list[list[Any]]
+    failure_rows: list[list[Any]]
+    warn_count: int
+    amount: int
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "total_count": len(self.success_rows) + len(self.failure_rows),
+            "success_count": len(self.success_rows),
+            "failure_count": len(self.failure_rows),
+            "warn_count": self.warn_count,
+            "total_amount": self.amount,
+        }
+
+
+class _Reports:
+    """Turns a saved batch's outcomes into report rows, and counts committed batches into the
+    summary (with its samples), in file order."""
 
     def __init__(
         self, job: Job, handler: RowHandler, headers: list[str], summary: JobSummary
     ) -> None:
-        file_format = job.staged.file_format
-        success_path, failure_path = report_paths(
-            job.report_dir, job.seller_id, job.job_id, file_format
-        )
-        self.summary, self.handler, self.headers = summary, handler, headers
+        self.job, self.handler, self.summary, self.headers = job, handler, summary, headers
         self.success_headers = [*headers, *handler.success_columns]
-        self.success = ReportWriter(success_path, file_format, self.success_headers)
-        self.failure = ReportWriter(failure_path, file_format, [*headers, "error"])
+        self.failure_headers = [*headers, "error"]
 
-    def batch(self, outcomes: list[Outcome]) -> None:
-        summary, headers, width = self.summary, self.headers, len(self.headers)
+    def header_chunks(self) -> list[dict[str, Any]]:
+        return [
+            _chunk(self.job, SUCCESS, 0, [self.success_headers]),
+            _chunk(self.job, FAILURE, 0, [self.failure_headers]),
+        ]
+
+    def of_batch(self, outcomes: list[Outcome], amount: int) -> _BatchReport:
+        width = len(self.headers)
+        success: list[list[Any]] = []
+        failure: list[list[Any]] = []
+        warned = 0
         for outcome in outcomes:
             cells = pad(outcome.cells, width)[:width]
-            summary.total_count += 1
             if outcome.errors:
-                summary.failure_count += 1
-                error = "; ".join(outcome.errors)
-                self.failure.write([*cells, error])
-                if len(summary.failure_requests) < SAMPLE_SIZE:
-                    summary.failure_requests.append({**as_object(headers, cells), "error": error})
+                failure.append([*cells, "; ".join(outcome.errors)])
                 continue
-            summary.success_count += 1
-            if outcome.warnings:
-                summary.warn_count += 1
-            row = [*cells, *self.handler.success_cells(outcome)]
-            self.success.write(row)
-            if len(summary.success_requests) < SAMPLE_SIZE:
-                summary.success_requests.append(as_object(self.success_headers, row))
+            warned += bool(outcome.warnings)
+            success.append([*cells, *self.handler.success_cells(outcome)])
+        return _BatchReport(success, failure, warned, amount)
 
-    def close(self) -> None:
-        self.success.close()
-        self.failure.close()
+    def committed(self, batch: _BatchReport) -> None:
+        summary = self.summary
+        for name, value in batch.counts().items():
+            setattr(summary, name, getattr(summary, name) + value)
+        for sample, headers, rows in (
+            (summary.success_requests, self.success_headers, batch.success_rows),
+            (summary.failure_requests, self.failure_headers, batch.failure_rows),
+        ):
+            if len(sample) < SAMPLE_SIZE:
+                sample.extend(as_objects(headers, rows[: SAMPLE_SIZE - len(sample)]))
+        kind = self.handler.kind
+        ROWS_DONE.inc(len(batch.success_rows), kind=kind, outcome="saved")
+        ROWS_DONE.inc(len(batch.failure_rows), kind=kind, outcome="failed")
 
 
-async def _open_job(job: Job, kind: str) -> None:
-    success_path, failure_path = report_paths(
-        job.report_dir, job.seller_id, job.job_id, job.staged.file_format
-    )
+async def _open_job(job: Job, kind: str, reports: _Reports) -> None:
     async with job.batch_scope() as session:
         session.add(
             BulkJob(
@@ -264,13 +330,13 @@ async def _open_job(job: Job, kind: str) -> None:
                 failure_count_second_file=0,
                 warn_count=0,
                 total_amount=0,
-                success_file_path=str(success_path),
-                failure_file_path=str(failure_path),
                 created_by_id=job.created_by_id,
                 created_at=job.now,
+                heartbeat_at=utc_now(),
             )
         )
         await session.flush()
+        await repository.add_chunks(session, reports.header_chunks())
 
 
 async def run_job(job: Job, handler: RowHandler, table: Table, headers: list[str]) -> JobSummary:
@@ -279,24 +345,32 @@ async def run_job(job: Job, handler: RowHandler, table: Table, headers: list[str
     summary.success_file_name, summary.failure_file_name = report_names(
         job.staged.file_name, job.staged.file_format
     )
-    await _open_job(job, handler.kind)
-    report = _Reporter(job, handler, headers, summary)
-    try:
-        await _Pipeline(job, handler, report, table.row_count).run(table.rows)
-        handler.finish(report.failure, summary)
-    except BaseException:
-        report.close()
-        await close_job(job, summary, status=FAILED)
-        raise
-    report.close()
-    await close_job(job, summary, status=COMPLETED)
+    reports = _Reports(job, handler, headers, summary)
+    started = time.monotonic()
+    task = asyncio.current_task()
+    if task is not None:
+        _RUNNING.add(task)
+        task.add_done_callback(_RUNNING.discard)
+    # The lock is held before the job row is visible, so no other process takes it for dead.
+    async with job.lock(job.job_id):
+        await _open_job(job, handler.kind, reports)
+        try:
+            await _Pipeline(job, handler, reports, table.row_count).run(table.rows)
+            extra = handler.finish()
+        except BaseException:
+            await close_job(job, status=FAILED)
+            JOB_SECONDS.observe(time.monotonic() - started, kind=handler.kind, status=FAILED)
+            raise
+        await close_job(job, status=COMPLETED, extra=extra)
+    JOB_SECONDS.observe(time.monotonic() - started, kind=handler.kind, status=COMPLETED)
+    summary.status = COMPLETED
+    summary.failure_count_second_file = len(extra.rows) if extra is not None else 0
     return summary
 
 
 @dataclass
 class _Saved:
-    task: "asyncio.Task[int]"
-    checked: Checked
+    task: "asyncio.Task[_BatchReport]"
 
 
 class _Pipeline:
@@ -304,57 +378,64 @@ class _Pipeline:
 
     The rows are checked here, cooperatively (handlers yield every few dozen rows so the saving
     task's round trips go on); each batch is saved by its own task that first waits for the
-    previous one, so batches commit in file order, each in its own transaction. Reports are
-    written in file order once a batch is committed. At most `_IN_FLIGHT` batches are held.
+    previous one, so batches commit in file order, each in its own transaction together with
+    its report rows and the job's counts. At most `_IN_FLIGHT` batches are held.
     """
 
-    def __init__(self, job: Job, handler: RowHandler, report: _Reporter, row_count: int) -> None:
-        self.job, self.handler, self.report, self.row_count = job, handler, report, row_count
+    def __init__(self, job: Job, handler: RowHandler, reports: _Reports, row_count: int) -> None:
+        self.job, self.handler, self.reports, self.row_count = job, handler, reports, row_count
         self.in_flight: deque[_Saved] = deque()
         self.limit = _IN_FLIGHT if handler.overlaps else 0
 
     async def run(self, rows: Iterator[list[Any]]) -> None:
         in_flight = self.in_flight
-        previous: asyncio.Task[int] | None = None
+        previous: asyncio.Task[_BatchReport] | None = None
         try:
-            for batch in _batches(rows, self.job.batch_size):
+            for seq, batch in enumerate(_batches(rows, self.job.batch_size), start=1):
                 checked = await self.handler.check(batch)
-                previous = asyncio.create_task(self._save_in_turn(previous, checked))
-                in_flight.append(_Saved(previous, checked))
+                previous = asyncio.create_task(self._save_in_turn(previous, checked, seq))
+                in_flight.append(_Saved(previous))
                 while in_flight and (in_flight[0].task.done() or len(in_flight) > self.limit):
-                    await self._report(in_flight.popleft())
+                    await self._committed(in_flight.popleft())
             while in_flight:
-                await self._report(in_flight.popleft())
+                await self._committed(in_flight.popleft())
         except BaseException:
             for saved in in_flight:
                 saved.task.cancel()
             if in_flight:
                 await asyncio.wait([saved.task for saved in in_flight])
-            # Batches that committed before the failure still get their report rows.
-            for saved in in_flight:
-                if saved.task.cancelled() or saved.task.exception() is not None:
-                    break
-                self.report.batch(saved.checked.outcomes)
-                self.report.summary.total_amount += saved.task.result()
             raise
 
-    async def _report(self, saved: _Saved) -> None:
+    async def _committed(self, saved: _Saved) -> None:
         await asyncio.wait([saved.task])
-        saved_amount = saved.task.result()
-        outcomes = saved.checked.outcomes
-        for start in range(0, len(outcomes), YIELD_EVERY):
-            self.report.batch(outcomes[start : start + YIELD_EVERY])
-            await asyncio.sleep(0)
-        summary = self.report.summary
-        summary.total_amount += saved_amount
+        self.reports.committed(saved.task.result())
         if self.job.progress is not None:
-            self.job.progress(summary.total_count, self.row_count)
+            self.job.progress(self.reports.summary.total_count, self.row_count)
 
-    async def _save_in_turn(self, previous: "asyncio.Task[int] | None", checked: Checked) -> int:
+    async def _save_in_turn(
+        self, previous: "asyncio.Task[_BatchReport] | None", checked: Checked, seq: int
+    ) -> _BatchReport:
         if previous is not None:
             # asyncio.wait, not `await previous`: cancelling this task must not cancel that one.
             await asyncio.wait([previous])
             if previous.cancelled() or previous.exception() is not None:
                 raise _EarlierBatchFailed
-        async with self.job.batch_scope() as session:
-            return await self.handler.save(session, checked)
+        job = self.job
+        async with job.batch_scope() as session:
+            amount = await self.handler.save(session, checked)
+            batch = self.reports.of_batch(checked.outcomes, amount)
+            chunks = [
+                _chunk(job, report, seq, rows)
+                for report, rows in ((SUCCESS, batch.success_rows), (FAILURE, batch.failure_rows))
+                if rows
+            ]
+            await repository.add_chunks(session, chunks)
+            if not await repository.record_batch(
+                session,
+                seller_id=job.seller_id,
+                job_id=job.job_id,
+                counts=batch.counts(),
+                heartbeat_at=utc_now(),
+            ):
+                raise JobClosedElsewhere(f"bulk job {job.job_id} was closed by another process")
+        return batch

@@ -14,7 +14,13 @@ import python_calamine
 
 from khata.kit.errors import ClientRequestError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows: uploads are then only deleted by their job
+    fcntl = None  # type: ignore[assignment]
+
 CSV, XLSX = "csv", "xlsx"
+UPLOAD_PREFIX = "khata-upload-"
 ITEMS_SHEET = "items"
 CHUNK = 1024 * 1024
 # An XLSX is a zip of XML: a real sheet expands a few times, a zip bomb by thousands.
@@ -39,11 +45,14 @@ class Limits:
 
 @dataclass(frozen=True)
 class StagedFile:
-    """An upload copied to a temporary file, with the format it was recognised as."""
+    """An upload copied to a temporary file, with the format it was recognised as. An upload's
+    file is locked (flock) by its process for as long as it lives, so a sweep can tell the
+    files of a process that died (the kernel drops its locks) from those still in use."""
 
     path: Path
     file_name: str
     file_format: str
+    lock_fd: int | None = None
 
 
 async def stage_upload(
@@ -51,8 +60,9 @@ async def stage_upload(
 ) -> StagedFile:
     """Copy an upload to a temporary file chunk by chunk, refusing it past the size limit."""
     file_format = format_of_name(file_name)
-    handle, name = tempfile.mkstemp(prefix="khata-upload-", suffix=f".{file_format}", dir=directory)
+    handle, name = tempfile.mkstemp(prefix=UPLOAD_PREFIX, suffix=f".{file_format}", dir=directory)
     path = Path(name)
+    staged = StagedFile(path, file_name, file_format, _lock(path))
     size = 0
     try:
         with os.fdopen(handle, "wb") as out:
@@ -63,13 +73,46 @@ async def stage_upload(
                 out.write(chunk)
         check_content(path, file_format)
     except BaseException:
-        discard(path)
+        discard(staged)
         raise
-    return StagedFile(path=path, file_name=file_name, file_format=file_format)
+    return staged
 
 
-def discard(path: Path) -> None:
-    path.unlink(missing_ok=True)
+def discard(staged: StagedFile) -> None:
+    """Delete an upload's temporary file (and let go of its lock)."""
+    staged.path.unlink(missing_ok=True)
+    if staged.lock_fd is not None:
+        os.close(staged.lock_fd)
+
+
+def _lock(path: Path) -> int | None:
+    if fcntl is None:
+        return None
+    fd = os.open(path, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def sweep_uploads(directory: str | None = None) -> int:
+    """Delete the upload files left by processes that died (unlocked); answers how many."""
+    if fcntl is None:
+        return 0
+    removed = 0
+    for path in Path(directory or tempfile.gettempdir()).glob(f"{UPLOAD_PREFIX}*"):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a live process holds it
+        else:
+            path.unlink(missing_ok=True)
+            removed += 1
+        finally:
+            os.close(fd)
+    return removed
 
 
 def stage_local(path: Path, *, limits: Limits) -> StagedFile:

@@ -1,16 +1,25 @@
-"""Report files of a bulk job: success and failure files, CSV or XLSX, formula-safe."""
+"""Report rows of a bulk job: encoded per batch for the database, files built from them.
+
+A job's success and failure reports are stored as chunks (bulk_report_chunk), one per
+committed batch, written in that batch's transaction: so a report lists exactly the rows the
+database holds, and any server can serve it. A CSV report's chunks are its CSV text (a
+download joins them); an XLSX report's chunks are JSON lines of typed cells, laid out into a
+workbook when downloaded.
+"""
 
 import csv
-from collections.abc import Sequence
+import io
+import json
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import IO, Any
 
-import python_calamine
 import xlsxwriter
 
-from khata.bulk.files import CSV, cell_text
+from khata.bulk.files import CSV, ITEMS_SHEET, cell_text
 
+SUCCESS, FAILURE, ITEMS = "success", "failure", "items"
+REPORTS = (SUCCESS, FAILURE)
 # A spreadsheet runs a cell starting with these as a formula (CSV injection); tab and CR too.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PREFIX_SET = frozenset(_FORMULA_PREFIXES)
@@ -23,56 +32,83 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
-class ReportWriter:
-    """Appends rows to one report file; CSV for a CSV upload, XLSX (constant memory) else."""
+def unescape_cell(value: str) -> str:
+    if value.startswith("'") and value[1:2] in _FORMULA_PREFIXES and value[1:2]:
+        return value[1:]
+    return value
 
-    def __init__(self, path: Path, file_format: str, headers: Sequence[str]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.file_format = file_format
-        self.headers = list(headers)
-        self._csv_handle: IO[str] | None = None
+
+def _csv_cell(cell: Any) -> str:
+    text = cell if type(cell) is str else cell_text(cell)
+    return "'" + text if text[:1] in _PREFIX_SET else text
+
+
+def _json_cell(cell: Any) -> Any:
+    if cell is None or isinstance(cell, bool | int | float | str):
+        return cell
+    if isinstance(cell, datetime):
+        return {"t": cell.isoformat()}
+    if isinstance(cell, date):
+        return {"d": cell.isoformat()}
+    return str(cell)
+
+
+def _from_json(cell: Any) -> Any:
+    if isinstance(cell, dict):
+        return datetime.fromisoformat(cell["t"]) if "t" in cell else date.fromisoformat(cell["d"])
+    return cell
+
+
+def encode_rows(file_format: str, rows: Iterable[Sequence[Any]]) -> str:
+    """Rows as one chunk's text: CSV lines (cells formula-escaped), or JSON lines."""
+    if file_format == CSV:
+        text = io.StringIO()
+        csv.writer(text).writerows([_csv_cell(c) for c in row] for row in rows)
+        return text.getvalue()
+    return "".join(
+        json.dumps([_json_cell(c) for c in row], ensure_ascii=False) + "\n" for row in rows
+    )
+
+
+def decode_rows(file_format: str, body: str) -> list[list[Any]]:
+    """A chunk's rows back (CSV cells unescaped; XLSX cells typed)."""
+    if file_format == CSV:
+        return [[unescape_cell(c) for c in row] for row in csv.reader(io.StringIO(body))]
+    return [[_from_json(c) for c in json.loads(line)] for line in body.splitlines() if line]
+
+
+def as_objects(headers: Sequence[Any], rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    names = [cell_text(h) for h in headers]
+    return [
+        {name: cell_text(value) for name, value in zip(names, row, strict=False)} for row in rows
+    ]
+
+
+class XlsxReport:
+    """Lays out an XLSX report from its chunks (constant memory), byte-identical for the same
+    rows: the workbook's creation time is the job's, never the moment of the download."""
+
+    def __init__(self, target: IO[bytes], created: datetime) -> None:
+        self._book = xlsxwriter.Workbook(
+            target, {"constant_memory": True, "strings_to_numbers": False}
+        )
+        self._book.set_properties({"created": created.replace(tzinfo=None)})
+        self._date_format = self._book.add_format({"num_format": "yyyy-mm-dd"})
+        self._sheet: Any = None
         self._row = 0
-        if file_format == CSV:
-            self._csv_handle = path.open("w", encoding="utf-8", newline="")
-            self._csv = csv.writer(self._csv_handle)
-            self._csv.writerow([escape_cell(h) for h in self.headers])
-        else:
-            self._book = xlsxwriter.Workbook(
-                str(path), {"constant_memory": True, "strings_to_numbers": False}
-            )
-            self._sheet = self._book.add_worksheet("report")
-            self._date_format = self._book.add_format({"num_format": "yyyy-mm-dd"})
-            self._sheet.write_row(0, 0, [escape_cell(h) for h in self.headers])
-            self._row = 1
-            self._extra_sheets: dict[str, tuple[Any, int]] = {}
 
-    def write(self, cells: Sequence[Any]) -> None:
-        if self._csv_handle is not None:
-            self._csv.writerow(
-                [
-                    ("'" + c if c[:1] in _PREFIX_SET else c)
-                    if type(c) is str
-                    else escape_cell(cell_text(c))
-                    for c in cells
-                ]
-            )
-            return
-        for column, value in enumerate(cells):
-            self._write_xlsx_cell(self._sheet, self._row, column, value)
-        self._row += 1
+    def sheet(self, report: str) -> None:
+        self._sheet = self._book.add_worksheet(ITEMS_SHEET if report == ITEMS else "report")
+        self._row = 0
 
-    def write_sheet(self, name: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """An XLSX-only second sheet (the bad rows of the items sheet)."""
-        if self._csv_handle is not None or not rows:
-            return
-        sheet = self._book.add_worksheet(name)
-        sheet.write_row(0, 0, [escape_cell(h) for h in headers])
-        for row_index, cells in enumerate(rows, start=1):
+    def write(self, body: str) -> None:
+        for cells in decode_rows("xlsx", body):
             for column, value in enumerate(cells):
-                self._write_xlsx_cell(sheet, row_index, column, value)
+                self._write_cell(self._row, column, value)
+            self._row += 1
 
-    def _write_xlsx_cell(self, sheet: Any, row: int, column: int, value: Any) -> None:
+    def _write_cell(self, row: int, column: int, value: Any) -> None:
+        sheet = self._sheet
         if value is None or value == "":
             return
         if isinstance(value, bool):
@@ -85,39 +121,4 @@ class ReportWriter:
             sheet.write_string(row, column, escape_cell(str(value)))
 
     def close(self) -> None:
-        if self._csv_handle is not None:
-            self._csv_handle.close()
-        else:
-            self._book.close()
-
-
-def read_report(path: Path, file_format: str, *, limit: int) -> list[dict[str, Any]]:
-    """The first `limit` rows of a report as objects (for a past job's summary)."""
-    if not path.exists():
-        return []
-    rows: list[list[Any]] = []
-    if file_format == CSV:
-        with path.open("r", encoding="utf-8", newline="") as handle:
-            for index, row in enumerate(csv.reader(handle)):
-                rows.append(row)
-                if index >= limit:
-                    break
-    else:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
-        try:
-            for index, cells in enumerate(book.get_sheet_by_index(0).iter_rows()):
-                rows.append([cell_text(c) for c in cells])
-                if index >= limit:
-                    break
-        finally:
-            book.close()
-    if not rows:
-        return []
-    headers = [unescape_cell(h) for h in rows[0]]
-    return [{h: unescape_cell(v) for h, v in zip(headers, row, strict=False)} for row in rows[1:]]
-
-
-def unescape_cell(value: str) -> str:
-    if value.startswith("'") and value[1:2] in _FORMULA_PREFIXES and value[1:2]:
-        return value[1:]
-    return value
+        self._book.close()

@@ -1,15 +1,21 @@
-"""Every query of the bulk domain: the batch probe of existing invoice numbers and the job rows
-(the invoice rows a file writes go through invoice/repository)."""
+"""Every query of the bulk domain: the batch probe of existing invoice numbers, the job rows,
+their report chunks and the liveness lock of a running job (the invoice rows a file writes go
+through invoice/repository)."""
 
-from collections.abc import Sequence
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from khata.kit.sql import one_of
-from khata.models import BulkJob, Invoice
+from khata.models import BulkJob, BulkReportChunk, Invoice
+from khata.models.bulk_job import BulkJobStatus
+
+logger = logging.getLogger("khata.bulk")
 
 _STORED_FIELDS = (
     "id",
@@ -66,21 +72,171 @@ async def get_job(session: AsyncSession, *, seller_id: str, job_id: str) -> Bulk
     return await session.get(BulkJob, (seller_id, job_id))
 
 
+async def list_jobs(
+    session: AsyncSession, *, seller_id: str, limit: int, offset: int
+) -> tuple[list[BulkJob], int]:
+    """A seller's jobs, newest first, and how many there are."""
+    total = await session.scalar(
+        select(func.count()).select_from(BulkJob).where(BulkJob.seller_id == seller_id)
+    )
+    jobs = await session.scalars(
+        select(BulkJob)
+        .where(BulkJob.seller_id == seller_id)
+        .order_by(BulkJob.created_at.desc(), BulkJob.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(jobs), int(total or 0)
+
+
+async def add_chunks(session: AsyncSession, chunks: list[dict[str, Any]]) -> None:
+    if chunks:
+        await session.execute(insert(BulkReportChunk), chunks)
+
+
+async def record_batch(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    job_id: str,
+    counts: dict[str, int],
+    heartbeat_at: datetime,
+) -> bool:
+    """Add one committed batch's counts to its job and beat its heart; False when the job is
+    no longer RUNNING (closed as FAILED by another process: the batch must not commit)."""
+    values: dict[str, Any] = {name: getattr(BulkJob, name) + n for name, n in counts.items()}
+    result = await session.execute(
+        update(BulkJob)
+        .where(
+            BulkJob.seller_id == seller_id,
+            BulkJob.id == job_id,
+            BulkJob.status == BulkJobStatus.RUNNING.value,
+        )
+        .values(**values, heartbeat_at=heartbeat_at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def finish_job(
     session: AsyncSession,
     *,
     seller_id: str,
     job_id: str,
     status: str,
-    counts: dict[str, int],
     finished_at: datetime,
-) -> None:
-    """Write a job's final status and counts (the summary every bulk endpoint answers)."""
-    job = await get_job(session, seller_id=seller_id, job_id=job_id)
-    if job is None:
+    failure_count_second_file: int = 0,
+) -> bool:
+    """Close a RUNNING job (its counts were added batch by batch); False when it was not
+    RUNNING any more (closed by another process)."""
+    result = await session.execute(
+        update(BulkJob)
+        .where(
+            BulkJob.seller_id == seller_id,
+            BulkJob.id == job_id,
+            BulkJob.status == BulkJobStatus.RUNNING.value,
+        )
+        .values(
+            status=status,
+            finished_at=finished_at,
+            heartbeat_at=finished_at,
+            failure_count_second_file=failure_count_second_file,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def report_chunks(
+    session: AsyncSession, *, seller_id: str, job_id: str, report: str, from_seq: int, limit: int
+) -> list[tuple[int, str]]:
+    """(seq, body) of a report's chunks from `from_seq` on, in order."""
+    rows = await session.execute(
+        select(BulkReportChunk.seq, BulkReportChunk.body)
+        .where(
+            BulkReportChunk.seller_id == seller_id,
+            BulkReportChunk.job_id == job_id,
+            BulkReportChunk.report == report,
+            BulkReportChunk.seq >= from_seq,
+        )
+        .order_by(BulkReportChunk.seq)
+        .limit(limit)
+    )
+    return [(seq, body) for seq, body in rows]
+
+
+# --- Liveness: a RUNNING job's process holds a PostgreSQL advisory lock named after the job
+# (on a connection of its own) from before the job row is committed until it is closed. The
+# server drops a dead process's locks with its connections, so "the lock is free" means "no
+# process runs this job": exact, at once, whatever the clocks say. The heartbeat covers what
+# the lock cannot: SQLite, and a host that vanished without closing its connections.
+_JOB_LOCK = text("SELECT pg_advisory_lock(:space, hashtext(:job_id))")
+_JOB_UNLOCK = text("SELECT pg_advisory_unlock(:space, hashtext(:job_id))")
+_JOB_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:space, hashtext(:job_id))")
+_LOCK_SPACE = 0x6B4A  # the first key of every bulk job lock ("kJ")
+
+
+@asynccontextmanager
+async def job_lock(engine: AsyncEngine, job_id: str) -> AsyncIterator[None]:
+    """Hold the job's liveness lock while the block runs (PostgreSQL; nothing on SQLite)."""
+    if engine.dialect.name != "postgresql":
+        yield
         return
-    job.status = status
-    for name, value in counts.items():
-        setattr(job, name, value)
-    job.finished_at = finished_at
-    await session.flush()
+    params = {"space": _LOCK_SPACE, "job_id": job_id}
+    async with engine.connect() as connection:
+        await connection.execute(_JOB_LOCK, params)
+        await connection.commit()
+        try:
+            yield
+        finally:
+            try:
+                await connection.execute(_JOB_UNLOCK, params)
+                await connection.commit()
+            except Exception:  # a session lock must never go back to the pool
+                logger.warning("could not release the lock of bulk job %s", job_id)
+                await connection.invalidate()
+
+
+async def close_dead_jobs(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    stale_before: datetime,
+    seller_id: str | None = None,
+    job_ids: Sequence[str] | None = None,
+) -> list[tuple[str, str]]:
+    """Close as FAILED the RUNNING jobs no process runs any more (lock free, or heartbeat
+    older than `stale_before`), keeping the counts of their committed batches. Answers the
+    (seller_id, job_id) closed."""
+    query = select(BulkJob.seller_id, BulkJob.id, BulkJob.heartbeat_at).where(
+        BulkJob.status == BulkJobStatus.RUNNING.value
+    )
+    if seller_id is not None:
+        query = query.where(BulkJob.seller_id == seller_id)
+    if job_ids is not None:
+        query = query.where(BulkJob.id.in_(list(job_ids)))
+    closed: list[tuple[str, str]] = []
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    for job_seller, job_id, heartbeat_at in (await session.execute(query)).all():
+        stale = heartbeat_at is None or heartbeat_at < stale_before
+        orphaned = postgresql and bool(
+            await session.scalar(_JOB_TRY_LOCK, {"space": _LOCK_SPACE, "job_id": job_id})
+        )
+        if not (stale or orphaned):
+            continue
+        condition = [
+            BulkJob.seller_id == job_seller,
+            BulkJob.id == job_id,
+            BulkJob.status == BulkJobStatus.RUNNING.value,
+        ]
+        if not orphaned:  # re-checked under the row lock: a batch may have just beaten it
+            condition.append(BulkJob.heartbeat_at < stale_before)
+        result = await session.execute(
+            update(BulkJob)
+            .where(*condition)
+            .values(status=BulkJobStatus.FAILED.value, finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0):
+            closed.append((job_seller, job_id))
+    return closed

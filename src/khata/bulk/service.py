@@ -16,11 +16,14 @@ from khata.bulk.engine import (
     YIELD_EVERY,
     BatchScope,
     Checked,
+    ExtraSheet,
     Job,
+    JobLock,
     JobSummary,
     Outcome,
     Progress,
     display_headers,
+    no_lock,
     pad,
     run_job,
     text_at,
@@ -50,7 +53,6 @@ from khata.bulk.invoice_rows import (
     check_invoice_row,
     check_item_row,
 )
-from khata.bulk.reports import ReportWriter
 from khata.customer import repository as customer_repository
 from khata.delivery import outbox
 from khata.invoice import repository as invoice_repository
@@ -145,13 +147,13 @@ class InvoiceImport:
         seller: Seller,
         actor: Author,
         now: datetime,
-        report_dir: str,
         public_base_url: str,
         limits: Limits,
         batch_scope: BatchScope,
         batch_size: int = BATCH_SIZE,
         progress: Progress | None = None,
         job_id: str | None = None,
+        lock: JobLock = no_lock,
     ) -> None:
         self.staged = staged
         self.seller_id = seller.id
@@ -165,11 +167,11 @@ class InvoiceImport:
             seller_id=seller.id,
             created_by_id=actor.id,
             now=now,
-            report_dir=report_dir,
             batch_scope=batch_scope,
             job_id=job_id or new_object_id(now.timestamp()),
             batch_size=batch_size,
             progress=progress,
+            lock=lock,
         )
         self._author = actor
         self._row_maker = InvoiceRowMaker(
@@ -229,16 +231,15 @@ class InvoiceImport:
     def success_cells(self, outcome: Outcome) -> list[Any]:
         return [outcome.saved_id, "; ".join(outcome.warnings)]
 
-    def finish(self, failure: ReportWriter, summary: JobSummary) -> None:
-        if self._items is not None:
-            self._report_items(self._items, failure, summary)
+    def finish(self) -> ExtraSheet | None:
+        return None if self._items is None else self._report_items(self._items)
 
     async def save(self, session: AsyncSession, checked: Checked) -> int:
         if not checked.pending:
             return 0
         return await self._save_checked(session, checked.pending)
 
-    def _report_items(self, items: _Items, failure: ReportWriter, summary: JobSummary) -> None:
+    def _report_items(self, items: _Items) -> ExtraSheet:
         """Bad item rows, and item rows naming no invoice of the file, fail on their own."""
         bad = list(items.bad_rows)
         for number, rows in items.unmatched.items():
@@ -251,8 +252,7 @@ class InvoiceImport:
                         f"invoiceNumber: no invoice row '{number}' in this file",
                     ]
                 )
-        summary.failure_count_second_file = len(bad)
-        failure.write_sheet(ITEMS_SHEET, [*items.headers, "error"], bad)
+        return ExtraSheet(headers=[*items.headers, "error"], rows=bad)
 
     async def check(self, batch: list[list[Any]]) -> Checked:
         """Each row's own checks and the in-file duplicate check (no database)."""

@@ -1,16 +1,15 @@
-"""The BulkResponse payload (AR dialect) of a job, and the downloadable templates."""
+"""The BulkResponse payload (AR dialect) of a job, the job list, and the downloadable templates."""
 
 import csv
 import io
-from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
-from khata.bulk.engine import SAMPLE_SIZE, JobSummary, report_names
+from khata.bulk.engine import JobSummary, report_names
 from khata.bulk.files import CSV, ITEMS_SHEET
-from khata.bulk.reports import read_report
 from khata.kit.money import wire_paise
+from khata.kit.timeutil import enkash_timestamp
 from khata.models import BulkJob
 
 CONTENT_TYPES = {
@@ -26,6 +25,7 @@ def file_url(base_url: str, job_id: str, kind: str) -> str:
 def bulk_response(summary: JobSummary, base_url: str) -> dict[str, Any]:
     return {
         "jobId": summary.job_id,
+        "status": summary.status,
         "total_count": summary.total_count,
         "success_count": summary.success_count,
         "failure_count": summary.failure_count,
@@ -41,29 +41,29 @@ def bulk_response(summary: JobSummary, base_url: str) -> dict[str, Any]:
     }
 
 
-def summary_of_job(job: BulkJob) -> JobSummary:
-    """A past job's summary, its sample rows read back from its report files."""
+def job_item(job: BulkJob, base_url: str, time_zone: str) -> dict[str, Any]:
+    """One job of the list: its status, counts and report files (no sample rows)."""
     success_name, failure_name = report_names(job.file_name, job.file_format)
-    return JobSummary(
-        job_id=job.id,
-        file_format=job.file_format,
-        total_count=job.total_count,
-        success_count=job.success_count,
-        failure_count=job.failure_count,
-        failure_count_second_file=job.failure_count_second_file,
-        warn_count=job.warn_count,
-        total_amount=job.total_amount,
-        success_file_name=success_name,
-        failure_file_name=failure_name,
-        success_requests=_sample(job.success_file_path, job.file_format),
-        failure_requests=_sample(job.failure_file_path, job.file_format),
-    )
-
-
-def _sample(path: str | None, file_format: str) -> list[dict[str, Any]]:
-    if not path:
-        return []
-    return read_report(Path(path), file_format, limit=SAMPLE_SIZE)
+    return {
+        "jobId": job.id,
+        "kind": job.kind,
+        "fileName": job.file_name,
+        "status": job.status,
+        "total_count": job.total_count,
+        "success_count": job.success_count,
+        "failure_count": job.failure_count,
+        "failure_count_second_file": job.failure_count_second_file,
+        "warn_count": job.warn_count,
+        "total_amount": wire_paise(job.total_amount),
+        "success_file_name": success_name,
+        "success_file_url": file_url(base_url, job.id, "success"),
+        "failure_file_name": failure_name,
+        "failure_file_url": file_url(base_url, job.id, "failure"),
+        "createdOn": enkash_timestamp(job.created_at, time_zone),
+        "finishedOn": (
+            enkash_timestamp(job.finished_at, time_zone) if job.finished_at is not None else None
+        ),
+    }
 
 
 def template(file_format: str, headers: list[str], items_headers: list[str] | None = None) -> bytes:

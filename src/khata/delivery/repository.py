@@ -347,3 +347,30 @@ async def mails_sent(
         if sent_at is not None:
             found[invoice_id].append((recipient, sent_at))
     return found
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """The delivery queue as /metrics shows it (read only)."""
+
+    by_status: dict[str, int]
+    due: int  # PENDING and due by now: what the workers have yet to send
+    oldest_pending_at: datetime | None  # creation of the oldest PENDING message
+
+
+async def queue_figures(session: AsyncSession, *, now: datetime) -> QueueFigures:
+    from sqlalchemy import func  # kept beside the one query that needs it
+
+    by_status = await session.execute(
+        select(Delivery.status, func.count()).group_by(Delivery.status)
+    )
+    pending = Delivery.status == DeliveryStatus.PENDING.value
+    due = await session.scalar(
+        select(func.count()).select_from(Delivery).where(pending, Delivery.next_attempt_at <= now)
+    )
+    oldest = await session.scalar(select(func.min(Delivery.created_at)).where(pending))
+    return QueueFigures(
+        by_status={status: int(count) for status, count in by_status.all()},
+        due=int(due or 0),
+        oldest_pending_at=oldest,
+    )

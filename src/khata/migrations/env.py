@@ -4,6 +4,7 @@ import asyncio
 import os
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from khata.config import get_settings
@@ -36,6 +37,10 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Processes started together on an empty database migrate one after the other: the
+            # next one waits here, then finds the schema at head and has nothing to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('khata-migrate'))"))
         context.run_migrations()
 
 

@@ -4,6 +4,7 @@ from khata.models.audit_entry import AuditEntry
 from khata.models.auth_token import AuthToken
 from khata.models.base import Base
 from khata.models.bulk_job import BulkJob
+from khata.models.bulk_report_chunk import BulkReportChunk
 from khata.models.customer import Customer
 from khata.models.delivery import Delivery
 from khata.models.delivery_invoice import DeliveryInvoice
@@ -11,6 +12,7 @@ from khata.models.idempotency_key import IdempotencyKey
 from khata.models.invoice import Invoice
 from khata.models.invoice_line import InvoiceLine
 from khata.models.key_contact import KeyContact
+from khata.models.login_failure import LoginFailure
 from khata.models.oauth_client import OAuthClient
 from khata.models.order_line import OrderLine
 from khata.models.payment import Payment
@@ -26,6 +28,7 @@ __all__ = [
     "AuthToken",
     "Base",
     "BulkJob",
+    "BulkReportChunk",
     "Customer",
     "Delivery",
     "DeliveryInvoice",
@@ -33,6 +36,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "KeyContact",
+    "LoginFailure",
     "OAuthClient",
     "OrderLine",
     "Payment",

@@ -1,9 +1,9 @@
-"""Bulk jobs: one file import, its counts and its two report files."""
+"""Bulk jobs: one file import, its status, counts and heartbeat (rows: bulk_report_chunk)."""
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, UTCDateTime
@@ -36,8 +36,13 @@ class BulkJob(Base):
     failure_count_second_file: Mapped[int] = mapped_column(Integer, default=0)
     warn_count: Mapped[int] = mapped_column(Integer, default=0)
     total_amount: Mapped[int] = mapped_column(BigInteger, default=0)  # paise
-    success_file_path: Mapped[str | None] = mapped_column(String(1000))
-    failure_file_path: Mapped[str | None] = mapped_column(String(1000))
     created_by_id: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Written with every committed batch: a RUNNING job whose heartbeat is old has no process.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_bulk_job_seller_id_created_at", "seller_id", "created_at"),
+        Index("ix_bulk_job_status", "status"),
+    )

@@ -17,6 +17,7 @@ from khata.kit.ids import new_object_id
 from khata.kit.timeutil import enkash_timestamp
 from khata.web.clock import app_now
 from khata.web.dialect import Dialect, dialect_for_path
+from khata.web.logs import REQUEST_ID
 from khata.web.textsafety import MESSAGE, screen
 
 logger = logging.getLogger("khata")
@@ -194,6 +195,13 @@ class RequestContextMiddleware:
         request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else None
         request_id = request_id or new_object_id()
         scope.setdefault("state", {})["request_id"] = request_id
+        token = REQUEST_ID.set(request_id)  # for log records, the access log's included
+        try:
+            await self._serve(scope, receive, send, request_id)
+        finally:
+            REQUEST_ID.reset(token)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         started = False
 
         async def send_with_id(message: Message) -> None:
