@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -359,7 +359,6 @@ class QueueFigures:
 
 
 async def queue_figures(session: AsyncSession, *, now: datetime) -> QueueFigures:
-    from sqlalchemy import func  # kept beside the one query that needs it
 
     by_status = await session.execute(
         select(Delivery.status, func.count()).group_by(Delivery.status)
