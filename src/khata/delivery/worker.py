@@ -11,6 +11,7 @@ SENT" can repeat a message, after the lease runs out; every message carries its 
 """
 
 import asyncio
+import base64
 import contextlib
 import logging
 import multiprocessing
@@ -252,8 +253,18 @@ def _prepare(
         html=html,
         invoice_ids=[invoice.invoice_id for invoice in invoices] or list(delivery.invoice_ids),
         invoice_numbers=[invoice.invoice_number for invoice in invoices],
+        attachments=_stored_attachments(delivery),
     )
     return _Prepared(delivery, envelope)
+
+
+def _stored_attachments(delivery: Delivery) -> tuple[Attachment, ...]:
+    """A file queued with the message itself (a statement's PDF, made when it was asked for)."""
+    stored = (delivery.context or {}).get("attachment")
+    if not isinstance(stored, dict):
+        return ()
+    content = base64.b64decode(stored["base64"])
+    return (Attachment(stored["fileName"], content, stored["mediaType"]),)
 
 
 class _Sender:

@@ -82,7 +82,9 @@ def _local(at: Any, time_zone: str) -> date:
 def _backfill(bind: sa.Connection) -> None:
     """Dates from what is stored: a payment's acceptance time (confirmed_at), an invoice's last
     status change (a CLOSED invoice's last one closed it; its update time when unaudited)."""
-    zones = dict(bind.execute(sa.text("SELECT id, time_zone FROM seller")).all())
+    zones: dict[str, str] = {
+        row[0]: row[1] for row in bind.execute(sa.text("SELECT id, time_zone FROM seller"))
+    }
     accepted = bind.execute(
         sa.text("SELECT seller_id, id, confirmed_at FROM payment WHERE status = 'ACCEPTED'")
     ).all()

@@ -1,0 +1,217 @@
+"""Read-side queries of the reports: a read-side module over the invoice, payment and
+payment_allocation tables (the tables stay owned by their domains; nothing here writes).
+
+An invoice counts on a day D when it is neither deleted nor cancelled, its invoice date is on
+or before D and it had not stopped being open by D (settled_on, the day it was paid in full or
+closed, is after D or unset); what it owes on D is its receivable less the allocations accepted
+on or before D. Every figure is summed in SQL over the report indexes (models/invoice.py).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.kit.sql import one_of
+from khata.models import Invoice, Payment, PaymentAllocation
+from khata.models.invoice import ReceivableStatus
+from khata.report.rules import AgingBasis
+
+
+def _counted(seller_id: str) -> list[ColumnElement[bool]]:
+    """The seller's invoices a report may count at all (the report indexes' own condition)."""
+    return [
+        Invoice.seller_id == seller_id,
+        Invoice.deleted == false(),
+        # Inline, not a parameter: only a constant lets PostgreSQL use the partial indexes.
+        Invoice.receivable_status
+        != literal(ReceivableStatus.CANCELLED.value, literal_execute=True),
+    ]
+
+
+def _open_on(as_of: date) -> list[ColumnElement[bool]]:
+    return [
+        Invoice.invoice_date <= as_of,
+        or_(Invoice.settled_on.is_(None), Invoice.settled_on > as_of),
+    ]
+
+
+def _received_by(as_of: date) -> ColumnElement[Any]:
+    """What an invoice had received by the end of `as_of`: nothing unless its first payment was
+    accepted by then (most rows: no lookup), else the sum of its allocations accepted by then."""
+    accepted = (
+        select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
+        .where(
+            PaymentAllocation.seller_id == Invoice.seller_id,
+            PaymentAllocation.invoice_id == Invoice.id,
+            PaymentAllocation.accepted_on <= as_of,
+        )
+        .scalar_subquery()
+    )
+    return case(
+        (or_(Invoice.first_paid_on.is_(None), Invoice.first_paid_on > as_of), literal(0)),
+        else_=accepted,
+    )
+
+
+@dataclass(frozen=True)
+class BucketSum:
+    customer_id: str
+    bucket: int
+    paise: int
+
+
+async def open_balances(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    as_of: date,
+    floors: Sequence[date],
+    basis: AgingBasis,
+    customer_ids: Sequence[str] | None = None,
+) -> list[BucketSum]:
+    """What each customer owed at the end of `as_of`, per aging bucket (rules.bucket_floors),
+    one grouped query."""
+    aged = Invoice.due_date if basis is AgingBasis.DUE_DATE else Invoice.invoice_date
+    bucket = case(
+        *[(aged >= floor, literal(index)) for index, floor in enumerate(floors)],
+        else_=literal(len(floors)),
+    )
+    owed = func.sum(Invoice.net_amount - Invoice.tds - _received_by(as_of))
+    statement = (
+        select(Invoice.customer_id, bucket, owed)
+        .where(*_counted(seller_id), *_open_on(as_of))
+        .group_by(Invoice.customer_id, bucket)
+    )
+    if customer_ids is not None:
+        statement = statement.where(one_of(session, Invoice.customer_id, customer_ids))
+    result = await session.execute(statement)
+    return [BucketSum(customer, int(index), int(paise)) for customer, index, paise in result]
+
+
+async def receivables_on(
+    session: AsyncSession, *, seller_id: str, days: Sequence[date]
+) -> list[int]:
+    """The seller's total receivables at the end of each of `days`."""
+    totals: list[int] = []
+    for day in days:
+        owed = func.sum(Invoice.net_amount - Invoice.tds - _received_by(day))
+        value = await session.scalar(select(owed).where(*_counted(seller_id), *_open_on(day)))
+        totals.append(int(value or 0))
+    return totals
+
+
+async def credit_sales(
+    session: AsyncSession, *, seller_id: str, starts: Sequence[date], end: date
+) -> list[int]:
+    """Net amount of the invoices dated in each interval: starts[i] up to the next start (the
+    last up to `end`)."""
+    interval = case(
+        *[
+            (Invoice.invoice_date >= start, literal(index))
+            for index, start in reversed(list(enumerate(starts)))
+        ],
+        else_=literal(-1),
+    )
+    result = await session.execute(
+        select(interval, func.sum(Invoice.net_amount))
+        .where(*_counted(seller_id), Invoice.invoice_date.between(starts[0], end))
+        .group_by(interval)
+    )
+    sums = [0] * len(starts)
+    for index, paise in result:
+        sums[int(index)] = int(paise)
+    return sums
+
+
+@dataclass(frozen=True)
+class StatementInvoice:
+    id: str
+    invoice_number: str
+    invoice_date: date
+    receivable: int
+    closed_on: date | None
+    balance: int  # now; a closed invoice's balance is what its closing took away
+
+
+@dataclass(frozen=True)
+class StatementPayment:
+    payment_id: str
+    payment_ref: str
+    invoice_id: str
+    invoice_number: str
+    invoice_date: date
+    accepted_on: date
+    amount: int
+
+
+async def statement_invoices(
+    session: AsyncSession, *, seller_id: str, customer_id: str, start: date, end: date
+) -> list[StatementInvoice]:
+    """The customer's counted invoices dated start..end, or closed in it."""
+    result = await session.execute(
+        select(
+            Invoice.id,
+            Invoice.invoice_number,
+            Invoice.invoice_date,
+            Invoice.net_amount - Invoice.tds,
+            Invoice.closed_on,
+            Invoice.balance_amount,
+        ).where(
+            *_counted(seller_id),
+            Invoice.customer_id == customer_id,
+            Invoice.invoice_date <= end,
+            or_(
+                Invoice.invoice_date >= start,
+                and_(Invoice.closed_on.is_not(None), Invoice.closed_on >= start),
+            ),
+        )
+    )
+    return [StatementInvoice(*row) for row in result]
+
+
+async def statement_payments(
+    session: AsyncSession, *, seller_id: str, customer_id: str, start: date, end: date
+) -> list[StatementPayment]:
+    """Allocations to the customer's invoices that count start..end: accepted by `end`, on
+    invoices dated by `end`, and accepted or dated on or after `start`."""
+    result = await session.execute(
+        select(
+            Payment.id,
+            Payment.payment_ref,
+            Invoice.id,
+            Invoice.invoice_number,
+            Invoice.invoice_date,
+            PaymentAllocation.accepted_on,
+            PaymentAllocation.amount,
+        )
+        .join(
+            Invoice,
+            and_(
+                Invoice.seller_id == PaymentAllocation.seller_id,
+                Invoice.id == PaymentAllocation.invoice_id,
+            ),
+        )
+        .join(
+            Payment,
+            and_(
+                Payment.seller_id == PaymentAllocation.seller_id,
+                Payment.id == PaymentAllocation.payment_id,
+            ),
+        )
+        .where(
+            *_counted(seller_id),
+            Invoice.customer_id == customer_id,
+            Invoice.invoice_date <= end,
+            PaymentAllocation.accepted_on <= end,
+            or_(PaymentAllocation.accepted_on >= start, Invoice.invoice_date >= start),
+        )
+    )
+    return [
+        StatementPayment(payment, ref, invoice, number, dated, accepted, amount)
+        for payment, ref, invoice, number, dated, accepted, amount in result
+        if accepted is not None
+    ]
