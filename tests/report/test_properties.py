@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from khata.kit.ids import new_customer_id, new_object_id
 from khata.models import Customer, Invoice, Payment, PaymentAllocation
-from khata.report import rules, service
-from tests.support import Database, SellerContext
+from khata.report import rules, service, views
+from tests.support import Database, create_seller
 
 BASE = date(2026, 1, 1)
 
@@ -140,14 +140,17 @@ def _expected(plans: list[PlannedInvoice], as_of: date, buckets: list[int]) -> l
     plans=st.lists(planned_invoices(), min_size=1, max_size=12),
     as_of_offset=st.integers(min_value=-5, max_value=260),
     buckets=bucket_lists,
+    end_offsets=st.lists(st.integers(min_value=-5, max_value=260), min_size=1, max_size=4),
 )
 async def test_aging_total_is_the_sum_of_open_balances_on_as_of(
     database: Database,
-    seller: SellerContext,
     plans: list[PlannedInvoice],
     as_of_offset: int,
     buckets: list[int],
+    end_offsets: list[int],
 ) -> None:
+    """...and DSO's receivables at any days are those days' aging totals (one seller each)."""
+    seller = await create_seller(database)
     now = datetime(2026, 11, 21, 6, 30, tzinfo=UTC)
     customer_id = new_customer_id()
     async with database.session_factory() as session, session.begin():
@@ -171,10 +174,12 @@ async def test_aging_total_is_the_sum_of_open_balances_on_as_of(
             buckets=buckets,
             customer_ids=[customer_id],
         )
+        ends = sorted({_day(offset) for offset in end_offsets})
+        receivables = await views.receivables_on(session, seller_id=seller.seller_id, ends=ends)
     expected = _expected(plans, as_of, buckets)
     if sum(expected) == 0:
         assert report.rows == []
     else:
         [row] = report.rows
         assert row.amounts == expected
-        assert row.total == sum(expected)
+    assert receivables == [sum(_expected(plans, end, buckets)) for end in ends]

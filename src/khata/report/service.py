@@ -128,7 +128,7 @@ async def dso(
         raise bad_parameter("to", f"at most {rules.MAX_INTERVALS} intervals", end.isoformat())
     spans = rules.intervals(start, end, interval)
     receivables = await views.receivables_on(
-        session, seller_id=seller_id, days=[span.end for span in spans]
+        session, seller_id=seller_id, ends=[span.end for span in spans]
     )
     sales = await views.credit_sales(
         session, seller_id=seller_id, starts=[span.start for span in spans], end=end

@@ -92,16 +92,70 @@ async def open_balances(
     return [BucketSum(customer, int(index), int(paise)) for customer, index, paise in result]
 
 
+def _first_end_on_or_after(column: Any, ends: Sequence[date]) -> ColumnElement[Any]:
+    """The index of the first of the ascending `ends` on or after `column`'s date (len(ends)
+    when after them all)."""
+    return case(
+        *[(column <= end, literal(index)) for index, end in enumerate(ends)],
+        else_=literal(len(ends)),
+    )
+
+
 async def receivables_on(
-    session: AsyncSession, *, seller_id: str, days: Sequence[date]
+    session: AsyncSession, *, seller_id: str, ends: Sequence[date]
 ) -> list[int]:
-    """The seller's total receivables at the end of each of `days`."""
-    totals: list[int] = []
-    for day in days:
-        owed = func.sum(Invoice.net_amount - Invoice.tds - _received_by(day))
-        value = await session.scalar(select(owed).where(*_counted(seller_id), *_open_on(day)))
-        totals.append(int(value or 0))
+    """The seller's total receivables at the end of each of the ascending days `ends`, in two
+    grouped queries whatever their number. An invoice is open at ends[k] for k from the first
+    end on or after its invoice date up to (not including) the first end on or after the day it
+    stopped being open; an allocation takes its amount off the ends on or after its acceptance
+    within that range. Only invoices paid in more than one step (or partly, then closed) need
+    their allocations: one that a single payment settled was open in full until that day."""
+    count = len(ends)
+    opens = _first_end_on_or_after(Invoice.invoice_date, ends)
+    stops = case(
+        (Invoice.settled_on.is_(None), literal(count)),
+        else_=_first_end_on_or_after(Invoice.settled_on, ends),
+    )
+    live = [*_counted(seller_id), *_open_on_some(ends)]
+    totals = [0] * count
+    owed = await session.execute(
+        select(opens, stops, func.sum(Invoice.net_amount - Invoice.tds))
+        .where(*live)
+        .group_by(opens, stops)
+    )
+    for first, stop, paise in owed:
+        for index in range(int(first), int(stop)):
+            totals[index] += int(paise)
+    accepted = _first_end_on_or_after(PaymentAllocation.accepted_on, ends)
+    paid = await session.execute(
+        select(opens, stops, accepted, func.sum(PaymentAllocation.amount))
+        .join(
+            PaymentAllocation,
+            and_(
+                PaymentAllocation.seller_id == Invoice.seller_id,
+                PaymentAllocation.invoice_id == Invoice.id,
+            ),
+        )
+        .where(
+            *live,
+            Invoice.first_paid_on <= ends[-1],
+            or_(Invoice.settled_on.is_(None), Invoice.first_paid_on < Invoice.settled_on),
+            PaymentAllocation.accepted_on <= ends[-1],
+        )
+        .group_by(opens, stops, accepted)
+    )
+    for first, stop, taken, paise in paid:
+        for index in range(max(int(first), int(taken)), int(stop)):
+            totals[index] -= int(paise)
     return totals
+
+
+def _open_on_some(ends: Sequence[date]) -> list[ColumnElement[bool]]:
+    """Open at the end of at least one of the ascending `ends`."""
+    return [
+        Invoice.invoice_date <= ends[-1],
+        or_(Invoice.settled_on.is_(None), Invoice.settled_on > ends[0]),
+    ]
 
 
 async def credit_sales(
