@@ -8,8 +8,9 @@ from datetime import date
 import httpx
 from python_calamine import CalamineWorkbook
 
+from tests.order.factories import post_order
 from tests.report.factories import aging, close, invoice, pay, row_of
-from tests.support import Clock, Database, SellerContext, create_customer
+from tests.support import PINNED_TODAY, Clock, Database, SellerContext, create_customer
 
 AS_OF = date(2026, 6, 30)
 # (due date, rupees): due today, 1 day, 30, 31, 90, 91 days overdue, and not yet due.
@@ -221,3 +222,31 @@ async def test_csv_and_xlsx_downloads_carry_the_json_columns(
     assert cells[0] == columns
     assert cells[1][0] == customer_id and cells[1][2:] == [65, 6, 8, 16, 32, 127]
     assert cells[2][0] == "TOTAL" and cells[2][-1] == 127
+
+
+async def test_invoices_made_from_orders_count_like_ar_ones(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database, clock: Clock
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id, legal_name="Orders Ltd")
+    order = await post_order(
+        client,
+        seller,
+        customer_id,
+        [{"sku": "A-1", "name": "Widget", "quantity": 3, "unitPrice": 100.05, "taxRate": 18}],
+    )
+    made = await client.post(
+        "/invoices/bulk", headers=seller.headers, json={"orderIds": [order["id"]]}
+    )
+    assert made.status_code == 201, made.text
+    [commerce] = made.json()["data"]
+    ar_id = await invoice(client, seller, customer_id, dated=PINNED_TODAY, amount=10)
+    shown = (await client.get(f"/api/v0/invoice/{commerce['id']}", headers=seller.headers)).json()
+    net = shown["payload"]["netAmount"]  # 300.15 + 18% GST = 354.18 (rounded per line)
+    assert net == 354.18
+    report = await aging(client, seller, asOf=PINNED_TODAY.isoformat())
+    [row] = report["rows"]
+    assert row["total"] == round(net + 10, 2) and row["current"] == row["total"]
+    # Paid through the AR payment call, it leaves the aging from that day on.
+    await pay(client, seller, clock, [(commerce["id"], net)], on=PINNED_TODAY)
+    [row] = (await aging(client, seller, asOf=PINNED_TODAY.isoformat()))["rows"]
+    assert row["total"] == 10 and ar_id
