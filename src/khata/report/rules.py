@@ -1,7 +1,6 @@
 """Pure report arithmetic: aging buckets and their edges, DSO intervals and figures; every date
 comes in as an argument."""
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -112,7 +111,3 @@ def dso(receivables: int, credit_sales: int, days: int) -> Decimal | None:
         return None
     ratio = Decimal(receivables) * days / Decimal(credit_sales)
     return ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
