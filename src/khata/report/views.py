@@ -12,7 +12,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.kit.sql import one_of
@@ -32,11 +45,27 @@ def _counted(seller_id: str) -> list[ColumnElement[bool]]:
     ]
 
 
-def _open_on(as_of: date) -> list[ColumnElement[bool]]:
-    return [
-        Invoice.invoice_date <= as_of,
-        or_(Invoice.settled_on.is_(None), Invoice.settled_on > as_of),
-    ]
+def _open_branches(
+    seller_id: str, *, dated_by: date, open_after: date
+) -> list[list[ColumnElement[bool]]]:
+    """The invoices dated by `dated_by` and still open after `open_after`, as two range scans of
+    ix_invoice_report_settled: those still open today (settled_on unset) and those settled
+    later. PostgreSQL reads `settled_on IS NULL OR settled_on > x` as a scan of every row."""
+    dated = [*_counted(seller_id), Invoice.invoice_date <= dated_by]
+    return [[*dated, Invoice.settled_on.is_(None)], [*dated, Invoice.settled_on > open_after]]
+
+
+def _union(
+    columns: Sequence[Any], branches: list[list[ColumnElement[bool]]], *more: Any
+) -> Subquery:
+    return union_all(*[select(*columns).where(*branch, *more) for branch in branches]).subquery()
+
+
+async def _without_jit(session: AsyncSession) -> None:
+    """PostgreSQL would JIT-compile these large aggregates, which costs more (seconds) than
+    running them; for this transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL jit = off"))
 
 
 def _received_by(as_of: date) -> ColumnElement[Any]:
@@ -80,15 +109,19 @@ async def open_balances(
         *[(aged >= floor, literal(index)) for index, floor in enumerate(floors)],
         else_=literal(len(floors)),
     )
-    owed = func.sum(Invoice.net_amount - Invoice.tds - _received_by(as_of))
-    statement = (
-        select(Invoice.customer_id, bucket, owed)
-        .where(*_counted(seller_id), *_open_on(as_of))
-        .group_by(Invoice.customer_id, bucket)
+    owed = Invoice.net_amount - Invoice.tds - _received_by(as_of)
+    wanted = [] if customer_ids is None else [one_of(session, Invoice.customer_id, customer_ids)]
+    rows = _union(
+        [Invoice.customer_id.label("customer"), bucket.label("bucket"), owed.label("owed")],
+        _open_branches(seller_id, dated_by=as_of, open_after=as_of),
+        *wanted,
     )
-    if customer_ids is not None:
-        statement = statement.where(one_of(session, Invoice.customer_id, customer_ids))
-    result = await session.execute(statement)
+    await _without_jit(session)
+    result = await session.execute(
+        select(rows.c.customer, rows.c.bucket, func.sum(rows.c.owed)).group_by(
+            rows.c.customer, rows.c.bucket
+        )
+    )
     return [BucketSum(customer, int(index), int(paise)) for customer, index, paise in result]
 
 
@@ -116,19 +149,51 @@ async def receivables_on(
         (Invoice.settled_on.is_(None), literal(count)),
         else_=_first_end_on_or_after(Invoice.settled_on, ends),
     )
-    live = [*_counted(seller_id), *_open_on_some(ends)]
+    branches = _open_branches(seller_id, dated_by=ends[-1], open_after=ends[0])
     totals = [0] * count
+    owing = _union(
+        [
+            opens.label("opens"),
+            stops.label("stops"),
+            (Invoice.net_amount - Invoice.tds).label("owed"),
+        ],
+        branches,
+    )
+    await _without_jit(session)
     owed = await session.execute(
-        select(opens, stops, func.sum(Invoice.net_amount - Invoice.tds))
-        .where(*live)
-        .group_by(opens, stops)
+        select(owing.c.opens, owing.c.stops, func.sum(owing.c.owed)).group_by(
+            owing.c.opens, owing.c.stops
+        )
     )
     for first, stop, paise in owed:
         for index in range(int(first), int(stop)):
             totals[index] += int(paise)
+    for first, stop, taken, paise in await session.execute(_paid_in_steps(branches, ends)):
+        for index in range(max(int(first), int(taken)), int(stop)):
+            totals[index] -= int(paise)
+    return totals
+
+
+def _paid_in_steps(
+    branches: list[list[ColumnElement[bool]]], ends: Sequence[date]
+) -> Select[int, int, int, int]:
+    """Allocations by the (opens, stops, accepted) end indexes of invoices paid in more than
+    one step, or partly and then closed; accepted by the last end."""
+    count = len(ends)
+    opens = _first_end_on_or_after(Invoice.invoice_date, ends)
+    stops = case(
+        (Invoice.settled_on.is_(None), literal(count)),
+        else_=_first_end_on_or_after(Invoice.settled_on, ends),
+    )
     accepted = _first_end_on_or_after(PaymentAllocation.accepted_on, ends)
-    paid = await session.execute(
-        select(opens, stops, accepted, func.sum(PaymentAllocation.amount))
+    selects = [
+        select(
+            opens.label("opens"),
+            stops.label("stops"),
+            accepted.label("accepted"),
+            PaymentAllocation.amount.label("amount"),
+        )
+        .select_from(Invoice)
         .join(
             PaymentAllocation,
             and_(
@@ -137,25 +202,17 @@ async def receivables_on(
             ),
         )
         .where(
-            *live,
+            *branch,
             Invoice.first_paid_on <= ends[-1],
             or_(Invoice.settled_on.is_(None), Invoice.first_paid_on < Invoice.settled_on),
             PaymentAllocation.accepted_on <= ends[-1],
         )
-        .group_by(opens, stops, accepted)
-    )
-    for first, stop, taken, paise in paid:
-        for index in range(max(int(first), int(taken)), int(stop)):
-            totals[index] -= int(paise)
-    return totals
-
-
-def _open_on_some(ends: Sequence[date]) -> list[ColumnElement[bool]]:
-    """Open at the end of at least one of the ascending `ends`."""
-    return [
-        Invoice.invoice_date <= ends[-1],
-        or_(Invoice.settled_on.is_(None), Invoice.settled_on > ends[0]),
+        for branch in branches
     ]
+    paid = union_all(*selects).subquery()
+    return select(paid.c.opens, paid.c.stops, paid.c.accepted, func.sum(paid.c.amount)).group_by(
+        paid.c.opens, paid.c.stops, paid.c.accepted
+    )
 
 
 async def credit_sales(
@@ -170,6 +227,7 @@ async def credit_sales(
         ],
         else_=literal(-1),
     )
+    await _without_jit(session)
     result = await session.execute(
         select(interval, func.sum(Invoice.net_amount))
         .where(*_counted(seller_id), Invoice.invoice_date.between(starts[0], end))
