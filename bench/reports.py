@@ -408,30 +408,47 @@ async def _busiest_customer(url: str, seller_id: str) -> str:
 
 
 async def explain(url: str) -> None:
-    """EXPLAIN ANALYZE of the aging query as the app sends it (captured via SQLAlchemy)."""
-    from khata.report import service  # the app's own statement, not a copy
+    """EXPLAIN ANALYZE of every query the reports send, as the app sends them (captured)."""
+    from khata.report import service  # the app's own statements, not copies
 
     engine = create_engine(url)
     captured: list[tuple[str, Any]] = []
 
     def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        captured.append((statement, parameters))
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            captured.append((statement, parameters))
 
     event.listen(engine.sync_engine, "before_cursor_execute", keep)
     factory = create_session_factory(engine)
     seller_id, _ = await api_key(url)
-    for day in (TODAY, TODAY - timedelta(days=182)):
+    customer = await _busiest_customer(url, seller_id)
+    calls = {
+        "aging today": lambda s: service.aging(s, seller_id=seller_id, as_of=TODAY),
+        "aging 6 months ago": lambda s: service.aging(
+            s, seller_id=seller_id, as_of=TODAY - timedelta(days=182)
+        ),
+        "dso": lambda s: service.dso(
+            s, seller_id=seller_id, start=date(TODAY.year - 1, TODAY.month, 1),
+            end=TODAY - timedelta(days=1), interval=service.Interval.MONTH,
+        ),
+        "statement": lambda s: service.statement(
+            s, seller_id=seller_id, customer_id=customer, start=TODAY - timedelta(days=364),
+            end=TODAY,
+        ),
+    }  # fmt: skip
+    for name, call in calls.items():
         captured.clear()
-        async with factory() as session:
-            await service.aging(session, seller_id=seller_id, as_of=day)
-        statement, parameters = captured[0]
-        async with engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver = raw.driver_connection
-            assert driver is not None
-            plan = await driver.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", *parameters)
-            print(f"-- aging as of {day}")
-            print("\n".join(row[0] for row in plan))
+        async with factory() as session, session.begin():
+            await call(session)
+        for statement, parameters in list(captured):
+            async with engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                driver = raw.driver_connection
+                assert driver is not None
+                await driver.execute("SET jit = off")  # as the report queries run
+                plan = await driver.fetch(f"EXPLAIN (ANALYZE) {statement}", *parameters)
+                print(f"-- {name}: {statement.split(chr(10))[0][:80]}")
+                print("\n".join(row[0] for row in plan))
     await engine.dispose()
 
 

@@ -67,6 +67,7 @@ def _where_set(column: str) -> dict[str, Any]:
 
 # What the report indexes carry besides their keys, so the reports read the index alone.
 REPORT_COLUMNS = (
+    "id",
     "customer_id",
     "invoice_date",
     "due_date",

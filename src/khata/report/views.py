@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Select,
     Subquery,
     and_,
@@ -34,6 +35,12 @@ from khata.models.invoice import ReceivableStatus
 from khata.report.rules import AgingBasis
 
 
+def _day(day: date) -> ColumnElement[date]:
+    """A date written into the statement: each day gets its own plan, as the rows on either side
+    of it differ by orders of magnitude (a generic plan would guess one shape for all)."""
+    return literal(day, Date, literal_execute=True)
+
+
 def _counted(seller_id: str) -> list[ColumnElement[bool]]:
     """The seller's invoices a report may count at all (the report indexes' own condition)."""
     return [
@@ -51,8 +58,11 @@ def _open_branches(
     """The invoices dated by `dated_by` and still open after `open_after`, as two range scans of
     ix_invoice_report_settled: those still open today (settled_on unset) and those settled
     later. PostgreSQL reads `settled_on IS NULL OR settled_on > x` as a scan of every row."""
-    dated = [*_counted(seller_id), Invoice.invoice_date <= dated_by]
-    return [[*dated, Invoice.settled_on.is_(None)], [*dated, Invoice.settled_on > open_after]]
+    dated = [*_counted(seller_id), Invoice.invoice_date <= _day(dated_by)]
+    return [
+        [*dated, Invoice.settled_on.is_(None)],
+        [*dated, Invoice.settled_on > _day(open_after)],
+    ]
 
 
 def _union(
@@ -76,12 +86,12 @@ def _received_by(as_of: date) -> ColumnElement[Any]:
         .where(
             PaymentAllocation.seller_id == Invoice.seller_id,
             PaymentAllocation.invoice_id == Invoice.id,
-            PaymentAllocation.accepted_on <= as_of,
+            PaymentAllocation.accepted_on <= _day(as_of),
         )
         .scalar_subquery()
     )
     return case(
-        (or_(Invoice.first_paid_on.is_(None), Invoice.first_paid_on > as_of), literal(0)),
+        (or_(Invoice.first_paid_on.is_(None), Invoice.first_paid_on > _day(as_of)), literal(0)),
         else_=accepted,
     )
 
@@ -106,7 +116,7 @@ async def open_balances(
     one grouped query."""
     aged = Invoice.due_date if basis is AgingBasis.DUE_DATE else Invoice.invoice_date
     bucket = case(
-        *[(aged >= floor, literal(index)) for index, floor in enumerate(floors)],
+        *[(aged >= _day(floor), literal(index)) for index, floor in enumerate(floors)],
         else_=literal(len(floors)),
     )
     owed = Invoice.net_amount - Invoice.tds - _received_by(as_of)
@@ -129,7 +139,7 @@ def _first_end_on_or_after(column: Any, ends: Sequence[date]) -> ColumnElement[A
     """The index of the first of the ascending `ends` on or after `column`'s date (len(ends)
     when after them all)."""
     return case(
-        *[(column <= end, literal(index)) for index, end in enumerate(ends)],
+        *[(column <= _day(end), literal(index)) for index, end in enumerate(ends)],
         else_=literal(len(ends)),
     )
 
@@ -203,9 +213,9 @@ def _paid_in_steps(
         )
         .where(
             *branch,
-            Invoice.first_paid_on <= ends[-1],
+            Invoice.first_paid_on <= _day(ends[-1]),
             or_(Invoice.settled_on.is_(None), Invoice.first_paid_on < Invoice.settled_on),
-            PaymentAllocation.accepted_on <= ends[-1],
+            PaymentAllocation.accepted_on <= _day(ends[-1]),
         )
         for branch in branches
     ]
@@ -222,7 +232,7 @@ async def credit_sales(
     last up to `end`)."""
     interval = case(
         *[
-            (Invoice.invoice_date >= start, literal(index))
+            (Invoice.invoice_date >= _day(start), literal(index))
             for index, start in reversed(list(enumerate(starts)))
         ],
         else_=literal(-1),
@@ -230,7 +240,7 @@ async def credit_sales(
     await _without_jit(session)
     result = await session.execute(
         select(interval, func.sum(Invoice.net_amount))
-        .where(*_counted(seller_id), Invoice.invoice_date.between(starts[0], end))
+        .where(*_counted(seller_id), Invoice.invoice_date.between(_day(starts[0]), _day(end)))
         .group_by(interval)
     )
     sums = [0] * len(starts)

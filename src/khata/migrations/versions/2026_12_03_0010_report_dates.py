@@ -19,6 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _REPORT_COLUMNS = [
+    "id",
     "customer_id",
     "invoice_date",
     "due_date",
