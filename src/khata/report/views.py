@@ -214,6 +214,8 @@ def _paid_in_steps(
                 PaymentAllocation.invoice_id == Invoice.id,
                 PaymentAllocation.accepted_on <= last,
             )
+            # OFFSET 0 keeps PostgreSQL from flattening the lateral into that hash join.
+            .offset(0)
             .lateral()
         )
         joined: ColumnElement[bool] = true()
@@ -349,6 +351,14 @@ async def statement_payments(
             *_counted(seller_id),
             Invoice.customer_id == customer_id,
             Invoice.invoice_date <= end,
+            # Only invoices with money accepted by `end` and not settled before `start` (unless
+            # dated in the period) have allocations here: no index probe for the others.
+            Invoice.first_paid_on <= end,
+            or_(
+                Invoice.settled_on.is_(None),
+                Invoice.settled_on >= start,
+                Invoice.invoice_date >= start,
+            ),
             PaymentAllocation.accepted_on <= end,
             or_(PaymentAllocation.accepted_on >= start, Invoice.invoice_date >= start),
         )
