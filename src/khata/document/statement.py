@@ -1,5 +1,7 @@
-"""A customer's statement of account as a PDF, in the tax invoice's look (same page, font,
-party blocks, table and footer); the same statement gives the same bytes."""
+"""A customer's statement of account as a PDF in the tax invoice's look (page, font, blocks).
+
+The same statement gives the same bytes.
+"""
 
 import re
 from collections.abc import Sequence

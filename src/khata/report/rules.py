@@ -1,5 +1,4 @@
-"""Pure report arithmetic: aging buckets and their edges, DSO intervals and figures; every date
-comes in as an argument."""
+"""Pure report rules: aging buckets and their edges, DSO intervals and figures (dates as args)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -1,5 +1,4 @@
-"""Wire models of the reports: the answers (money as 2-decimal JSON numbers) and the statement
-e-mail request."""
+"""Wire models of the reports: the answers and the statement e-mail request."""
 
 from datetime import date
 from typing import Literal

@@ -1,5 +1,7 @@
-"""Report rules: aging of what is owed as of a day, DSO over intervals, a customer's statement,
-and sending that statement by e-mail. Money is summed in integer paise."""
+"""Reports: aging as of a day, DSO over intervals, a customer's statement and its e-mail.
+
+Money is summed in integer paise; every date comes in as an argument.
+"""
 
 import asyncio
 import base64

@@ -1,5 +1,6 @@
-"""Read-side queries of the reports: a read-side module over the invoice, payment and
-payment_allocation tables (the tables stay owned by their domains; nothing here writes).
+"""Read-side queries of the reports over the invoice, payment and payment_allocation tables.
+
+A read-side module: the tables stay owned by their domains and nothing here writes.
 
 An invoice counts on a day D when it is neither deleted nor cancelled, its invoice date is on
 or before D and it had not stopped being open by D (settled_on, the day it was paid in full or

@@ -1,5 +1,4 @@
-"""The reports as they go out: AR payloads (money through the one money-to-wire function) and
-the CSV / XLSX downloads, which carry the same columns as the JSON."""
+"""The reports on the wire: AR payloads and CSV / XLSX downloads with the JSON's columns."""
 
 import csv
 import io
