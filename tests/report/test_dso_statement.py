@@ -206,3 +206,16 @@ async def test_statement_email_reaches_smtp_once_with_its_pdf(
     assert part.get_filename() == "statement_Mailed_Ltd_2026-04-01_2026-04-30.pdf"
     text = _pdf_text(part.get_payload(decode=True))
     assert "Mailed Ltd" in text and "₹600.00" in text
+
+
+async def test_statement_period_defaults_to_the_financial_year_to_today(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database, clock: Clock
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    await invoice(client, seller, customer_id, dated=date(2026, 3, 31), amount=100)
+    await invoice(client, seller, customer_id, dated=date(2026, 4, 1), amount=50)
+    clock.fixed = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)  # 21 Nov 01:30 in Kolkata
+    response = await client.get(f"/api/v0/customer/{customer_id}/statement", headers=seller.headers)
+    report = response.json()["payload"]
+    assert (report["from"], report["to"]) == ("2026-04-01", "2026-11-21")
+    assert report["openingBalance"] == 100 and report["closingBalance"] == 150

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from khata.auth.deps import Caller
 from khata.kit.envelopes import ArEnvelope
 from khata.kit.timeutil import local_date
-from khata.report import service
+from khata.report import rules, service
 from khata.report.rules import AgingBasis, Interval
 from khata.report.schemas import (
     AgingPayload,
@@ -125,10 +125,15 @@ async def statement(
     customerId: str,
     session: Session,
     caller: Caller,
-    start: Annotated[date, Query(alias="from")],
-    end: Annotated[date, Query(alias="to")],
+    now: Now,
+    start: Annotated[
+        date | None, Query(alias="from", description="Default: 1 April of `to`'s financial year")
+    ] = None,
+    end: Annotated[date | None, Query(alias="to", description="Default: today")] = None,
     format: Literal["json", "csv", "pdf"] = "json",
 ) -> Response:
+    end = end or local_date(now, caller.seller.time_zone)
+    start = start or rules.financial_year_start(end)
     report = await service.statement(
         session, seller_id=caller.seller_id, customer_id=customerId, start=start, end=end
     )

@@ -110,3 +110,8 @@ def dso(receivables: int, credit_sales: int, days: int) -> Decimal | None:
         return None
     ratio = Decimal(receivables) * days / Decimal(credit_sales)
     return ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def financial_year_start(day: date) -> date:
+    """1 April of the Indian financial year `day` falls in (a statement's default start)."""
+    return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
