@@ -238,8 +238,10 @@ def _paid_in_steps(
         .join(allocations, joined)
         .where(
             *branch,
-            Invoice.first_paid_on <= last,
+            # ix_invoice_report_stepped's own condition, so PostgreSQL reads only that index.
+            Invoice.first_paid_on.is_not(None),
             or_(Invoice.settled_on.is_(None), Invoice.first_paid_on < Invoice.settled_on),
+            Invoice.first_paid_on <= last,
         )
         for branch in branches
     ]

@@ -31,8 +31,11 @@ _REPORT_COLUMNS = [
 _COUNTED = "deleted = false AND receivable_status <> 'CANCELLED'"
 
 
-def _counted() -> dict[str, Any]:
-    condition = sa.text(_COUNTED)
+_STEPPED = "first_paid_on IS NOT NULL AND (settled_on IS NULL OR first_paid_on < settled_on)"
+
+
+def _counted(also: str | None = None) -> dict[str, Any]:
+    condition = sa.text(_COUNTED if also is None else f"{_COUNTED} AND {also}")
     return {"postgresql_where": condition, "sqlite_where": condition}
 
 
@@ -56,6 +59,13 @@ def upgrade() -> None:
         ["seller_id", "customer_id", "invoice_date"],
         postgresql_include=[c for c in _REPORT_COLUMNS if c not in ("customer_id", "invoice_date")],
         **_counted(),
+    )
+    op.create_index(
+        "ix_invoice_report_stepped",
+        "invoice",
+        ["seller_id", "settled_on"],
+        postgresql_include=["id", "invoice_date", "first_paid_on"],
+        **_counted(_STEPPED),
     )
     op.create_index(
         "ix_invoice_report_dated",
@@ -150,6 +160,7 @@ def downgrade() -> None:
     op.drop_index("ix_payment_allocation_report", "payment_allocation")
     for name in (
         "ix_invoice_report_dated",
+        "ix_invoice_report_stepped",
         "ix_invoice_report_customer",
         "ix_invoice_report_settled",
     ):
