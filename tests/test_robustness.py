@@ -300,6 +300,10 @@ WALL_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PATCH", "/api/v0/customer/reminder/{customerReminderId}"): {"stage": "stolen"},
     ("PATCH", "/api/v0/invoice/{invoiceId}"): {"description": "stolen"},
+    ("POST", "/api/v0/customer/{customerId}/statement/send"): {
+        "from": "2026-04-01",
+        "to": "2026-04-30",
+    },
 }
 
 

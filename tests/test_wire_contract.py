@@ -152,6 +152,18 @@ async def _payments_and_files(rec: Recorder, h: dict[str, str], world: World) ->
     await rec.send("GET", "/api/v0/seller", 200, headers=h)
 
 
+async def _reports(rec: Recorder, h: dict[str, str], world: World) -> None:
+    for form in ("json", "csv", "xlsx"):
+        await rec.send("GET", f"/api/v0/reports/aging?format={form}", 200, headers=h)
+    await rec.send("GET", "/api/v0/reports/aging?buckets=60,30", 400, headers=h)
+    await rec.send("GET", "/api/v0/reports/dso?from=2026-01-01&to=2026-12-31", 200, headers=h)
+    statement = f"/api/v0/customer/{world.customer_id}/statement"
+    for form in ("json", "csv", "pdf"):
+        await rec.send("GET", f"{statement}?from=2026-01-01&format={form}", 200, headers=h)
+    period = {"from": "2026-01-01", "to": "2026-12-31"}
+    await rec.send("POST", f"{statement}/send", 200, json=period, headers=h)
+
+
 async def test_every_operation_answers_as_documented(
     recorder: Recorder, seller: SellerContext, world: World
 ) -> None:
@@ -161,6 +173,7 @@ async def test_every_operation_answers_as_documented(
     await _customers(recorder, h, world)
     await _invoices(recorder, h, world)
     await _payments_and_files(recorder, h, world)
+    await _reports(recorder, h, world)
     await recorder.send(
         "PATCH", "/api/v0/seller", 200, json={"paymentTermsDays": 30}, headers=admin
     )

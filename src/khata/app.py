@@ -35,6 +35,7 @@ from khata.order.endpoints import router as order_router
 from khata.payment.endpoints import router as payment_router
 from khata.reminder.endpoints import router as reminder_router
 from khata.reminder.scheduler import schedule_reminders
+from khata.report.endpoints import router as report_router
 from khata.seller.endpoints import router as seller_router
 from khata.web.answers import documented, file_download
 from khata.web.handlers import RequestContextMiddleware, install_error_handlers
@@ -51,6 +52,7 @@ OPENAPI_TAGS = [
     {"name": "payments", "description": "AR dialect: payments and confirmation."},
     {"name": "bulk", "description": "AR dialect: bulk files and their reports."},
     {"name": "deliveries", "description": "AR dialect: messages sent for invoices."},
+    {"name": "reports", "description": "AR dialect: aging, DSO and customer statements."},
 ]
 
 
@@ -188,6 +190,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         bulk_router,
         delivery_router,
         buyer_router,
+        report_router,
     ):
         app.include_router(router)
     return app

@@ -6,6 +6,7 @@ when it was queued: a backlog can hold a message for hours, and a payment, a can
 disabled contact meanwhile must show.
 """
 
+import base64
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.config import Settings
 from khata.delivery import repository
-from khata.delivery.channels import Envelope
+from khata.delivery.channels import Attachment, Envelope
 from khata.delivery.outbox import DISPATCH, EMAIL, REMINDER, SMS, WHATSAPP
 from khata.delivery.render import InvoiceLine, render, rupees, wire_date
 from khata.document import TaxInvoice
@@ -280,5 +281,15 @@ def _prepare(
         html=html,
         invoice_ids=[invoice.invoice_id for invoice in invoices] or list(delivery.invoice_ids),
         invoice_numbers=[invoice.invoice_number for invoice in invoices],
+        attachments=_stored_attachments(delivery),
     )
     return Prepared(delivery, envelope)
+
+
+def _stored_attachments(delivery: Delivery) -> tuple[Attachment, ...]:
+    """A file queued with the message itself (a statement's PDF, made when it was asked for)."""
+    stored = (delivery.context or {}).get("attachment")
+    if not isinstance(stored, dict):
+        return ()
+    content = base64.b64decode(stored["base64"])
+    return (Attachment(stored["fileName"], content, stored["mediaType"]),)

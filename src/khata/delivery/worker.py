@@ -169,7 +169,7 @@ class _Sender:
         except Exception as exc:
             log.exception("delivery %s: the invoice PDF could not be rendered", item.delivery.id)
             return envelope, f"sent without the invoice PDF ({type(exc).__name__}: {exc})"[:2000]
-        return replace(envelope, attachments=attachments), None
+        return replace(envelope, attachments=envelope.attachments + attachments), None
 
     def _pdf(self, key: InvoiceKey, doc: TaxInvoice) -> asyncio.Future[Attachment]:
         if key not in self.pdfs:

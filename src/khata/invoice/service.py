@@ -1,7 +1,7 @@
 """AR invoice rules: create, update, dispatch for collection, delete, and status changes."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +40,7 @@ from khata.invoice.status import (
 from khata.invoice.validation import InvoiceAmounts, amount_paise, check_amounts, check_dates
 from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
 from khata.kit.ids import new_object_id, new_secret
+from khata.kit.timeutil import local_date
 from khata.models import Invoice
 from khata.models.audit_entry import AuditAction
 from khata.models.customer import Customer, CustomerStatus
@@ -519,6 +520,7 @@ async def change_status(
             "modified_by_id": caller.principal.id,
             "modified_by_name": caller.principal.name,
             "updated_at": now,
+            **_closing_dates(new, local_date(now, caller.seller.time_zone)),
             **(CLEARED if ended else {}),
         },
     )
@@ -536,6 +538,13 @@ async def change_status(
         **ended,
     )
     return invoice
+
+
+def _closing_dates(new_status: str, today: date) -> dict[str, date]:
+    """A closed invoice stops being open on the seller's business day of closing (reports)."""
+    if new_status == ReceivableStatus.CLOSED:
+        return {"closed_on": today, "settled_on": today}
+    return {}
 
 
 def _checked_remarks(data: StatusChange) -> str | None:

@@ -13,6 +13,7 @@ from khata.models.base import Base, JSONType, UTCDateTime
 class DeliveryKind(StrEnum):
     DISPATCH = "DISPATCH"
     REMINDER = "REMINDER"
+    STATEMENT = "STATEMENT"  # a customer's statement of account, its PDF in the context
 
 
 class DeliveryChannel(StrEnum):

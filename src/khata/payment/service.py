@@ -5,7 +5,7 @@ order), then reads what other pending payments already claim, so concurrent paym
 never allocate more than an invoice's balance.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +21,7 @@ from khata.invoice.validation import amount_paise
 from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
 from khata.kit.ids import is_object_id, new_object_id
 from khata.kit.money import from_paise, wire_paise
-from khata.kit.timeutil import enkash_timestamp
+from khata.kit.timeutil import enkash_timestamp, local_date
 from khata.models import Invoice, Payment, PaymentAllocation
 from khata.models.audit_entry import AuditAction
 from khata.models.payment import PaymentStatus, PaymentType
@@ -232,6 +232,8 @@ async def confirm_payment(
     others = await repository.pending_amounts(
         session, seller_id, allocated, except_payment_id=payment.id
     )
+    # The seller's business day of the acceptance: from it on the money counts in reports.
+    today = local_date(now, caller.seller.time_zone)
     for allocation in allocations:
         invoice = invoices.get(allocation.invoice_id)
         if invoice is None:
@@ -240,6 +242,7 @@ async def confirm_payment(
         still_pending = others.get(invoice.id, 0) > 0
         if wanted == PaymentStatus.ACCEPTED:
             _apply_allocation(invoice, allocation.amount, still_pending=still_pending)
+            _date_acceptance(invoice, allocation, today)
         elif not still_pending:
             invoice.receivable_status = (
                 invoice.status_before_payment or ReceivableStatus.SENT_TO_BUYER.value
@@ -281,6 +284,15 @@ def _apply_allocation(invoice: Invoice, paise: int, *, still_pending: bool) -> N
     else:
         invoice.receivable_status = settled.value
         invoice.status_before_payment = None
+
+
+def _date_acceptance(invoice: Invoice, allocation: PaymentAllocation, today: date) -> None:
+    """The report dates an accepted allocation leaves: when it counted, when the invoice was first
+    paid, and when it was settled (its balance reached zero)."""
+    allocation.accepted_on = today
+    invoice.first_paid_on = invoice.first_paid_on or today
+    if invoice.balance_amount == 0:
+        invoice.settled_on = today
 
 
 def _answer_payment(

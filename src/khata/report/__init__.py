@@ -1,0 +1,1 @@
+"""Reports over invoices and payments: aging, DSO and customer statements."""

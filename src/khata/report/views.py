@@ -1,0 +1,373 @@
+"""Read-side queries of the reports over the invoice, payment and payment_allocation tables.
+
+A read-side module: the tables stay owned by their domains and nothing here writes.
+
+An invoice counts on a day D when it is neither deleted nor cancelled, its invoice date is on
+or before D and it had not stopped being open by D (settled_on, the day it was paid in full or
+closed, is after D or unset); what it owes on D is its receivable less the allocations accepted
+on or before D. Every figure is summed in SQL over the report indexes (models/invoice.py).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    Subquery,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from khata.kit.sql import one_of
+from khata.models import Invoice, Payment, PaymentAllocation
+from khata.models.invoice import ReceivableStatus
+from khata.report.rules import AgingBasis
+
+
+def _day(day: date) -> ColumnElement[date]:
+    """A date written into the statement: each day gets its own plan, as the rows on either side
+    of it differ by orders of magnitude (a generic plan would guess one shape for all)."""
+    return literal(day, Date, literal_execute=True)
+
+
+def _counted(seller_id: str) -> list[ColumnElement[bool]]:
+    """The seller's invoices a report may count at all (the report indexes' own condition)."""
+    return [
+        Invoice.seller_id == seller_id,
+        Invoice.deleted == false(),
+        # Inline, not a parameter: only a constant lets PostgreSQL use the partial indexes.
+        Invoice.receivable_status
+        != literal(ReceivableStatus.CANCELLED.value, literal_execute=True),
+    ]
+
+
+def _open_branches(
+    seller_id: str, *, dated_by: date, open_after: date
+) -> list[list[ColumnElement[bool]]]:
+    """The invoices dated by `dated_by` and still open after `open_after`, as two range scans of
+    ix_invoice_report_settled: those still open today (settled_on unset) and those settled
+    later. PostgreSQL reads `settled_on IS NULL OR settled_on > x` as a scan of every row."""
+    dated = [*_counted(seller_id), Invoice.invoice_date <= _day(dated_by)]
+    return [
+        [*dated, Invoice.settled_on.is_(None)],
+        [*dated, Invoice.settled_on > _day(open_after)],
+    ]
+
+
+def _union(
+    columns: Sequence[Any], branches: list[list[ColumnElement[bool]]], *more: Any
+) -> Subquery:
+    return union_all(*[select(*columns).where(*branch, *more) for branch in branches]).subquery()
+
+
+def _is_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def _without_jit(session: AsyncSession) -> None:
+    """PostgreSQL would JIT-compile these large aggregates, which costs more (seconds) than
+    running them; for this transaction only."""
+    if _is_postgresql(session):
+        await session.execute(text("SET LOCAL jit = off"))
+
+
+def _received_by(as_of: date) -> ColumnElement[Any]:
+    """What an invoice had received by the end of `as_of`: nothing unless its first payment was
+    accepted by then (most rows: no lookup), else the sum of its allocations accepted by then."""
+    accepted = (
+        select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
+        .where(
+            PaymentAllocation.seller_id == Invoice.seller_id,
+            PaymentAllocation.invoice_id == Invoice.id,
+            PaymentAllocation.accepted_on <= _day(as_of),
+        )
+        .scalar_subquery()
+    )
+    return case(
+        (or_(Invoice.first_paid_on.is_(None), Invoice.first_paid_on > _day(as_of)), literal(0)),
+        else_=accepted,
+    )
+
+
+@dataclass(frozen=True)
+class BucketSum:
+    customer_id: str
+    bucket: int
+    paise: int
+
+
+async def open_balances(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    as_of: date,
+    floors: Sequence[date],
+    basis: AgingBasis,
+    customer_ids: Sequence[str] | None = None,
+) -> list[BucketSum]:
+    """What each customer owed at the end of `as_of`, per aging bucket (rules.bucket_floors),
+    one grouped query."""
+    aged = Invoice.due_date if basis is AgingBasis.DUE_DATE else Invoice.invoice_date
+    bucket = case(
+        *[(aged >= _day(floor), literal(index)) for index, floor in enumerate(floors)],
+        else_=literal(len(floors)),
+    )
+    owed = Invoice.net_amount - Invoice.tds - _received_by(as_of)
+    wanted = [] if customer_ids is None else [one_of(session, Invoice.customer_id, customer_ids)]
+    rows = _union(
+        [Invoice.customer_id.label("customer"), bucket.label("bucket"), owed.label("owed")],
+        _open_branches(seller_id, dated_by=as_of, open_after=as_of),
+        *wanted,
+    )
+    await _without_jit(session)
+    result = await session.execute(
+        select(rows.c.customer, rows.c.bucket, func.sum(rows.c.owed)).group_by(
+            rows.c.customer, rows.c.bucket
+        )
+    )
+    return [BucketSum(customer, int(index), int(paise)) for customer, index, paise in result]
+
+
+def _first_end_on_or_after(column: Any, ends: Sequence[date]) -> ColumnElement[Any]:
+    """The index of the first of the ascending `ends` on or after `column`'s date (len(ends)
+    when after them all)."""
+    return case(
+        *[(column <= _day(end), literal(index)) for index, end in enumerate(ends)],
+        else_=literal(len(ends)),
+    )
+
+
+async def receivables_on(
+    session: AsyncSession, *, seller_id: str, ends: Sequence[date]
+) -> list[int]:
+    """The seller's total receivables at the end of each of the ascending days `ends`, in two
+    grouped queries whatever their number. An invoice is open at ends[k] for k from the first
+    end on or after its invoice date up to (not including) the first end on or after the day it
+    stopped being open; an allocation takes its amount off the ends on or after its acceptance
+    within that range. Only invoices paid in more than one step (or partly, then closed) need
+    their allocations: one that a single payment settled was open in full until that day."""
+    count = len(ends)
+    opens = _first_end_on_or_after(Invoice.invoice_date, ends)
+    stops = case(
+        (Invoice.settled_on.is_(None), literal(count)),
+        else_=_first_end_on_or_after(Invoice.settled_on, ends),
+    )
+    branches = _open_branches(seller_id, dated_by=ends[-1], open_after=ends[0])
+    totals = [0] * count
+    owing = _union(
+        [
+            opens.label("opens"),
+            stops.label("stops"),
+            (Invoice.net_amount - Invoice.tds).label("owed"),
+        ],
+        branches,
+    )
+    await _without_jit(session)
+    owed = await session.execute(
+        select(owing.c.opens, owing.c.stops, func.sum(owing.c.owed)).group_by(
+            owing.c.opens, owing.c.stops
+        )
+    )
+    for first, stop, paise in owed:
+        for index in range(int(first), int(stop)):
+            totals[index] += int(paise)
+    for first, stop, taken, paise in await session.execute(
+        _paid_in_steps(branches, ends, lateral=_is_postgresql(session))
+    ):
+        for index in range(max(int(first), int(taken)), int(stop)):
+            totals[index] -= int(paise)
+    return totals
+
+
+def _paid_in_steps(
+    branches: list[list[ColumnElement[bool]]], ends: Sequence[date], *, lateral: bool
+) -> Select[int, int, int, int]:
+    """Allocations by the (opens, stops, accepted) end indexes of invoices paid in more than
+    one step, or partly and then closed; accepted by the last end. With `lateral` (PostgreSQL)
+    each such invoice's allocations are read from ix_payment_allocation_report: a hash join
+    would read every allocation of the seller for the few hundred thousand invoices that
+    qualify by far fewer rows."""
+    count = len(ends)
+    opens = _first_end_on_or_after(Invoice.invoice_date, ends)
+    stops = case(
+        (Invoice.settled_on.is_(None), literal(count)),
+        else_=_first_end_on_or_after(Invoice.settled_on, ends),
+    )
+    last = _day(ends[-1])
+    if lateral:
+        allocations: Any = (
+            select(PaymentAllocation.accepted_on, PaymentAllocation.amount)
+            .where(
+                PaymentAllocation.seller_id == Invoice.seller_id,
+                PaymentAllocation.invoice_id == Invoice.id,
+                PaymentAllocation.accepted_on <= last,
+            )
+            # OFFSET 0 keeps PostgreSQL from flattening the lateral into that hash join.
+            .offset(0)
+            .lateral()
+        )
+        joined: ColumnElement[bool] = true()
+    else:
+        allocations = PaymentAllocation.__table__
+        joined = and_(
+            allocations.c.seller_id == Invoice.seller_id,
+            allocations.c.invoice_id == Invoice.id,
+            allocations.c.accepted_on <= last,
+        )
+    selects = [
+        select(
+            opens.label("opens"),
+            stops.label("stops"),
+            _first_end_on_or_after(allocations.c.accepted_on, ends).label("accepted"),
+            allocations.c.amount.label("amount"),
+        )
+        .select_from(Invoice)
+        .join(allocations, joined)
+        .where(
+            *branch,
+            # ix_invoice_report_stepped's own condition, so PostgreSQL reads only that index.
+            Invoice.first_paid_on.is_not(None),
+            or_(Invoice.settled_on.is_(None), Invoice.first_paid_on < Invoice.settled_on),
+            Invoice.first_paid_on <= last,
+        )
+        for branch in branches
+    ]
+    paid = union_all(*selects).subquery()
+    return select(paid.c.opens, paid.c.stops, paid.c.accepted, func.sum(paid.c.amount)).group_by(
+        paid.c.opens, paid.c.stops, paid.c.accepted
+    )
+
+
+async def credit_sales(
+    session: AsyncSession, *, seller_id: str, starts: Sequence[date], end: date
+) -> list[int]:
+    """Net amount of the invoices dated in each interval: starts[i] up to the next start (the
+    last up to `end`)."""
+    interval = case(
+        *[
+            (Invoice.invoice_date >= _day(start), literal(index))
+            for index, start in reversed(list(enumerate(starts)))
+        ],
+        else_=literal(-1),
+    )
+    await _without_jit(session)
+    result = await session.execute(
+        select(interval, func.sum(Invoice.net_amount))
+        .where(*_counted(seller_id), Invoice.invoice_date.between(_day(starts[0]), _day(end)))
+        .group_by(interval)
+    )
+    sums = [0] * len(starts)
+    for index, paise in result:
+        sums[int(index)] = int(paise)
+    return sums
+
+
+@dataclass(frozen=True)
+class StatementInvoice:
+    id: str
+    invoice_number: str
+    invoice_date: date
+    receivable: int
+    closed_on: date | None
+    balance: int  # now; a closed invoice's balance is what its closing took away
+
+
+@dataclass(frozen=True)
+class StatementPayment:
+    payment_id: str
+    payment_ref: str
+    invoice_id: str
+    invoice_number: str
+    invoice_date: date
+    accepted_on: date
+    amount: int
+
+
+async def statement_invoices(
+    session: AsyncSession, *, seller_id: str, customer_id: str, start: date, end: date
+) -> list[StatementInvoice]:
+    """The customer's counted invoices dated start..end, or closed in it."""
+    result = await session.execute(
+        select(
+            Invoice.id,
+            Invoice.invoice_number,
+            Invoice.invoice_date,
+            Invoice.net_amount - Invoice.tds,
+            Invoice.closed_on,
+            Invoice.balance_amount,
+        ).where(
+            *_counted(seller_id),
+            Invoice.customer_id == customer_id,
+            Invoice.invoice_date <= end,
+            or_(
+                Invoice.invoice_date >= start,
+                and_(Invoice.closed_on.is_not(None), Invoice.closed_on >= start),
+            ),
+        )
+    )
+    return [StatementInvoice(*row) for row in result]
+
+
+async def statement_payments(
+    session: AsyncSession, *, seller_id: str, customer_id: str, start: date, end: date
+) -> list[StatementPayment]:
+    """Allocations to the customer's invoices that count start..end: accepted by `end`, on
+    invoices dated by `end`, and accepted or dated on or after `start`."""
+    result = await session.execute(
+        select(
+            Payment.id,
+            Payment.payment_ref,
+            Invoice.id,
+            Invoice.invoice_number,
+            Invoice.invoice_date,
+            PaymentAllocation.accepted_on,
+            PaymentAllocation.amount,
+        )
+        .join(
+            Invoice,
+            and_(
+                Invoice.seller_id == PaymentAllocation.seller_id,
+                Invoice.id == PaymentAllocation.invoice_id,
+            ),
+        )
+        .join(
+            Payment,
+            and_(
+                Payment.seller_id == PaymentAllocation.seller_id,
+                Payment.id == PaymentAllocation.payment_id,
+            ),
+        )
+        .where(
+            *_counted(seller_id),
+            Invoice.customer_id == customer_id,
+            Invoice.invoice_date <= end,
+            # Only invoices with money accepted by `end` and not settled before `start` (unless
+            # dated in the period) have allocations here: no index probe for the others.
+            Invoice.first_paid_on <= end,
+            or_(
+                Invoice.settled_on.is_(None),
+                Invoice.settled_on >= start,
+                Invoice.invoice_date >= start,
+            ),
+            PaymentAllocation.accepted_on <= end,
+            or_(PaymentAllocation.accepted_on >= start, Invoice.invoice_date >= start),
+        )
+    )
+    return [
+        StatementPayment(payment, ref, invoice, number, dated, accepted, amount)
+        for payment, ref, invoice, number, dated, accepted, amount in result
+        if accepted is not None
+    ]
