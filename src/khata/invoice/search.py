@@ -8,27 +8,29 @@ customer and lines; the count reads the same narrow indexes. Customer filters be
 customer ids first (a trigram index finds a name part on PostgreSQL, a LIKE on SQLite's small
 customer table does), so neither statement joins the seller's invoices to customers."""
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, not_, or_, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.invoice.ar_schemas import InvoiceSearch
-from khata.invoice.ar_views import NOT_OVERDUE_STATUSES, invoice_payload
+from khata.invoice.ar_views import (
+    NOT_OVERDUE_STATUSES,
+    decode_lines,
+    invoice_payload,
+    legal_name_column,
+    lines_column,
+)
 from khata.invoice.status import ReceivableStatus
 from khata.invoice.validation import amount_paise
-from khata.kit.amounts import rate_wire
 from khata.kit.errors import FieldError, ValidationFailed
-from khata.kit.money import wire_paise
 from khata.kit.pagination import MAX_OFFSET
 from khata.kit.timeutil import local_date
-from khata.models import Customer, Invoice, InvoiceLine
+from khata.models import Customer, Invoice
 
 MAX_LIMIT = 5000
 DEFAULT_LIMIT = 100
@@ -189,63 +191,6 @@ def _stamp_conditions(filters: InvoiceSearch, time_zone: str) -> list[ColumnElem
     return conditions
 
 
-def _lines_column(dialect: str) -> Any:
-    """Line items of the row's invoice as one JSON array, so the page needs no second query."""
-    fields = (
-        ("id", InvoiceLine.id),
-        ("lineItemId", InvoiceLine.order_line_id),
-        ("position", InvoiceLine.position),
-        ("sku", InvoiceLine.sku),
-        ("name", InvoiceLine.name),
-        ("description", InvoiceLine.description),
-        ("hsnCode", InvoiceLine.hsn_code),
-        ("quantity", InvoiceLine.quantity),
-        ("unitPrice", InvoiceLine.unit_price),
-        ("taxRateBp", InvoiceLine.tax_rate_bp),
-        ("amount", InvoiceLine.amount),
-        ("tax", InvoiceLine.tax),
-    )
-    pairs: list[Any] = []
-    for name, column in fields:
-        pairs.extend((literal(name), column))
-    if dialect == "postgresql":
-        aggregate = func.json_agg(
-            aggregate_order_by(func.json_build_object(*pairs), InvoiceLine.position)
-        )
-    else:
-        aggregate = func.json_group_array(func.json_object(*pairs))
-    return (
-        select(aggregate)
-        .where(InvoiceLine.seller_id == Invoice.seller_id, InvoiceLine.invoice_id == Invoice.id)
-        .correlate(Invoice)
-        .scalar_subquery()
-    )
-
-
-def _line_wire(raw: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": raw["id"],
-        "lineItemId": raw["lineItemId"],
-        "position": raw["position"],
-        "sku": raw["sku"],
-        "name": raw["name"],
-        "description": raw["description"],
-        "hsnCode": raw["hsnCode"],
-        "quantity": raw["quantity"],
-        "unitPrice": wire_paise(int(raw["unitPrice"])),
-        "taxRate": rate_wire(int(raw["taxRateBp"])),
-        "amount": wire_paise(int(raw["amount"])),
-        "tax": wire_paise(int(raw["tax"])),
-    }
-
-
-def _decode_lines(value: Any) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    items = json.loads(value) if isinstance(value, str) else value
-    return [_line_wire(item) for item in items if item and item.get("id") is not None]
-
-
 def _page_statement(conditions: list[ColumnElement[bool]], page: Page, dialect: str) -> Select[Any]:
     """The page: its keys first, from one walk of the orderBy column's index (an index-only
     scan however deep the offset), then those rows whole with customer name and lines."""
@@ -259,14 +204,8 @@ def _page_statement(conditions: list[ColumnElement[bool]], page: Page, dialect: 
         .offset(page.offset)
         .subquery("page_keys")
     )
-    legal_name = (
-        select(Customer.legal_name)
-        .where(Customer.seller_id == Invoice.seller_id, Customer.id == Invoice.customer_id)
-        .correlate(Invoice)
-        .scalar_subquery()
-    )
     return (
-        select(Invoice, legal_name, _lines_column(dialect))
+        select(Invoice, legal_name_column(), lines_column(dialect))
         .join(keys, keys.c.id == Invoice.id)
         .where(conditions[0])
         .order_by(*order)
@@ -294,7 +233,7 @@ async def search_invoices(
         invoice_payload(
             invoice,
             customer_legal_name=legal_name,
-            line_items=_decode_lines(lines),
+            line_items=decode_lines(lines),
             time_zone=time_zone,
             now=now,
             public_base_url=public_base_url,
