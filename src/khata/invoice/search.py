@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.invoice import repository
 from khata.invoice.ar_schemas import InvoiceSearch
 from khata.invoice.ar_views import (
     NOT_OVERDUE_STATUSES,
@@ -30,7 +31,7 @@ from khata.invoice.validation import amount_paise
 from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.pagination import MAX_OFFSET
 from khata.kit.timeutil import local_date
-from khata.models import Customer, Invoice
+from khata.models import Customer, Invoice, InvoiceTally
 
 MAX_LIMIT = 5000
 DEFAULT_LIMIT = 100
@@ -87,6 +88,24 @@ def _start_of(day: date, time_zone: str) -> datetime | None:
         return None if day.year == 1 else datetime.max.replace(tzinfo=UTC)
 
 
+# Table = Invoice or InvoiceTally: the filters on the tally's keys read the same column names.
+Table = type[Invoice] | type[InvoiceTally]
+# The filters the tally's keys answer; any other filter set and the invoices are counted.
+_KEY_FILTERS = frozenset(
+    {
+        "receivableStatuses",
+        "customerIds",
+        "customerLegalName",
+        "customerDeleted",
+        "createdVia",
+        "buyerResponseStatuses",
+        "dispatched",
+    }
+)
+# A seller's tally rows are folded into one per key once there are more than this.
+FOLD_TALLY_AT = 2000
+
+
 def _conditions(
     filters: InvoiceSearch, *, seller_id: str, time_zone: str, now: datetime
 ) -> list[ColumnElement[bool]]:
@@ -95,27 +114,14 @@ def _conditions(
         Invoice.seller_id == seller_id,
         # Written as the live-invoice indexes' predicate, so the planner sees they apply.
         Invoice.deleted == false(),
+        *_key_conditions(filters, Invoice, seller_id, errors),
     ]
-    if filters.receivableStatuses:
-        unknown = [s for s in filters.receivableStatuses if s not in set(ReceivableStatus)]
-        if unknown:
-            errors.append(FieldError("receivableStatuses", "has unknown statuses", unknown))
-        conditions.append(Invoice.receivable_status.in_(filters.receivableStatuses))
-    if filters.customerIds:
-        conditions.append(Invoice.customer_id.in_(filters.customerIds))
-    if filters.customerLegalName:
-        # autoescape: a "%" or "_" in the name is a character to find, not a wildcard.
-        name = filters.customerLegalName.strip().lower()
-        named = func.lower(Customer.legal_name).contains(name, autoescape=True)
-        conditions.append(_customer_is(seller_id, named))
     conditions += _amount_conditions(filters, errors)
     conditions += _stamp_conditions(filters, time_zone)
     if filters.dueDateFrom is not None:
         conditions.append(Invoice.due_date >= filters.dueDateFrom)
     if filters.dueDateTo is not None:
         conditions.append(Invoice.due_date <= filters.dueDateTo)
-    if filters.dispatched is not None:
-        conditions.append(Invoice.dispatched.is_(filters.dispatched))
     if filters.overdue is not None:
         overdue = and_(
             Invoice.due_date < local_date(now, time_zone),
@@ -123,31 +129,56 @@ def _conditions(
             Invoice.receivable_status.not_in(NOT_OVERDUE_STATUSES),
         )
         conditions.append(overdue if filters.overdue else not_(overdue))
-    if filters.customerDeleted is not None:
-        conditions.append(_customer_is(seller_id, Customer.deleted.is_(filters.customerDeleted)))
-    if filters.createdVia:
-        conditions.append(Invoice.via.in_(filters.createdVia))
-    if filters.buyerResponseStatuses:
-        conditions.append(_buyer_response_condition(filters.buyerResponseStatuses))
     if errors:
         raise ValidationFailed(errors)
     return conditions
 
 
-def _customer_is(seller_id: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    """Invoices of the seller's customers that meet `condition`: the customers are found first
+def _key_conditions(
+    filters: InvoiceSearch, table: Table, seller_id: str, errors: list[FieldError]
+) -> list[ColumnElement[bool]]:
+    """The filters on status, customer, via, dispatch and buyer response, on either table."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.receivableStatuses:
+        unknown = [s for s in filters.receivableStatuses if s not in set(ReceivableStatus)]
+        if unknown:
+            errors.append(FieldError("receivableStatuses", "has unknown statuses", unknown))
+        conditions.append(table.receivable_status.in_(filters.receivableStatuses))
+    if filters.customerIds:
+        conditions.append(table.customer_id.in_(filters.customerIds))
+    if filters.customerLegalName:
+        # autoescape: a "%" or "_" in the name is a character to find, not a wildcard.
+        name = filters.customerLegalName.strip().lower()
+        named = func.lower(Customer.legal_name).contains(name, autoescape=True)
+        conditions.append(_customer_is(table, seller_id, named))
+    if filters.customerDeleted is not None:
+        deleted = Customer.deleted.is_(filters.customerDeleted)
+        conditions.append(_customer_is(table, seller_id, deleted))
+    if filters.dispatched is not None:
+        conditions.append(table.dispatched.is_(filters.dispatched))
+    if filters.createdVia:
+        conditions.append(table.via.in_(filters.createdVia))
+    if filters.buyerResponseStatuses:
+        conditions.append(_buyer_response_condition(table, filters.buyerResponseStatuses))
+    return conditions
+
+
+def _customer_is(
+    table: Table, seller_id: str, condition: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """Rows of the seller's customers that meet `condition`: the customers are found first
     (a few among a seller's customers), then their invoices through the customer index."""
-    return Invoice.customer_id.in_(
+    return table.customer_id.in_(
         select(Customer.id).where(Customer.seller_id == seller_id, condition)
     )
 
 
-def _buyer_response_condition(statuses: Sequence[str]) -> ColumnElement[bool]:
-    """Invoices whose buyer answered with one of `statuses`; NONE: not answered."""
+def _buyer_response_condition(table: Table, statuses: Sequence[str]) -> ColumnElement[bool]:
+    """Rows whose buyer answered with one of `statuses`; NONE: not answered."""
     answered = [status for status in statuses if status != "NONE"]
-    condition: ColumnElement[bool] = Invoice.buyer_response.in_(answered)
+    condition: ColumnElement[bool] = table.buyer_response.in_(answered)
     if "NONE" in statuses:
-        condition = or_(condition, Invoice.buyer_response.is_(None))
+        condition = or_(condition, table.buyer_response.is_(None))
     return condition
 
 
@@ -212,6 +243,31 @@ def _page_statement(conditions: list[ColumnElement[bool]], page: Page, dialect: 
     )
 
 
+def _tally_answers(filters: InvoiceSearch) -> bool:
+    return all(
+        getattr(filters, name) is None
+        for name in InvoiceSearch.model_fields
+        if name not in _KEY_FILTERS
+    )
+
+
+async def _tally_count(session: AsyncSession, filters: InvoiceSearch, seller_id: str) -> int:
+    """The live invoices the key filters match, summed from the tally (a few hundred rows,
+    not a million); the seller's rows are folded when they have piled up."""
+    keys = _key_conditions(filters, InvoiceTally, seller_id, [])
+    matching = func.sum(InvoiceTally.live).filter(and_(true(), *keys))
+    count, pieces = (
+        await session.execute(
+            select(func.coalesce(matching, 0), func.count()).where(
+                InvoiceTally.seller_id == seller_id
+            )
+        )
+    ).one()
+    if pieces > FOLD_TALLY_AT:
+        await repository.fold_invoice_tally(session, seller_id)
+    return int(count)
+
+
 async def search_invoices(
     session: AsyncSession,
     *,
@@ -226,9 +282,12 @@ async def search_invoices(
     conditions = _conditions(filters, seller_id=seller_id, time_zone=time_zone, now=now)
     dialect = session.get_bind().dialect.name
     rows = (await session.execute(_page_statement(conditions, page, dialect))).all()
-    count = (
-        await session.execute(select(func.count()).select_from(Invoice).where(*conditions))
-    ).scalar_one()
+    if dialect == "postgresql" and _tally_answers(filters):
+        count = await _tally_count(session, filters, seller_id)
+    else:
+        count = (
+            await session.execute(select(func.count()).select_from(Invoice).where(*conditions))
+        ).scalar_one()
     payloads = [
         invoice_payload(
             invoice,

@@ -10,6 +10,7 @@ from khata.models.delivery_invoice import DeliveryInvoice
 from khata.models.idempotency_key import IdempotencyKey
 from khata.models.invoice import Invoice
 from khata.models.invoice_line import InvoiceLine
+from khata.models.invoice_tally import InvoiceTally
 from khata.models.key_contact import KeyContact
 from khata.models.oauth_client import OAuthClient
 from khata.models.order_line import OrderLine
@@ -31,6 +32,7 @@ __all__ = [
     "IdempotencyKey",
     "Invoice",
     "InvoiceLine",
+    "InvoiceTally",
     "KeyContact",
     "OAuthClient",
     "OrderLine",
