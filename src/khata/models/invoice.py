@@ -65,6 +65,9 @@ def _where_set(column: str) -> dict[str, Any]:
     return {"postgresql_where": condition, "sqlite_where": condition}
 
 
+_ANSWERED = text("buyer_response IS NOT NULL AND NOT deleted")
+
+
 def _live(column: str, include: tuple[str, ...] = ()) -> Index:
     """A search index on live invoices: (seller_id, column, id), id breaking ties in order."""
     condition = text("NOT deleted")
@@ -97,8 +100,20 @@ class Invoice(Base):
         # Search by customer (one customer, a legal-name part, customerDeleted), the buyer
         # page's other invoices of the customer.
         Index(None, "seller_id", "customer_id", "created_at"),
-        # Search orderBy createdOn (the default) and the createdOn range; commerce lists.
-        _live("created_at"),
+        # Search orderBy createdOn (the default) and the createdOn range; commerce lists. With
+        # status and dispatched at hand, a page filtered on them (a rare status, dispatched
+        # invoices) walks the index alone, however deep.
+        _live("created_at", include=("receivable_status", "dispatched")),
+        # Search by buyer response (most invoices have none), newest first.
+        Index(
+            "ix_invoice_answered",
+            "seller_id",
+            "buyer_response",
+            "created_at",
+            "id",
+            postgresql_where=_ANSWERED,
+            sqlite_where=_ANSWERED,
+        ),
         # Search orderBy dueDate and the dueDate range; with the balance and status at hand,
         # the overdue filter is counted from this index alone.
         _live("due_date", include=("balance_amount", "receivable_status")),

@@ -29,7 +29,7 @@ depends_on: str | Sequence[str] | None = None
 
 # (column, columns carried along for index-only scans on PostgreSQL)
 _LIVE: tuple[tuple[str, list[str]], ...] = (
-    ("created_at", []),
+    ("created_at", ["receivable_status", "dispatched"]),
     ("due_date", ["balance_amount", "receivable_status"]),
     ("invoice_date", []),
     ("base_amount", []),
@@ -118,9 +118,27 @@ def _drop_tally() -> None:
     op.drop_table("invoice_tally")
 
 
+_ANSWERED = sa.text("buyer_response IS NOT NULL AND NOT deleted")
+
+
 def upgrade() -> None:
     _create_tally()
     live = sa.text("NOT deleted")
+    op.create_index(
+        "ix_invoice_answered",
+        "invoice",
+        ["seller_id", "buyer_response", "created_at", "id"],
+        postgresql_where=_ANSWERED,
+        sqlite_where=_ANSWERED,
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        # customerLegalName is a substring: trigrams find it among many customers, and the
+        # index's statistics tell the planner how many customers a name part matches.
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.execute(
+            "CREATE INDEX ix_customer_legal_name_trgm ON customer "
+            "USING gin (lower(legal_name) gin_trgm_ops)"
+        )
     for column, include in _LIVE:
         op.create_index(
             f"ix_invoice_live_{column}",
@@ -135,6 +153,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX ix_customer_legal_name_trgm")
+    op.drop_index("ix_invoice_answered", "invoice")
     for name, columns in _REPLACED:
         op.create_index(name, "invoice", columns)
     for column, _include in _LIVE:
