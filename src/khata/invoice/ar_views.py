@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -176,6 +176,23 @@ def legal_name_column() -> Any:
     )
 
 
+def _live_invoice_statement(dialect: str) -> Any:
+    """One live invoice with its customer's name and its lines; built once per dialect (the
+    JSON of the lines is a large expression to build for every GET)."""
+    statement = _LIVE_INVOICE.get(dialect)
+    if statement is None:
+        statement = select(Invoice, legal_name_column(), lines_column(dialect)).where(
+            Invoice.seller_id == bindparam("seller_id"),
+            Invoice.id == bindparam("invoice_id"),
+            Invoice.deleted.is_(False),
+        )
+        _LIVE_INVOICE[dialect] = statement
+    return statement
+
+
+_LIVE_INVOICE: dict[str, Any] = {}
+
+
 async def live_invoice_payload(
     session: AsyncSession,
     *,
@@ -187,16 +204,9 @@ async def live_invoice_payload(
 ) -> dict[str, Any] | None:
     """The payload of one live invoice of the seller, read in one statement (customer name and
     lines included); None when the seller has no such invoice."""
-    dialect = session.get_bind().dialect.name
-    row = (
-        await session.execute(
-            select(Invoice, legal_name_column(), lines_column(dialect)).where(
-                Invoice.seller_id == seller_id,
-                Invoice.id == invoice_id,
-                Invoice.deleted.is_(False),
-            )
-        )
-    ).first()
+    statement = _live_invoice_statement(session.get_bind().dialect.name)
+    parameters = {"seller_id": seller_id, "invoice_id": invoice_id}
+    row = (await session.execute(statement, parameters)).first()
     if row is None:
         return None
     invoice, legal_name, lines = row
