@@ -62,6 +62,10 @@ async def test_counts_stay_exact_through_every_write(
         {"dispatched": False, "customerIds": [zeta]},
         {"createdVia": ["BULK_UPLOAD"]},
         {"buyerResponseStatuses": ["NONE"]},
+        {"overdue": True},
+        {"overdue": False},
+        {"overdue": True, "customerIds": [acme]},
+        {"overdue": False, "receivableStatuses": ["CREATED", "PAID"]},
     ]
     # Folding after every few rows: the searches below fold the tally again and again.
     monkeypatch.setattr(search, "FOLD_TALLY_AT", 3)

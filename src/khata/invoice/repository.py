@@ -151,7 +151,7 @@ async def know_invoice_count(session: AsyncSession, *, at_least: int) -> None:
         await session.execute(text("ANALYZE invoice"))
 
 
-_TALLY_KEYS = "customer_id, receivable_status, via, dispatched, buyer_response"
+_TALLY_KEYS = "customer_id, receivable_status, via, dispatched, buyer_response, open"
 
 
 async def fold_invoice_tally(session: AsyncSession, seller_id: str) -> None:

@@ -100,6 +100,7 @@ _KEY_FILTERS = frozenset(
         "createdVia",
         "buyerResponseStatuses",
         "dispatched",
+        "overdue",
     }
 )
 # A seller's tally rows are folded into one per key once there are more than this.
@@ -123,15 +124,16 @@ def _conditions(
     if filters.dueDateTo is not None:
         conditions.append(Invoice.due_date <= filters.dueDateTo)
     if filters.overdue is not None:
-        overdue = and_(
-            Invoice.due_date < local_date(now, time_zone),
-            Invoice.balance_amount > 0,
-            Invoice.receivable_status.not_in(NOT_OVERDUE_STATUSES),
-        )
+        overdue = and_(Invoice.due_date < local_date(now, time_zone), _open_invoice())
         conditions.append(overdue if filters.overdue else not_(overdue))
     if errors:
         raise ValidationFailed(errors)
     return conditions
+
+
+def _open_invoice() -> ColumnElement[bool]:
+    """Something still to collect (the tally's `open`, written by the same rule in SQL)."""
+    return and_(Invoice.balance_amount > 0, Invoice.receivable_status.not_in(NOT_OVERDUE_STATUSES))
 
 
 def _key_conditions(
@@ -265,21 +267,38 @@ def _tally_answers(filters: InvoiceSearch) -> bool:
     )
 
 
-async def _tally_count(session: AsyncSession, filters: InvoiceSearch, seller_id: str) -> int:
+async def _tally_count(
+    session: AsyncSession, filters: InvoiceSearch, *, seller_id: str, today: date
+) -> int:
     """The live invoices the key filters match, summed from the tally (a few hundred rows,
-    not a million); the seller's rows are folded when they have piled up."""
+    not a million); the seller's rows are folded when they have piled up. Overdue is the open
+    ones less those not due yet, which are counted: a due-date range from today on."""
     keys = _key_conditions(filters, InvoiceTally, seller_id, [])
-    matching = func.sum(InvoiceTally.live).filter(and_(true(), *keys))
-    count, pieces = (
-        await session.execute(
-            select(func.coalesce(matching, 0), func.count()).where(
-                InvoiceTally.seller_id == seller_id
+    count: Any = func.coalesce(func.sum(InvoiceTally.live).filter(and_(true(), *keys)), 0)
+    if filters.overdue is not None:
+        open_ones = func.sum(InvoiceTally.live).filter(and_(InvoiceTally.open.is_(True), *keys))
+        not_due = (
+            select(func.count())
+            .select_from(Invoice)
+            .where(
+                Invoice.seller_id == seller_id,
+                Invoice.deleted == false(),
+                Invoice.due_date >= today,
+                _open_invoice(),
+                *_key_conditions(filters, Invoice, seller_id, []),
             )
+            .scalar_subquery()
+        )
+        overdue = func.coalesce(open_ones, 0) - not_due
+        count = overdue if filters.overdue else count - overdue
+    total, pieces = (
+        await session.execute(
+            select(count, func.count()).where(InvoiceTally.seller_id == seller_id)
         )
     ).one()
     if pieces > FOLD_TALLY_AT:
         await repository.fold_invoice_tally(session, seller_id)
-    return int(count)
+    return int(total)
 
 
 async def search_invoices(
@@ -297,7 +316,8 @@ async def search_invoices(
     conditions = _conditions(filters, seller_id=seller_id, time_zone=time_zone, now=now)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql" and _tally_answers(filters):
-        count = await _tally_count(session, filters, seller_id)
+        today = local_date(now, time_zone)
+        count = await _tally_count(session, filters, seller_id=seller_id, today=today)
     else:
         count = (
             await session.execute(select(func.count()).select_from(Invoice).where(*conditions))

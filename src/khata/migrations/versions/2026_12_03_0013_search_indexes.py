@@ -11,9 +11,10 @@ index and a count an index-only scan. The two plain (seller_id, created_at) and 
 due_date) indexes they replace are dropped.
 
 invoice_tally (models/invoice_tally.py) holds signed counts of live invoices by seller,
-customer, status, via, dispatched and buyer response, written by statement triggers on invoice
-(transition tables: one aggregated insert per statement, COPY included; inserts only, so
-concurrent writers never wait on each other) and seeded here from the invoices already there.
+customer, status, via, dispatched, buyer response and open (something to collect), written by
+statement triggers on invoice (transition tables: one aggregated insert per statement, COPY
+included; inserts only, so concurrent writers never wait on each other) and seeded here from
+the invoices already there.
 SQLite gets the table but no triggers: its search counts the invoices themselves.
 """
 
@@ -43,27 +44,32 @@ _REPLACED = (
 )
 
 
-_KEYS = "seller_id, customer_id, receivable_status, via, dispatched, buyer_response"
+_KEYS = "seller_id, customer_id, receivable_status, via, dispatched, buyer_response, open"
+# `open`: something is still to collect (the half of "overdue" that does not move with time).
+_VALUES = (
+    "seller_id, customer_id, receivable_status, via, dispatched, buyer_response, "
+    "balance_amount > 0 AND receivable_status NOT IN ('CANCELLED', 'CLOSED')"
+)
 # (trigger, event, transition tables, the signed rows the statement changed)
 _TRIGGERS = (
     (
         "invoice_tally_insert",
         "INSERT",
         "NEW TABLE AS new_rows",
-        f"SELECT {_KEYS}, 1 FROM new_rows WHERE NOT deleted",
+        f"SELECT {_VALUES}, 1 FROM new_rows WHERE NOT deleted",
     ),
     (
         "invoice_tally_update",
         "UPDATE",
         "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        f"SELECT {_KEYS}, -1 FROM old_rows WHERE NOT deleted "
-        f"UNION ALL SELECT {_KEYS}, 1 FROM new_rows WHERE NOT deleted",
+        f"SELECT {_VALUES}, -1 FROM old_rows WHERE NOT deleted "
+        f"UNION ALL SELECT {_VALUES}, 1 FROM new_rows WHERE NOT deleted",
     ),
     (
         "invoice_tally_delete",
         "DELETE",
         "OLD TABLE AS old_rows",
-        f"SELECT {_KEYS}, -1 FROM old_rows WHERE NOT deleted",
+        f"SELECT {_VALUES}, -1 FROM old_rows WHERE NOT deleted",
     ),
 )
 
@@ -78,6 +84,7 @@ def _create_tally() -> None:
         sa.Column("via", sa.String(length=12), nullable=False),
         sa.Column("dispatched", sa.Boolean(), nullable=False),
         sa.Column("buyer_response", sa.String(length=16), nullable=True),
+        sa.Column("open", sa.Boolean(), nullable=False),
         sa.Column("live", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("seller_id", "id", name=op.f("pk_invoice_tally")),
     )
@@ -105,8 +112,9 @@ def _create_tally() -> None:
         "FOR EACH STATEMENT EXECUTE FUNCTION invoice_tally_truncate()"
     )
     op.execute(
-        f"INSERT INTO invoice_tally ({_KEYS}, live) SELECT {_KEYS}, count(*) FROM invoice "
-        f"WHERE NOT deleted GROUP BY {_KEYS}"
+        f"INSERT INTO invoice_tally ({_KEYS}, live) SELECT {_KEYS}, count(*) "
+        f"FROM (SELECT {_VALUES} FROM invoice WHERE NOT deleted) AS live ({_KEYS}) "
+        f"GROUP BY {_KEYS}"
     )
 
 
