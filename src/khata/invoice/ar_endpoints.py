@@ -185,8 +185,11 @@ async def get_invoice(
     now: Now,
     link_base: LinkBase,
 ) -> Response:
-    invoice = await service.load_invoice(session, caller, invoiceId)
-    return ar_answer(await _payload(session, caller, invoice, now, link_base))
+    return ar_answer(
+        await service.invoice_payload(
+            session, caller, invoiceId, now=now, public_base_url=link_base
+        )
+    )
 
 
 @router.patch("/api/v0/invoice/{invoiceId}", summary="updateInvoice", responses=_INVOICE)

@@ -1,11 +1,13 @@
 """The AR invoice payload: one builder, reused by the AR endpoints, bulk import and delivery; a
 read-side module, it also reads the customer names and lines a page of payloads shows."""
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.invoice.buyer_response import buyer_response_wire
@@ -105,6 +107,117 @@ def invoice_payload(
         "modifiedByName": invoice.modified_by_name,
         "modifiedOn": stamp(invoice.updated_at),
     }
+
+
+def lines_column(dialect: str) -> Any:
+    """Line items of the row's invoice as one JSON array, so the page needs no second query."""
+    fields = (
+        ("id", InvoiceLine.id),
+        ("lineItemId", InvoiceLine.order_line_id),
+        ("position", InvoiceLine.position),
+        ("sku", InvoiceLine.sku),
+        ("name", InvoiceLine.name),
+        ("description", InvoiceLine.description),
+        ("hsnCode", InvoiceLine.hsn_code),
+        ("quantity", InvoiceLine.quantity),
+        ("unitPrice", InvoiceLine.unit_price),
+        ("taxRateBp", InvoiceLine.tax_rate_bp),
+        ("amount", InvoiceLine.amount),
+        ("tax", InvoiceLine.tax),
+    )
+    pairs: list[Any] = []
+    for name, column in fields:
+        pairs.extend((literal(name), column))
+    if dialect == "postgresql":
+        aggregate = func.json_agg(
+            aggregate_order_by(func.json_build_object(*pairs), InvoiceLine.position)
+        )
+    else:
+        aggregate = func.json_group_array(func.json_object(*pairs))
+    return (
+        select(aggregate)
+        .where(InvoiceLine.seller_id == Invoice.seller_id, InvoiceLine.invoice_id == Invoice.id)
+        .correlate(Invoice)
+        .scalar_subquery()
+    )
+
+
+def _raw_line_wire(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": raw["id"],
+        "lineItemId": raw["lineItemId"],
+        "position": raw["position"],
+        "sku": raw["sku"],
+        "name": raw["name"],
+        "description": raw["description"],
+        "hsnCode": raw["hsnCode"],
+        "quantity": raw["quantity"],
+        "unitPrice": wire_paise(int(raw["unitPrice"])),
+        "taxRate": rate_wire(int(raw["taxRateBp"])),
+        "amount": wire_paise(int(raw["amount"])),
+        "tax": wire_paise(int(raw["tax"])),
+    }
+
+
+def decode_lines(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    items = json.loads(value) if isinstance(value, str) else value
+    return [_raw_line_wire(item) for item in items if item and item.get("id") is not None]
+
+
+def legal_name_column() -> Any:
+    """The legal name of the row's invoice's customer, as a column of an invoice query."""
+    return (
+        select(Customer.legal_name)
+        .where(Customer.seller_id == Invoice.seller_id, Customer.id == Invoice.customer_id)
+        .correlate(Invoice)
+        .scalar_subquery()
+    )
+
+
+def _live_invoice_statement(dialect: str) -> Any:
+    """One live invoice with its customer's name and its lines; built once per dialect (the
+    JSON of the lines is a large expression to build for every GET)."""
+    statement = _LIVE_INVOICE.get(dialect)
+    if statement is None:
+        statement = select(Invoice, legal_name_column(), lines_column(dialect)).where(
+            Invoice.seller_id == bindparam("seller_id"),
+            Invoice.id == bindparam("invoice_id"),
+            Invoice.deleted.is_(False),
+        )
+        _LIVE_INVOICE[dialect] = statement
+    return statement
+
+
+_LIVE_INVOICE: dict[str, Any] = {}
+
+
+async def live_invoice_payload(
+    session: AsyncSession,
+    *,
+    seller_id: str,
+    invoice_id: str,
+    time_zone: str,
+    now: datetime,
+    public_base_url: str,
+) -> dict[str, Any] | None:
+    """The payload of one live invoice of the seller, read in one statement (customer name and
+    lines included); None when the seller has no such invoice."""
+    statement = _live_invoice_statement(session.get_bind().dialect.name)
+    parameters = {"seller_id": seller_id, "invoice_id": invoice_id}
+    row = (await session.execute(statement, parameters)).first()
+    if row is None:
+        return None
+    invoice, legal_name, lines = row
+    return invoice_payload(
+        invoice,
+        customer_legal_name=legal_name,
+        line_items=decode_lines(lines),
+        time_zone=time_zone,
+        now=now,
+        public_base_url=public_base_url,
+    )
 
 
 async def invoice_payloads(

@@ -151,6 +151,26 @@ async def know_invoice_count(session: AsyncSession, *, at_least: int) -> None:
         await session.execute(text("ANALYZE invoice"))
 
 
+_TALLY_KEYS = "customer_id, receivable_status, via, dispatched, buyer_response, open"
+
+
+async def fold_invoice_tally(session: AsyncSession, seller_id: str) -> None:
+    """Replace a seller's tally rows by one per key with their sum (PostgreSQL). Exact under
+    concurrency: only the rows this statement deleted are summed; rows other transactions add
+    meanwhile stay as they are, and a second fold waits on the first's row locks and then
+    finds those rows gone."""
+    await session.execute(
+        text(
+            f"WITH gone AS (DELETE FROM invoice_tally WHERE seller_id = :seller_id "
+            f"RETURNING {_TALLY_KEYS}, live) "
+            f"INSERT INTO invoice_tally (seller_id, {_TALLY_KEYS}, live) "
+            f"SELECT :seller_id, {_TALLY_KEYS}, sum(live) FROM gone "
+            f"GROUP BY {_TALLY_KEYS} HAVING sum(live) <> 0"
+        ),
+        {"seller_id": seller_id},
+    )
+
+
 async def lines_of_invoices(
     session: AsyncSession, seller_id: str, invoice_ids: Sequence[str]
 ) -> dict[str, list[InvoiceLine]]:

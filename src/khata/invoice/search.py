@@ -1,27 +1,37 @@
 """Invoice search, a read-side query module: one query for the page (customer names and line
-items included) and one count, for POST /api/v0/invoice/search."""
+items included) and one count, for POST /api/v0/invoice/search.
 
-import json
+Shaped for a million invoices per seller (bench/reads.py): the page's keys come from one
+index walk in the asked order (every orderBy has an index `(seller_id, <column>, id)` on live
+invoices, models/invoice.py), and only those 100 rows are then read whole, joined to their
+customer and lines; the count reads the same narrow indexes. Customer filters become a list of
+customer ids first (a trigram index finds a name part on PostgreSQL, a LIKE on SQLite's small
+customer table does), so neither statement joins the seller's invoices to customers."""
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, not_, or_, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.invoice import repository
 from khata.invoice.ar_schemas import InvoiceSearch
-from khata.invoice.ar_views import NOT_OVERDUE_STATUSES, invoice_payload
+from khata.invoice.ar_views import (
+    NOT_OVERDUE_STATUSES,
+    decode_lines,
+    invoice_payload,
+    legal_name_column,
+    lines_column,
+)
 from khata.invoice.status import ReceivableStatus
 from khata.invoice.validation import amount_paise
-from khata.kit.amounts import rate_wire
 from khata.kit.errors import FieldError, ValidationFailed
-from khata.kit.money import wire_paise
 from khata.kit.pagination import MAX_OFFSET
 from khata.kit.timeutil import local_date
-from khata.models import Customer, Invoice, InvoiceLine
+from khata.models import Customer, Invoice, InvoiceTally
 
 MAX_LIMIT = 5000
 DEFAULT_LIMIT = 100
@@ -78,57 +88,99 @@ def _start_of(day: date, time_zone: str) -> datetime | None:
         return None if day.year == 1 else datetime.max.replace(tzinfo=UTC)
 
 
+# Table = Invoice or InvoiceTally: the filters on the tally's keys read the same column names.
+Table = type[Invoice] | type[InvoiceTally]
+# The filters the tally's keys answer; any other filter set and the invoices are counted.
+_KEY_FILTERS = frozenset(
+    {
+        "receivableStatuses",
+        "customerIds",
+        "customerLegalName",
+        "customerDeleted",
+        "createdVia",
+        "buyerResponseStatuses",
+        "dispatched",
+        "overdue",
+    }
+)
+# A seller's tally rows are folded into one per key once there are more than this.
+FOLD_TALLY_AT = 2000
+
+
 def _conditions(
     filters: InvoiceSearch, *, seller_id: str, time_zone: str, now: datetime
 ) -> list[ColumnElement[bool]]:
     errors: list[FieldError] = []
     conditions: list[ColumnElement[bool]] = [
         Invoice.seller_id == seller_id,
-        Invoice.deleted.is_(False),
+        # Written as the live-invoice indexes' predicate, so the planner sees they apply.
+        Invoice.deleted == false(),
+        *_key_conditions(filters, Invoice, seller_id, errors),
     ]
-    if filters.receivableStatuses:
-        unknown = [s for s in filters.receivableStatuses if s not in set(ReceivableStatus)]
-        if unknown:
-            errors.append(FieldError("receivableStatuses", "has unknown statuses", unknown))
-        conditions.append(Invoice.receivable_status.in_(filters.receivableStatuses))
-    if filters.customerIds:
-        conditions.append(Invoice.customer_id.in_(filters.customerIds))
-    if filters.customerLegalName:
-        # autoescape: a "%" or "_" in the name is a character to find, not a wildcard.
-        name = filters.customerLegalName.strip().lower()
-        conditions.append(func.lower(Customer.legal_name).contains(name, autoescape=True))
     conditions += _amount_conditions(filters, errors)
     conditions += _stamp_conditions(filters, time_zone)
     if filters.dueDateFrom is not None:
         conditions.append(Invoice.due_date >= filters.dueDateFrom)
     if filters.dueDateTo is not None:
         conditions.append(Invoice.due_date <= filters.dueDateTo)
-    if filters.dispatched is not None:
-        conditions.append(Invoice.dispatched.is_(filters.dispatched))
     if filters.overdue is not None:
-        overdue = and_(
-            Invoice.due_date < local_date(now, time_zone),
-            Invoice.balance_amount > 0,
-            Invoice.receivable_status.not_in(NOT_OVERDUE_STATUSES),
-        )
+        overdue = and_(Invoice.due_date < local_date(now, time_zone), _open_invoice())
         conditions.append(overdue if filters.overdue else not_(overdue))
-    if filters.customerDeleted is not None:
-        conditions.append(Customer.deleted.is_(filters.customerDeleted))
-    if filters.createdVia:
-        conditions.append(Invoice.via.in_(filters.createdVia))
-    if filters.buyerResponseStatuses:
-        conditions.append(_buyer_response_condition(filters.buyerResponseStatuses))
     if errors:
         raise ValidationFailed(errors)
     return conditions
 
 
-def _buyer_response_condition(statuses: Sequence[str]) -> ColumnElement[bool]:
-    """Invoices whose buyer answered with one of `statuses`; NONE: not answered."""
+def _open_invoice() -> ColumnElement[bool]:
+    """Something still to collect (the tally's `open`, written by the same rule in SQL)."""
+    return and_(Invoice.balance_amount > 0, Invoice.receivable_status.not_in(NOT_OVERDUE_STATUSES))
+
+
+def _key_conditions(
+    filters: InvoiceSearch, table: Table, seller_id: str, errors: list[FieldError]
+) -> list[ColumnElement[bool]]:
+    """The filters on status, customer, via, dispatch and buyer response, on either table."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.receivableStatuses:
+        unknown = [s for s in filters.receivableStatuses if s not in set(ReceivableStatus)]
+        if unknown:
+            errors.append(FieldError("receivableStatuses", "has unknown statuses", unknown))
+        conditions.append(table.receivable_status.in_(filters.receivableStatuses))
+    if filters.customerIds:
+        conditions.append(table.customer_id.in_(filters.customerIds))
+    if filters.customerLegalName:
+        # autoescape: a "%" or "_" in the name is a character to find, not a wildcard.
+        name = filters.customerLegalName.strip().lower()
+        named = func.lower(Customer.legal_name).contains(name, autoescape=True)
+        conditions.append(_customer_is(table, seller_id, named))
+    if filters.customerDeleted is not None:
+        deleted = Customer.deleted.is_(filters.customerDeleted)
+        conditions.append(_customer_is(table, seller_id, deleted))
+    if filters.dispatched is not None:
+        conditions.append(table.dispatched.is_(filters.dispatched))
+    if filters.createdVia:
+        conditions.append(table.via.in_(filters.createdVia))
+    if filters.buyerResponseStatuses:
+        conditions.append(_buyer_response_condition(table, filters.buyerResponseStatuses))
+    return conditions
+
+
+def _customer_is(
+    table: Table, seller_id: str, condition: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """Rows of the seller's customers that meet `condition`: the customers are found first
+    (a few among a seller's customers), then their invoices through the customer index."""
+    return table.customer_id.in_(
+        select(Customer.id).where(Customer.seller_id == seller_id, condition)
+    )
+
+
+def _buyer_response_condition(table: Table, statuses: Sequence[str]) -> ColumnElement[bool]:
+    """Rows whose buyer answered with one of `statuses`; NONE: not answered."""
     answered = [status for status in statuses if status != "NONE"]
-    condition: ColumnElement[bool] = Invoice.buyer_response.in_(answered)
+    condition: ColumnElement[bool] = table.buyer_response.in_(answered)
     if "NONE" in statuses:
-        condition = or_(condition, Invoice.buyer_response.is_(None))
+        condition = or_(condition, table.buyer_response.is_(None))
     return condition
 
 
@@ -172,61 +224,81 @@ def _stamp_conditions(filters: InvoiceSearch, time_zone: str) -> list[ColumnElem
     return conditions
 
 
-def _lines_column(dialect: str) -> Any:
-    """Line items of the row's invoice as one JSON array, so the page needs no second query."""
-    fields = (
-        ("id", InvoiceLine.id),
-        ("lineItemId", InvoiceLine.order_line_id),
-        ("position", InvoiceLine.position),
-        ("sku", InvoiceLine.sku),
-        ("name", InvoiceLine.name),
-        ("description", InvoiceLine.description),
-        ("hsnCode", InvoiceLine.hsn_code),
-        ("quantity", InvoiceLine.quantity),
-        ("unitPrice", InvoiceLine.unit_price),
-        ("taxRateBp", InvoiceLine.tax_rate_bp),
-        ("amount", InvoiceLine.amount),
-        ("tax", InvoiceLine.tax),
+def _page_statement(conditions: list[ColumnElement[bool]], page: Page, dialect: str) -> Select[Any]:
+    """The page: its keys first, from one walk of the orderBy column's index (an index-only
+    scan however deep the offset), then those rows whole with customer name and lines."""
+    column = ORDER_COLUMNS[page.order_by]
+    order = (column.desc(), Invoice.id.desc()) if page.descending else (column, Invoice.id)
+    keys = (
+        select(Invoice.id)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(page.limit)
+        .offset(page.offset)
+        .subquery("page_keys")
     )
-    pairs: list[Any] = []
-    for name, column in fields:
-        pairs.extend((literal(name), column))
-    if dialect == "postgresql":
-        aggregate = func.json_agg(
-            aggregate_order_by(func.json_build_object(*pairs), InvoiceLine.position)
-        )
-    else:
-        aggregate = func.json_group_array(func.json_object(*pairs))
     return (
-        select(aggregate)
-        .where(InvoiceLine.seller_id == Invoice.seller_id, InvoiceLine.invoice_id == Invoice.id)
-        .correlate(Invoice)
-        .scalar_subquery()
+        select(Invoice, legal_name_column(), lines_column(dialect))
+        .join(keys, keys.c.id == Invoice.id)
+        .where(conditions[0])
+        .order_by(*order)
     )
 
 
-def _line_wire(raw: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": raw["id"],
-        "lineItemId": raw["lineItemId"],
-        "position": raw["position"],
-        "sku": raw["sku"],
-        "name": raw["name"],
-        "description": raw["description"],
-        "hsnCode": raw["hsnCode"],
-        "quantity": raw["quantity"],
-        "unitPrice": wire_paise(int(raw["unitPrice"])),
-        "taxRate": rate_wire(int(raw["taxRateBp"])),
-        "amount": wire_paise(int(raw["amount"])),
-        "tax": wire_paise(int(raw["tax"])),
-    }
+def _shorter_walk(page: Page, count: int) -> Page:
+    """The page as read from the nearer end: past the middle, the same rows come from walking
+    the index the other way (id breaks ties, so the order is total and reverses exactly)."""
+    from_end = count - page.offset - page.limit
+    if page.offset >= count or from_end >= page.offset:
+        return page
+    return Page(
+        limit=page.limit + min(from_end, 0),
+        offset=max(from_end, 0),
+        order_by=page.order_by,
+        descending=not page.descending,
+    )
 
 
-def _decode_lines(value: Any) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    items = json.loads(value) if isinstance(value, str) else value
-    return [_line_wire(item) for item in items if item and item.get("id") is not None]
+def _tally_answers(filters: InvoiceSearch) -> bool:
+    return all(
+        getattr(filters, name) is None
+        for name in InvoiceSearch.model_fields
+        if name not in _KEY_FILTERS
+    )
+
+
+async def _tally_count(
+    session: AsyncSession, filters: InvoiceSearch, *, seller_id: str, today: date
+) -> int:
+    """The live invoices the key filters match, summed from the tally (a few hundred rows,
+    not a million); the seller's rows are folded when they have piled up. Overdue is the open
+    ones less those not due yet, which are counted: a due-date range from today on."""
+    keys = _key_conditions(filters, InvoiceTally, seller_id, [])
+    count: Any = func.coalesce(func.sum(InvoiceTally.live).filter(and_(true(), *keys)), 0)
+    if filters.overdue is not None:
+        open_ones = func.sum(InvoiceTally.live).filter(and_(InvoiceTally.open.is_(True), *keys))
+        not_due = (
+            select(func.count())
+            .select_from(Invoice)
+            .where(
+                Invoice.seller_id == seller_id,
+                Invoice.deleted == false(),
+                Invoice.due_date >= today,
+                _open_invoice(),
+                *_key_conditions(filters, Invoice, seller_id, []),
+            )
+            .scalar_subquery()
+        )
+        overdue = func.coalesce(open_ones, 0) - not_due
+        count = overdue if filters.overdue else count - overdue
+    total, pieces = (
+        await session.execute(
+            select(count, func.count()).where(InvoiceTally.seller_id == seller_id)
+        )
+    ).one()
+    if pieces > FOLD_TALLY_AT:
+        await repository.fold_invoice_tally(session, seller_id)
+    return int(total)
 
 
 async def search_invoices(
@@ -239,31 +311,26 @@ async def search_invoices(
     now: datetime,
     public_base_url: str,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The page of invoice payloads and the total count: exactly two statements."""
+    """The page of invoice payloads and the total count: exactly two statements, the count
+    first (it says from which end the page is nearer)."""
     conditions = _conditions(filters, seller_id=seller_id, time_zone=time_zone, now=now)
-    join = and_(Customer.seller_id == Invoice.seller_id, Customer.id == Invoice.customer_id)
-    column = ORDER_COLUMNS[page.order_by]
-    order = (column.desc(), Invoice.id.desc()) if page.descending else (column, Invoice.id)
     dialect = session.get_bind().dialect.name
-    statement: Select[Any] = (
-        select(Invoice, Customer.legal_name, _lines_column(dialect))
-        .join(Customer, join)
-        .where(*conditions)
-        .order_by(*order)
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    rows = (await session.execute(statement)).all()
-    count = (
-        await session.execute(
-            select(func.count()).select_from(Invoice).join(Customer, join).where(*conditions)
-        )
-    ).scalar_one()
+    if dialect == "postgresql" and _tally_answers(filters):
+        today = local_date(now, time_zone)
+        count = await _tally_count(session, filters, seller_id=seller_id, today=today)
+    else:
+        count = (
+            await session.execute(select(func.count()).select_from(Invoice).where(*conditions))
+        ).scalar_one()
+    walk = _shorter_walk(page, int(count))
+    rows = list((await session.execute(_page_statement(conditions, walk, dialect))).all())
+    if walk.descending != page.descending:
+        rows.reverse()
     payloads = [
         invoice_payload(
             invoice,
             customer_legal_name=legal_name,
-            line_items=_decode_lines(lines),
+            line_items=decode_lines(lines),
             time_zone=time_zone,
             now=now,
             public_base_url=public_base_url,

@@ -12,7 +12,7 @@ from khata.auth.service import Caller
 from khata.config import Settings
 from khata.customer import repository as customer_repository
 from khata.delivery import outbox
-from khata.invoice import repository
+from khata.invoice import ar_views, repository
 from khata.invoice.ar_schemas import InvoiceCreate, InvoiceUpdate, StatusChange
 from khata.invoice.buyer_response import CLEARED, DISPUTE_ENDED, end_dispute, is_disputed
 from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
@@ -56,6 +56,23 @@ async def load_invoice(session: AsyncSession, caller: Caller, invoice_id: str) -
     if invoice is None:
         raise InvoiceNotFound(invoice_id)
     return invoice
+
+
+async def invoice_payload(
+    session: AsyncSession, caller: Caller, invoice_id: str, *, now: datetime, public_base_url: str
+) -> dict[str, Any]:
+    """GET of one invoice: its AR payload in one statement, or InvoiceNotFound."""
+    payload = await ar_views.live_invoice_payload(
+        session,
+        seller_id=caller.seller_id,
+        invoice_id=invoice_id,
+        time_zone=caller.seller.time_zone,
+        now=now,
+        public_base_url=public_base_url,
+    )
+    if payload is None:
+        raise InvoiceNotFound(invoice_id)
+    return payload
 
 
 def _new_invoice(

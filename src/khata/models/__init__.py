@@ -11,6 +11,7 @@ from khata.models.delivery_invoice import DeliveryInvoice
 from khata.models.idempotency_key import IdempotencyKey
 from khata.models.invoice import Invoice
 from khata.models.invoice_line import InvoiceLine
+from khata.models.invoice_tally import InvoiceTally
 from khata.models.key_contact import KeyContact
 from khata.models.login_failure import LoginFailure
 from khata.models.oauth_client import OAuthClient
@@ -35,6 +36,7 @@ __all__ = [
     "IdempotencyKey",
     "Invoice",
     "InvoiceLine",
+    "InvoiceTally",
     "KeyContact",
     "LoginFailure",
     "OAuthClient",

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, JSONType, UTCDateTime
@@ -22,6 +22,13 @@ class Customer(Base):
         UniqueConstraint("seller_id", "unique_ref_no"),
         Index(None, "seller_id", "legal_name"),
         Index(None, "seller_id", "created_at"),
+        # Invoice search's customerLegalName (a part of the name), on PostgreSQL (pg_trgm).
+        Index(
+            "ix_customer_legal_name_trgm",
+            func.lower(text("legal_name")),
+            postgresql_using="gin",
+            postgresql_ops={"lower_1": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     seller_id: Mapped[str] = mapped_column(String(10), ForeignKey("seller.id"), primary_key=True)

@@ -7,7 +7,8 @@ from typing import Any
 from khata.kit.timeutil import utc_now
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
+    # async: FastAPI runs a plain `def` dependency on its thread pool, a hop per request.
     return utc_now()
 
 
@@ -15,4 +16,5 @@ def app_now(app: Any) -> datetime:
     """ "Now" as the app's `Now` dependency sees it (tests override `get_now`), for code that runs
     outside a dependency: error handlers and middleware."""
     overrides: dict[Any, Callable[[], datetime]] = getattr(app, "dependency_overrides", {})
-    return overrides.get(get_now, get_now)()
+    override = overrides.get(get_now)
+    return utc_now() if override is None else override()
