@@ -30,12 +30,14 @@ from khata.kit.wire import WireAnswer
 from khata.order.endpoints import router as order_router
 from khata.payment.endpoints import router as payment_router
 from khata.reminder.endpoints import router as reminder_router
-from khata.reminder.scheduler import schedule_reminders
+from khata.reminder.scheduler import schedule_due_work
 from khata.seller.endpoints import router as seller_router
 from khata.web.answers import documented
 from khata.web.handlers import RequestContextMiddleware, install_error_handlers
 from khata.web.idempotency import IdempotencyMiddleware
 from khata.web.logmask import install_key_masking
+from khata.webhook.endpoints import router as webhook_router
+from khata.webhook.sender import send_webhooks
 
 OPENAPI_TAGS = [
     {"name": "auth", "description": "OAuth 2 token endpoint (RFC 6749)."},
@@ -99,8 +101,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         async with embedded_worker(
             app.state.session_factory,
             settings,
-            schedule=schedule_reminders,
+            schedule=schedule_due_work,
             attach=load_tax_invoices,
+            webhooks=send_webhooks,
         ):
             yield
         if owns_engine:
@@ -140,6 +143,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         bulk_router,
         delivery_router,
         buyer_router,
+        webhook_router,
     ):
         app.include_router(router)
     return app

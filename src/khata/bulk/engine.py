@@ -138,6 +138,12 @@ async def close_job(job: Job, summary: JobSummary, *, status: str) -> None:
                 counts=summary.job_counts(),
                 finished_at=job.now,
             )
+            if status == COMPLETED:
+                # Imported here: bulk.events builds the job's answer with bulk.wire, which
+                # imports this module.
+                from khata.bulk.events import record_job_completed
+
+                await record_job_completed(session, job, summary)
     except Exception:
         # Marking a FAILED job is best effort: it must not hide the error that failed it.
         if status == COMPLETED:
