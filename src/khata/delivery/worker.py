@@ -57,6 +57,7 @@ __all__ = [
     "ReminderScheduler",
     "WebhookSender",
     "advancing_from",
+    "run_webhook_pass",
     "run_forever",
     "run_pass",
 ]
@@ -267,22 +268,24 @@ async def run_pass(
             sender.pdfs.clear()
         result.released = await claims.release()
     if webhooks is not None:
-        result.webhooks = await _send_webhooks(
+        result.webhooks = await run_webhook_pass(
             webhooks, session_factory, settings, clock=clock, worker_id=worker_id, stop=stop
         )
     return result
 
 
-async def _send_webhooks(
+async def run_webhook_pass(
     webhooks: WebhookSender,
     session_factory: async_sessionmaker[AsyncSession],
     settings: Settings,
     *,
     clock: Clock,
     worker_id: str,
-    stop: asyncio.Event | None,
+    stop: asyncio.Event | None = None,
 ) -> PassResult:
-    """The webhook deliveries due, under the same claim rules as the messages."""
+    """The webhook deliveries due, under the same claim rules as the messages: claimed under a
+    lease renewed by a heartbeat, each outcome recorded only by the claim's holder, the claims
+    of deliveries not started given back at the end."""
     result = PassResult()
     claims = Claims(
         session_factory, settings, clock=clock, worker_id=worker_id, table=WebhookDelivery
