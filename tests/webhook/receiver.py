@@ -36,6 +36,7 @@ class Received:
     valid: bool
     status: int  # what the receiver answered
     body: dict[str, Any]
+    raw: bytes
 
 
 @dataclass
@@ -82,6 +83,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                         valid,
                         status,
                         json.loads(raw),
+                        raw,
                     )
                 )
             if receiver.hold_seconds:
