@@ -17,7 +17,9 @@ from tests.webhook.receiver import Receiver
 T0 = datetime(2026, 11, 21, 6, 30, tzinfo=UTC)
 
 
-def worker_settings(database: Database, *, allow: str = ALLOW, lease_seconds: int = 600) -> Settings:
+def worker_settings(
+    database: Database, *, allow: str = ALLOW, lease_seconds: int = 600
+) -> Settings:
     return Settings(
         database_url=database.url,
         public_base_url="http://test",

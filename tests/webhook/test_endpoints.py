@@ -2,6 +2,7 @@
 secret; URLs and event types checked in the AR error envelope; another seller's id is 404."""
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
 
@@ -70,7 +71,7 @@ async def test_another_sellers_endpoint_is_not_found(
     assert (await client.get(url, headers=seller.headers)).json()["payload"]["enabled"] is True
 
 
-async def _refused(client: httpx.AsyncClient, seller: SellerContext, body: dict[str, object]) -> str:
+async def _refused(client: httpx.AsyncClient, seller: SellerContext, body: dict[str, Any]) -> str:
     response = await client.post(BASE, json=body, headers=seller.headers)
     assert response.status_code == 400, response.text
     error = response.json()["errorResponse"]

@@ -57,9 +57,9 @@ __all__ = [
     "ReminderScheduler",
     "WebhookSender",
     "advancing_from",
-    "run_webhook_pass",
     "run_forever",
     "run_pass",
+    "run_webhook_pass",
 ]
 
 
