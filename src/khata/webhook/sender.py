@@ -148,7 +148,6 @@ class _Sender:
             "delivered_at": self.claims.clock(),
             "last_status_code": code,
             "last_error": None,
-            "claim_token": None,
         }
 
     def _failed(self, row: WebhookDelivery, error: str, code: int | None) -> dict[str, Any]:
