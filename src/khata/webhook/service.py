@@ -14,7 +14,7 @@ from khata.models import WebhookDelivery, WebhookEndpoint
 from khata.models.webhook_delivery import WebhookDeliveryStatus
 from khata.webhook import repository
 from khata.webhook.errors import EndpointNotFound, WebhookDeliveryNotFound
-from khata.webhook.events import ALL_EVENTS, EventType
+from khata.webhook.events import ALL_EVENTS, RETRY_WINDOW, EventType
 from khata.webhook.schemas import EndpointCreate, EndpointUpdate
 from khata.webhook.signing import new_secret
 from khata.webhook.urls import UnsafeUrl, check_url
@@ -161,7 +161,7 @@ async def retry_delivery(
         return row
     row.status = WebhookDeliveryStatus.PENDING.value
     row.next_attempt_at = now
-    row.give_up_at = max(row.give_up_at, now + timedelta(days=3))
+    row.give_up_at = max(row.give_up_at, now + RETRY_WINDOW)
     row.claim_token = None
     await session.flush()
     return row
