@@ -27,6 +27,8 @@ from tests.invoice.ar_factories import (
     invoice_body,
     report_payment,
 )
+from tests.invoice.commerce_factories import bulk
+from tests.order.factories import post_order
 from tests.support import Clock, Database, SellerContext, create_customer
 from tests.webhook.receiver import Receiver
 from tests.webhook.support import T0, create_endpoint, deliver
@@ -246,3 +248,21 @@ async def test_a_bulk_file_is_told_by_one_bulk_job_completed(
     assert {k: v for k, v in data.items() if not k.endswith("_url")} == {
         k: v for k, v in answered.items() if not k.endswith("_url")
     }
+
+
+async def test_invoices_made_from_orders_are_each_told_as_created(
+    client: httpx.AsyncClient, database: Database, seller: SellerContext, receiver: Receiver
+) -> None:
+    """POST /invoices/bulk (the integrator's order system): one invoice.created per invoice,
+    its data the AR payload."""
+    await create_endpoint(client, seller, receiver, ["invoice.created"])
+    customer_id = await create_customer(database, seller.seller_id)
+    orders = [(await post_order(client, seller, customer_id))["id"] for _ in range(2)]
+    made = await bulk(client, seller, orders)
+    assert made.status_code in (200, 201), made.text
+
+    events = await _events(database, seller.seller_id)
+    assert [t for t, _ in events] == ["invoice.created"] * 2
+    for _, data in events:
+        shown = await get_invoice(client, seller, data["invoiceId"])
+        assert data == shown and len(data["lineItems"]) == 3
