@@ -48,6 +48,7 @@ OPENAPI_TAGS = [
     {"name": "payments", "description": "AR dialect: payments and confirmation."},
     {"name": "bulk", "description": "AR dialect: bulk files and their reports."},
     {"name": "deliveries", "description": "AR dialect: messages sent for invoices."},
+    {"name": "webhooks", "description": "AR dialect: signed webhook endpoints and their log."},
 ]
 
 
