@@ -38,6 +38,9 @@ async def test_link_local_and_metadata_are_refused_even_when_allowed(url: str) -
         "https:///no-host",
         "https://user:pass@example.com/hooks",
         "not a url",
+        "https://" + "a" * 70 + ".example.com/hooks",  # a label longer than DNS allows
+        "https://a..b/hooks",
+        "https://example.com:99999/hooks",
     ],
 )
 async def test_http_loopback_and_private_need_the_operators_allowance(url: str) -> None:

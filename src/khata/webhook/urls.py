@@ -83,6 +83,8 @@ async def check_url(url: str, allow_hosts: Collection[str], *, must_resolve: boo
         return
     try:
         addresses = await resolve(host, port)
+    except UnicodeError as exc:  # a label empty or over 63 characters: no host can have it
+        raise UnsafeUrl(f"not a host name: {host}") from exc
     except OSError as exc:
         if must_resolve:
             raise UnsafeUrl(f"{host} does not resolve: {exc}") from exc
