@@ -300,6 +300,8 @@ WALL_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PATCH", "/api/v0/customer/reminder/{customerReminderId}"): {"stage": "stolen"},
     ("PATCH", "/api/v0/invoice/{invoiceId}"): {"description": "stolen"},
+    ("PATCH", "/api/v0/webhook-endpoint/{endpointId}"): {"description": "stolen"},
+    ("POST", "/api/v0/webhook-endpoint/{endpointId}/rotate-secret"): {"expiresInHours": 1},
 }
 
 
@@ -399,6 +401,8 @@ async def _snapshot(client: httpx.AsyncClient, headers: dict[str, str], world: W
         f"/api/v0/bulk/{world.job_id}",
         f"/api/v0/bulk/{world.job_id}/files/success",
         f"/api/v0/bulk/{world.job_id}/files/failure",
+        f"/api/v0/webhook-endpoint/{world.webhook_endpoint_id}",
+        f"/api/v0/webhook-endpoint/{world.webhook_endpoint_id}/deliveries",
     ]
     snapshot = {}
     for url in reads:
