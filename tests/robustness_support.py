@@ -15,6 +15,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from khata.kit.ids import new_object_id
 from khata.web.dialect import Dialect, dialect_for_path
 
 # Routes that answer without a token (everything else must say 401 to an anonymous caller).
@@ -308,6 +309,10 @@ class World:
     paid_invoice_id: str
     payment_id: str
     job_id: str
+    webhook_endpoint_id: str
+    # No delivery exists (nothing the endpoint subscribes to is emitted): the endpoint is
+    # looked up first, so another seller's endpoint id is what the wall is tested on.
+    webhook_delivery_id: str
 
     def path_values(self) -> dict[str, str]:
         """Real ids by path parameter name, so requests reach the code behind validation."""
@@ -319,6 +324,8 @@ class World:
             "invoiceId": self.ar_invoice_id,
             "paymentId": self.payment_id,
             "jobId": self.job_id,
+            "endpointId": self.webhook_endpoint_id,
+            "deliveryId": self.webhook_delivery_id,
             "kind": "failure",
         }
 
@@ -423,7 +430,16 @@ async def build_world(client: httpx.AsyncClient, headers: dict[str, str], tag: s
             headers=headers,
         )
     )
+    hook = await _ok(
+        await client.post(
+            "/api/v0/webhook-endpoint",
+            json={"url": "https://8.8.8.8/hooks", "enabledEvents": ["credit_note.created"]},
+            headers=headers,
+        )
+    )
     return World(
+        webhook_endpoint_id=hook["payload"]["id"],
+        webhook_delivery_id=new_object_id(),
         customer_id=customer_id,
         reminder_id=customer["customerReminders"][0]["customerReminderId"],
         order_id=order_id,

@@ -304,6 +304,8 @@ WALL_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "from": "2026-04-01",
         "to": "2026-04-30",
     },
+    ("PATCH", "/api/v0/webhook-endpoint/{endpointId}"): {"description": "stolen"},
+    ("POST", "/api/v0/webhook-endpoint/{endpointId}/rotate-secret"): {"expiresInHours": 1},
 }
 
 
@@ -403,6 +405,8 @@ async def _snapshot(client: httpx.AsyncClient, headers: dict[str, str], world: W
         f"/api/v0/bulk/{world.job_id}",
         f"/api/v0/bulk/{world.job_id}/files/success",
         f"/api/v0/bulk/{world.job_id}/files/failure",
+        f"/api/v0/webhook-endpoint/{world.webhook_endpoint_id}",
+        f"/api/v0/webhook-endpoint/{world.webhook_endpoint_id}/deliveries",
     ]
     snapshot = {}
     for url in reads:

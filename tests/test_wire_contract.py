@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.robustness_support import World, build_world, payment_body
+from tests.robustness_support import World, ar_invoice_body, build_world, payment_body
 from tests.support import SellerContext
 from tests.wire_contract import WireContract
 
@@ -164,6 +164,25 @@ async def _reports(rec: Recorder, h: dict[str, str], world: World) -> None:
     await rec.send("POST", f"{statement}/send", 200, json=period, headers=h)
 
 
+async def _webhooks(rec: Recorder, h: dict[str, str], world: World) -> None:
+    """Every webhook endpoint operation; the endpoint is removed at the end, so no worker of a
+    later test tries to send its delivery."""
+    base = "/api/v0/webhook-endpoint"
+    body = {"url": "https://8.8.8.8/hooks", "enabledEvents": ["invoice.created"]}
+    made = (await rec.send("POST", base, 200, json=body, headers=h))["payload"]
+    one = f"{base}/{made['id']}"
+    await rec.send("GET", base, 200, headers=h)
+    await rec.send("GET", one, 200, headers=h)
+    await rec.send("PATCH", one, 200, json={"description": "ERP"}, headers=h)
+    await rec.send("POST", f"{one}/rotate-secret", 200, json={"expiresInHours": 1}, headers=h)
+    invoice = ar_invoice_body(world.customer_id, "CONTRACT-HOOK")
+    await rec.send("POST", "/api/v0/invoice", 200, json=invoice, headers=h)
+    log = (await rec.send("GET", f"{one}/deliveries", 200, headers=h))["payload"]
+    delivery_id = log["deliveries"][0]["id"]
+    await rec.send("POST", f"{one}/deliveries/{delivery_id}/retry", 200, headers=h)
+    await rec.send("DELETE", one, 200, headers=h)
+
+
 async def test_every_operation_answers_as_documented(
     recorder: Recorder, seller: SellerContext, world: World
 ) -> None:
@@ -174,6 +193,7 @@ async def test_every_operation_answers_as_documented(
     await _invoices(recorder, h, world)
     await _payments_and_files(recorder, h, world)
     await _reports(recorder, h, world)
+    await _webhooks(recorder, h, world)
     await recorder.send(
         "PATCH", "/api/v0/seller", 200, json={"paymentTermsDays": 30}, headers=admin
     )

@@ -34,7 +34,7 @@ from khata.kit.wire import WireAnswer
 from khata.order.endpoints import router as order_router
 from khata.payment.endpoints import router as payment_router
 from khata.reminder.endpoints import router as reminder_router
-from khata.reminder.scheduler import schedule_reminders
+from khata.reminder.scheduler import schedule_due_work
 from khata.report.endpoints import router as report_router
 from khata.seller.endpoints import router as seller_router
 from khata.web.answers import documented, file_download
@@ -42,6 +42,8 @@ from khata.web.handlers import RequestContextMiddleware, install_error_handlers
 from khata.web.idempotency import IdempotencyMiddleware
 from khata.web.logmask import install_key_masking
 from khata.web.metrics import MetricsMiddleware
+from khata.webhook.endpoints import router as webhook_router
+from khata.webhook.sender import send_webhooks
 
 OPENAPI_TAGS = [
     {"name": "auth", "description": "OAuth 2 token endpoint (RFC 6749)."},
@@ -53,6 +55,7 @@ OPENAPI_TAGS = [
     {"name": "bulk", "description": "AR dialect: bulk files and their reports."},
     {"name": "deliveries", "description": "AR dialect: messages sent for invoices."},
     {"name": "reports", "description": "AR dialect: aging, DSO and customer statements."},
+    {"name": "webhooks", "description": "AR dialect: signed webhook endpoints and their log."},
 ]
 
 
@@ -142,8 +145,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         async with embedded_worker(
             app.state.session_factory,
             settings,
-            schedule=schedule_reminders,
+            schedule=schedule_due_work,
             attach=load_tax_invoices,
+            webhooks=send_webhooks,
         ):
             yield
             # uvicorn has cancelled the requests that outlived the grace period: let their
@@ -191,6 +195,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         delivery_router,
         buyer_router,
         report_router,
+        webhook_router,
     ):
         app.include_router(router)
     return app

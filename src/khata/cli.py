@@ -20,10 +20,11 @@ from khata.delivery import worker as worker_module
 from khata.invoice.document import load_tax_invoices
 from khata.kit.errors import KhataError
 from khata.kit.timeutil import utc_now
-from khata.reminder.scheduler import schedule_reminders
+from khata.reminder.scheduler import schedule_due_work
 from khata.seller import service as seller_service
 from khata.seller.schemas import profile_fields
 from khata.web.logs import configure_logging, log_config
+from khata.webhook.sender import send_webhooks
 
 app = typer.Typer(
     help="khata: accounts receivable for Indian B2B sellers.",
@@ -367,8 +368,9 @@ def worker(
         now=now,
         interval=interval,
         batch_size=batch_size,
-        schedule=schedule_reminders,
+        schedule=schedule_due_work,
         attach=load_tax_invoices,
+        webhooks=send_webhooks,
     )
 
 

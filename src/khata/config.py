@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     # Processes that render dispatch PDFs beside a worker (rendering is pure Python: in the
     # worker's own process it takes turns with sending); 0 renders in a thread of the worker.
     pdf_render_processes: int = 1
+    # Webhook endpoints: hosts that may be reached over plain http and at loopback or private
+    # addresses (comma-separated, e.g. "127.0.0.1,erp.internal"); every other endpoint must be
+    # https to a public address. Link-local and metadata addresses are refused whatever this says.
+    webhook_allow_hosts: str = ""
+
+    @property
+    def webhook_allowed_hosts(self) -> frozenset[str]:
+        hosts = (host.strip().lower().rstrip(".") for host in self.webhook_allow_hosts.split(","))
+        return frozenset(host.strip("[]") for host in hosts if host)
 
     @property
     def links_base_url(self) -> str:

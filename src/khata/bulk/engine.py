@@ -159,7 +159,9 @@ class JobClosedElsewhere(RuntimeError):
     """Another process closed this job as FAILED (it looked dead): its batch is rolled back."""
 
 
-async def close_job(job: Job, *, status: str, extra: ExtraSheet | None = None) -> None:
+async def close_job(
+    job: Job, summary: JobSummary, *, status: str, extra: ExtraSheet | None = None
+) -> None:
     """Record a job's final status (and an items sheet's failures) in one transaction."""
     try:
         async with job.batch_scope() as session:
@@ -181,6 +183,14 @@ async def close_job(job: Job, *, status: str, extra: ExtraSheet | None = None) -
             )
             if not closed and status == COMPLETED:
                 raise JobClosedElsewhere(f"bulk job {job.job_id} was closed by another process")
+            if status == COMPLETED:
+                summary.status = COMPLETED
+                summary.failure_count_second_file = len(extra.rows) if extra is not None else 0
+                # Imported here: bulk.events builds the job's answer with bulk.wire, which
+                # imports this module.
+                from khata.bulk.events import record_job_completed
+
+                await record_job_completed(session, job, summary)
     except Exception:
         # Marking a FAILED job is best effort: it must not hide the error that failed it (and
         # a job left RUNNING is closed by the next start or read once its lock is free).
@@ -358,13 +368,11 @@ async def run_job(job: Job, handler: RowHandler, table: Table, headers: list[str
             await _Pipeline(job, handler, reports, table.row_count).run(table.rows)
             extra = handler.finish()
         except BaseException:
-            await close_job(job, status=FAILED)
+            await close_job(job, summary, status=FAILED)
             JOB_SECONDS.observe(time.monotonic() - started, kind=handler.kind, status=FAILED)
             raise
-        await close_job(job, status=COMPLETED, extra=extra)
+        await close_job(job, summary, status=COMPLETED, extra=extra)
     JOB_SECONDS.observe(time.monotonic() - started, kind=handler.kind, status=COMPLETED)
-    summary.status = COMPLETED
-    summary.failure_count_second_file = len(extra.rows) if extra is not None else 0
     return summary
 
 

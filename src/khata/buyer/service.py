@@ -33,6 +33,7 @@ from khata.invoice.document import load_tax_invoice
 from khata.invoice.snapshot import record_change, snapshot
 from khata.invoice.status import ReceivableStatus
 from khata.invoice.validation import amount_paise
+from khata.invoice.webhook_events import record_invoice_events
 from khata.kit.errors import FieldError
 from khata.kit.ids import new_object_id
 from khata.kit.money import from_paise
@@ -45,6 +46,7 @@ from khata.payment import repository as payment_repository
 from khata.payment import service as payment_service
 from khata.payment.errors import InvoiceNotPayable, OverAllocation, PartialPaymentNotAllowed
 from khata.payment.schemas import Allocation, PaymentReport
+from khata.webhook.events import EventType
 
 PAYMENT_MODES = ("UPI", "NEFT", "RTGS", "IMPS", "CHEQUE", "CASH", "OTHER")
 MAX_REASON = 500
@@ -397,4 +399,10 @@ async def answer_invoice(
     noted = {"buyerResponse": {"from": previous, "to": response.value, "reason": reason}}
     record_change(session, invoice, caller=caller, action=action, now=now, before=before, **noted)
     await session.flush()
+    told = (
+        EventType.INVOICE_ACCEPTED
+        if response is BuyerResponse.ACCEPTED
+        else EventType.INVOICE_DISPUTED
+    )
+    await record_invoice_events(session, seller=caller.seller, changes=[(told, invoice)], now=now)
     return invoice

@@ -1,6 +1,9 @@
 """The claims one worker holds on messages: taken under a lease from the clock, renewed by a
 heartbeat while their sends run, each outcome written only by the holder of the claim.
 
+The same rules serve both outboxes the worker sends from: `delivery` (e-mail, SMS, WhatsApp)
+and `webhook_delivery` (signed webhook events); a Claims is made for one table.
+
 A claim token is "<worker id>#<attempt>": another worker that takes the row after the lease ran
 out (because this one died, or was stalled past its lease) writes a new token, and from then on
 this worker's outcome for the row is refused. A message can then go out twice only when it was
@@ -15,14 +18,14 @@ import secrets
 import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from khata.config import Settings
 from khata.db import unit_of_work
 from khata.delivery import repository
-from khata.models import Delivery
+from khata.delivery.repository import Outbox
 
 log = logging.getLogger("khata.worker")
 
@@ -34,8 +37,8 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:40]}/{os.getpid()}/{secrets.token_hex(3)}"
 
 
-class Claims:
-    """The messages this worker has claimed and not yet recorded."""
+class Claims(Generic[Outbox]):
+    """The rows of one outbox table this worker has claimed and not yet recorded."""
 
     def __init__(
         self,
@@ -44,23 +47,30 @@ class Claims:
         *,
         clock: Clock,
         worker_id: str,
+        table: type[Outbox],
     ) -> None:
+        self.table: type[Outbox] = table
         self.session_factory = session_factory
         self.clock = clock
         self.worker_id = worker_id
         self.lease = timedelta(seconds=settings.delivery_lease_seconds)
         self.held: dict[tuple[str, str], str] = {}  # (seller id, delivery id) -> claim token
 
-    async def claim(self, session: AsyncSession, *, limit: int) -> list[Delivery]:
+    async def claim(self, session: AsyncSession, *, limit: int) -> list[Outbox]:
         """Due rows claimed in the caller's transaction, the lease counted from the clock now
         (not from the start of the pass, which may be longer ago than the lease). They count
         as held once that transaction commits (`hold`)."""
         now = self.clock()
         return await repository.claim_due(
-            session, now=now, lease_until=now + self.lease, limit=limit, worker_id=self.worker_id
+            session,
+            now=now,
+            lease_until=now + self.lease,
+            limit=limit,
+            worker_id=self.worker_id,
+            table=self.table,
         )
 
-    def hold(self, rows: list[Delivery]) -> None:
+    def hold(self, rows: list[Outbox]) -> None:
         for row in rows:
             if row.claim_token is not None:
                 self.held[(row.seller_id, row.id)] = row.claim_token
@@ -78,7 +88,10 @@ class Claims:
             return
         async with unit_of_work(self.session_factory) as session:
             still = await repository.renew_claims(
-                session, self._claims(items), lease_until=self.clock() + self.lease
+                session,
+                self._claims(items),
+                lease_until=self.clock() + self.lease,
+                table=self.table,
             )
         for key, token in items:
             if key not in still and self.held.get(key) == token:
@@ -91,7 +104,8 @@ class Claims:
         token = self.held.pop(key, None)
         if token is not None:
             async with unit_of_work(self.session_factory) as session:
-                if await repository.record_outcome(session, (*key, token), values):
+                claim = (*key, token)
+                if await repository.record_outcome(session, claim, values, table=self.table):
                     return True
         log.warning(
             "delivery %s: not recorded, the claim %s is no longer this worker's", key[1], token
@@ -105,7 +119,9 @@ class Claims:
         if not items:
             return 0
         async with unit_of_work(self.session_factory) as session:
-            return await repository.release_claims(session, self._claims(items), now=self.clock())
+            return await repository.release_claims(
+                session, self._claims(items), now=self.clock(), table=self.table
+            )
 
     @contextlib.asynccontextmanager
     async def heartbeat(self) -> AsyncIterator[None]:

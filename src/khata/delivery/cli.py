@@ -16,6 +16,7 @@ from khata.delivery.worker import (
     DocumentLoader,
     PassResult,
     ReminderScheduler,
+    WebhookSender,
     advancing_from,
     run_forever,
     run_pass,
@@ -40,7 +41,14 @@ def _report(result: PassResult) -> None:
         f"retrying: {result.failed}, dead: {result.dead}, cancelled: {result.cancelled}, "
         f"released: {result.released}, lost: {result.lost}"
     )
-    for error in result.errors[:20]:
+    hooks = result.webhooks
+    if hooks is not None:
+        console.print(
+            f"webhooks claimed: {hooks.claimed}, delivered: {hooks.sent}, "
+            f"retrying: {hooks.failed}, dead: {hooks.dead}, cancelled: {hooks.cancelled}, "
+            f"released: {hooks.released}, lost: {hooks.lost}"
+        )
+    for error in [*result.errors, *(hooks.errors if hooks else [])][:20]:
         console.print(f"[yellow]{error}[/yellow]")
 
 
@@ -60,6 +68,7 @@ def run_worker(
     batch_size: int,
     schedule: ReminderScheduler,
     attach: DocumentLoader,
+    webhooks: WebhookSender | None = None,
 ) -> None:
     """`khata worker`: one pass (`once`) or passes every `interval` seconds until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -88,6 +97,7 @@ def run_worker(
                         batch_size=batch_size,
                         clock=clock,
                         stop=stop,
+                        webhooks=webhooks,
                     )
                 )
             else:
@@ -100,6 +110,7 @@ def run_worker(
                     clock=clock,
                     batch_size=batch_size,
                     stop=stop,
+                    webhooks=webhooks,
                 )
         finally:
             await engine.dispose()

@@ -4,7 +4,7 @@ recording outcomes, listings."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -21,6 +21,7 @@ from khata.models import (
     KeyContact,
     ReminderRule,
     Seller,
+    WebhookDelivery,
 )
 from khata.models.customer import CustomerStatus
 from khata.models.delivery import DeliveryChannel, DeliveryStatus
@@ -58,23 +59,33 @@ async def insert_invoice_links(session: AsyncSession, rows: Sequence[dict[str, A
 
 # A claim: (seller id, delivery id, claim token).
 Claim = tuple[str, str, str]
+# The outboxes the worker claims from, by the same rules: messages and webhook deliveries. Both
+# have seller_id, id, status (PENDING while due), attempts, next_attempt_at and claim_token.
+Outbox = TypeVar("Outbox", Delivery, WebhookDelivery)
+PENDING = DeliveryStatus.PENDING.value
 
 
 async def claim_due(
-    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int, worker_id: str
-) -> list[Delivery]:
-    """Take up to `limit` PENDING rows due at `now` and lease them to `worker_id` in the
-    caller's transaction: attempts + 1, the next attempt pushed to `lease_until` (so no other
-    worker sees them as due), and a claim token "<worker id>#<attempt>" that the outcome must
-    match.
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    worker_id: str,
+    table: type[Outbox],
+) -> list[Outbox]:
+    """Take up to `limit` PENDING rows of `table` due at `now` and lease them to `worker_id` in
+    the caller's transaction: attempts + 1, the next attempt pushed to `lease_until` (so no
+    other worker sees them as due), and a claim token "<worker id>#<attempt>" that the outcome
+    must match.
 
     On PostgreSQL the rows are locked with SKIP LOCKED: concurrent workers each get different
     rows instead of waiting. On SQLite the transaction already holds the write lock.
     """
     query = (
-        select(Delivery)
-        .where(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
-        .order_by(Delivery.next_attempt_at)
+        select(table)
+        .where(table.status == PENDING, table.next_attempt_at <= now)
+        .order_by(table.next_attempt_at)
         .limit(limit)
         # SQLite renders no FOR UPDATE: its BEGIN IMMEDIATE transaction holds the write lock.
         .with_for_update(skip_locked=True)
@@ -91,37 +102,43 @@ async def claim_due(
     return rows
 
 
-def _held(claims: Sequence[Claim]) -> ColumnElement[bool]:
+def _held(table: type[Outbox], claims: Sequence[Claim]) -> ColumnElement[bool]:
     """SQL: the row is still PENDING under one of these claims (found by primary key)."""
     return and_(
-        tuple_(Delivery.seller_id, Delivery.id, Delivery.claim_token).in_(list(claims)),
-        Delivery.status == DeliveryStatus.PENDING,
+        tuple_(table.seller_id, table.id, table.claim_token).in_(list(claims)),
+        table.status == PENDING,
     )
 
 
 async def renew_claims(
-    session: AsyncSession, claims: Sequence[Claim], *, lease_until: datetime
+    session: AsyncSession,
+    claims: Sequence[Claim],
+    *,
+    lease_until: datetime,
+    table: type[Outbox],
 ) -> set[tuple[str, str]]:
     """Push the lease of the claims still held to `lease_until`; answers the (seller id,
     delivery id) of those, so the caller learns which it has lost (one statement)."""
     if not claims:
         return set()
     query = (
-        update(Delivery)
-        .where(_held(claims))
+        update(table)
+        .where(_held(table, claims))
         .values(next_attempt_at=lease_until)
-        .returning(Delivery.seller_id, Delivery.id)
+        .returning(table.seller_id, table.id)
         .execution_options(synchronize_session=False)
     )
     return {(seller_id, delivery_id) for seller_id, delivery_id in await session.execute(query)}
 
 
-async def record_outcome(session: AsyncSession, claim: Claim, values: dict[str, Any]) -> bool:
+async def record_outcome(
+    session: AsyncSession, claim: Claim, values: dict[str, Any], *, table: type[Outbox]
+) -> bool:
     """Write one message's outcome, only if its claim is still the row's current one; answers
     whether it was written (False: the lease ran out and another worker took the row)."""
     query = (
-        update(Delivery)
-        .where(_held([claim]))
+        update(table)
+        .where(_held(table, [claim]))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -129,15 +146,17 @@ async def record_outcome(session: AsyncSession, claim: Claim, values: dict[str, 
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-async def release_claims(session: AsyncSession, claims: Sequence[Claim], *, now: datetime) -> int:
+async def release_claims(
+    session: AsyncSession, claims: Sequence[Claim], *, now: datetime, table: type[Outbox]
+) -> int:
     """Give back claims whose message was never sent: due again at `now` for any worker, and
     the attempt that did not happen is not counted. Answers how many were still held."""
     if not claims:
         return 0
     query = (
-        update(Delivery)
-        .where(_held(claims))
-        .values(next_attempt_at=now, attempts=Delivery.attempts - 1, claim_token=None)
+        update(table)
+        .where(_held(table, claims))
+        .values(next_attempt_at=now, attempts=table.attempts - 1, claim_token=None)
         .execution_options(synchronize_session=False)
     )
     result = await session.execute(query)

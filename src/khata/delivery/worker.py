@@ -36,7 +36,7 @@ from khata.delivery.outbox import CANCELLED, DEAD, SENT
 from khata.delivery.prepare import DocumentLoader, InvoiceKey, Prepared, prepare_claimed
 from khata.document import TaxInvoice, pdf_file_name, render_pdf
 from khata.kit.timeutil import utc_now
-from khata.models import Delivery
+from khata.models import Delivery, WebhookDelivery
 
 log = logging.getLogger("khata.worker")
 
@@ -55,9 +55,11 @@ __all__ = [
     "DocumentLoader",
     "PassResult",
     "ReminderScheduler",
+    "WebhookSender",
     "advancing_from",
     "run_forever",
     "run_pass",
+    "run_webhook_pass",
 ]
 
 
@@ -66,6 +68,22 @@ class ReminderScheduler(Protocol):
     whoever starts the worker: the reminder package sits above delivery, whose outbox it fills."""
 
     async def __call__(self, session: AsyncSession, *, now: datetime) -> int: ...
+
+
+class WebhookSender(Protocol):
+    """Sends the due webhook deliveries, claimed through the `claims` given (webhook.sender).
+    Passed in like the scheduler: the webhook package sits above delivery, whose claims it uses."""
+
+    async def __call__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        claims: Claims[WebhookDelivery],
+        result: "PassResult",
+        stop: asyncio.Event | None,
+        batch_size: int,
+    ) -> None: ...
 
 
 @dataclass
@@ -79,6 +97,7 @@ class PassResult:
     released: int = 0  # claimed but left unsent by a stop: given back
     lost: int = 0  # claims another worker took over: outcome not recorded by this one
     errors: list[str] = field(default_factory=list)
+    webhooks: "PassResult | None" = None  # the same counts for webhook deliveries
 
 
 def advancing_from(now: datetime) -> Clock:
@@ -99,7 +118,7 @@ class _Sender:
         settings: Settings,
         result: PassResult,
         *,
-        claims: Claims,
+        claims: Claims[Delivery],
         stop: asyncio.Event | None,
     ) -> None:
         self.channels = channels
@@ -218,6 +237,7 @@ async def run_pass(
     clock: Clock | None = None,
     stop: asyncio.Event | None = None,
     worker_id: str | None = None,
+    webhooks: WebhookSender | None = None,
 ) -> PassResult:
     """One pass: queue the reminders due at `now` (when given a scheduler), then send every
     message due, dispatch e-mails with their invoices' PDFs (when given a document loader).
@@ -232,7 +252,8 @@ async def run_pass(
     if schedule is not None:
         async with unit_of_work(session_factory) as session:
             result.reminders_queued = await schedule(session, now=now or clock())
-    claims = Claims(session_factory, settings, clock=clock, worker_id=worker_id or new_worker_id())
+    worker_id = worker_id or new_worker_id()
+    claims = Claims(session_factory, settings, clock=clock, worker_id=worker_id, table=Delivery)
     async with httpx.AsyncClient(timeout=30.0) as http, claims.heartbeat():
         sender = _Sender(Channels(settings, http), settings, result, claims=claims, stop=stop)
         while stop is None or not stop.is_set():
@@ -246,6 +267,41 @@ async def run_pass(
             await asyncio.gather(*(sender.send(item) for item in batch))
             sender.pdfs.clear()
         result.released = await claims.release()
+    if webhooks is not None:
+        result.webhooks = await run_webhook_pass(
+            webhooks, session_factory, settings, clock=clock, worker_id=worker_id, stop=stop
+        )
+    return result
+
+
+async def run_webhook_pass(
+    webhooks: WebhookSender,
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    clock: Clock,
+    worker_id: str,
+    stop: asyncio.Event | None = None,
+) -> PassResult:
+    """The webhook deliveries due, under the same claim rules as the messages: claimed under a
+    lease renewed by a heartbeat, each outcome recorded only by the claim's holder, the claims
+    of deliveries not started given back at the end."""
+    result = PassResult()
+    claims = Claims(
+        session_factory, settings, clock=clock, worker_id=worker_id, table=WebhookDelivery
+    )
+    async with claims.heartbeat():
+        try:
+            await webhooks(
+                session_factory,
+                settings,
+                claims=claims,
+                result=result,
+                stop=stop,
+                batch_size=BATCH_SIZE,
+            )
+        finally:
+            result.released = await claims.release()
     return result
 
 
@@ -259,6 +315,7 @@ async def run_forever(
     clock: Clock = utc_now,
     batch_size: int = BATCH_SIZE,
     stop: asyncio.Event | None = None,
+    webhooks: WebhookSender | None = None,
 ) -> None:
     """Passes every `interval` seconds until `stop` is set (or the task is cancelled); a failing
     pass is logged, not fatal. One worker id for the run, so its claims say which process."""
@@ -277,6 +334,7 @@ async def run_forever(
                 clock=clock,
                 stop=stop,
                 worker_id=worker_id,
+                webhooks=webhooks,
             )
             if result.claimed or result.reminders_queued:
                 log.info(
@@ -289,6 +347,17 @@ async def run_forever(
                     result.cancelled,
                     result.released,
                     result.lost,
+                )
+            hooks = result.webhooks
+            if hooks is not None and hooks.claimed:
+                log.info(
+                    "worker pass: webhooks %d delivered, %d retrying, %d dead, %d cancelled, "
+                    "%d lost",
+                    hooks.sent,
+                    hooks.failed,
+                    hooks.dead,
+                    hooks.cancelled,
+                    hooks.lost,
                 )
         except Exception:
             log.exception("worker pass failed; trying again in %s s", interval)
@@ -304,6 +373,7 @@ async def embedded_worker(
     *,
     schedule: ReminderScheduler,
     attach: DocumentLoader,
+    webhooks: WebhookSender | None = None,
 ) -> AsyncIterator[None]:
     """Runs the worker beside the web app when `khata serve` asked for it (SQLite default); on
     shutdown its sends in flight finish and its other claims are given back."""
@@ -312,7 +382,14 @@ async def embedded_worker(
         return
     stop = asyncio.Event()
     task = asyncio.create_task(
-        run_forever(session_factory, settings, schedule=schedule, attach=attach, stop=stop),
+        run_forever(
+            session_factory,
+            settings,
+            schedule=schedule,
+            attach=attach,
+            stop=stop,
+            webhooks=webhooks,
+        ),
         name="khata-worker",
     )
     try:

@@ -27,6 +27,7 @@ from khata.invoice.from_orders import InvoiceDraft, Pick, build_invoices
 from khata.invoice.numbering import allocate_entity_ids
 from khata.invoice.repository import Row
 from khata.invoice.snapshot import invoice_snapshot
+from khata.invoice.webhook_events import record_created
 from khata.models.audit_entry import AuditAction
 from khata.order import repository as order_repository
 from khata.order.errors import OrderNotFound
@@ -86,6 +87,8 @@ async def _save(
     await audit_repository.insert_rows(
         session, [_audit_row(caller, draft, now) for draft in drafts]
     )
+    invoice_ids = [str(draft.invoice["id"]) for draft in drafts]
+    await record_created(session, seller=caller.seller, invoice_ids=invoice_ids, now=now)
     return drafts
 
 

@@ -38,6 +38,7 @@ from khata.invoice.status import (
     deletion_refusal,
 )
 from khata.invoice.validation import InvoiceAmounts, amount_paise, check_amounts, check_dates
+from khata.invoice.webhook_events import record_invoice_events
 from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
 from khata.kit.ids import new_object_id, new_secret
 from khata.kit.timeutil import local_date
@@ -45,6 +46,7 @@ from khata.models import Invoice
 from khata.models.audit_entry import AuditAction
 from khata.models.customer import Customer, CustomerStatus
 from khata.models.invoice import InvoiceVia
+from khata.webhook.events import EventType
 
 ENTITY = "invoice"
 AMOUNT_FIELDS = ("baseAmount", "cgst", "sgst", "igst", "tds")
@@ -147,6 +149,8 @@ async def create_invoice(
         now=now,
         after=snapshot(invoice),
     )
+    created = [(EventType.INVOICE_CREATED, invoice)]
+    await record_invoice_events(session, seller=caller.seller, changes=created, now=now)
     if data.dispatchNow:
         (result,) = await dispatch_invoices(
             session,
@@ -406,6 +410,10 @@ async def dispatch_invoices(
         results[invoice_id] = BatchResult(invoice_id, True, "Invoice dispatched", invoice)
     await session.flush()
     await outbox.queue(session, seller_id=seller_id, messages=messages, now=now)
+    dispatched = [
+        (EventType.INVOICE_DISPATCHED, r.invoice) for r in results.values() if r.invoice is not None
+    ]
+    await record_invoice_events(session, seller=caller.seller, changes=dispatched, now=now)
     return [results[invoice_id] for invoice_id in wanted]
 
 
@@ -554,6 +562,9 @@ async def change_status(
         remarks=remarks,
         **ended,
     )
+    if new == ReceivableStatus.CANCELLED:
+        cancelled = [(EventType.INVOICE_CANCELLED, invoice)]
+        await record_invoice_events(session, seller=caller.seller, changes=cancelled, now=now)
     return invoice
 
 

@@ -23,6 +23,9 @@ from khata.models.reminder_occurrence import ReminderOccurrence
 from khata.models.reminder_rule import ReminderRule
 from khata.models.sales_order import SalesOrder
 from khata.models.seller import Seller
+from khata.models.webhook_delivery import WebhookDelivery
+from khata.models.webhook_endpoint import WebhookEndpoint
+from khata.models.webhook_event import WebhookEvent
 
 __all__ = [
     "AuditEntry",
@@ -48,4 +51,7 @@ __all__ = [
     "ReminderRule",
     "SalesOrder",
     "Seller",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

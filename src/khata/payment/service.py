@@ -18,6 +18,7 @@ from khata.invoice.errors import InvoiceNotFound
 from khata.invoice.snapshot import record_change, snapshot
 from khata.invoice.status import ReceivableStatus, status_wire
 from khata.invoice.validation import amount_paise
+from khata.invoice.webhook_events import record_invoice_events
 from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
 from khata.kit.ids import is_object_id, new_object_id
 from khata.kit.money import from_paise, wire_paise
@@ -35,6 +36,8 @@ from khata.payment.errors import (
     PaymentNotFound,
 )
 from khata.payment.schemas import PaymentConfirmation, PaymentReport
+from khata.webhook import events
+from khata.webhook.events import Event, EventType
 
 PAYABLE = frozenset(
     {
@@ -109,6 +112,7 @@ async def report_payment(
         after={**_payment_snapshot(payment), "invoices": {i: wire_paise(p) for i, p in shares}},
     )
     await session.flush()
+    await _record_events(session, caller, payment, [], EventType.PAYMENT_REPORTED, now)
     return payment
 
 
@@ -264,7 +268,39 @@ async def confirm_payment(
         )
     _answer_payment(session, caller, payment, wanted, data.remarks, now)
     await session.flush()
+    told = EventType.PAYMENT_ACCEPTED if wanted == PaymentStatus.ACCEPTED else None
+    settled = [
+        (EventType.INVOICE_PAID if i.balance_amount == 0 else EventType.INVOICE_PARTIALLY_PAID, i)
+        for i in (invoices[a.invoice_id] for a in allocations)
+    ]
+    await _record_events(
+        session,
+        caller,
+        payment,
+        settled if told else [],
+        told or EventType.PAYMENT_REJECTED,
+        now,
+    )
     return payment
+
+
+async def _record_events(
+    session: AsyncSession,
+    caller: Caller,
+    payment: Payment,
+    invoice_changes: list[tuple[EventType, Invoice]],
+    event_type: EventType,
+    now: datetime,
+) -> None:
+    """The payment's event, and its invoices' (paid, partially paid), when some endpoint
+    wants them; in the payment's transaction."""
+    to = await events.subscribers(session, caller.seller_id)
+    if to.want(event_type):
+        data = await payment_payload(session, payment, time_zone=caller.seller.time_zone)
+        await events.record(session, to=to, events=[Event(event_type, data)], now=now)
+    await record_invoice_events(
+        session, seller=caller.seller, changes=invoice_changes, now=now, to=to
+    )
 
 
 def _apply_allocation(invoice: Invoice, paise: int, *, still_pending: bool) -> None:

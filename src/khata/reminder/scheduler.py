@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.customer import repository as customer_repository
 from khata.delivery import outbox
+from khata.invoice.webhook_events import record_overdue_events
 from khata.models import (
     KeyContact,
 )
@@ -94,6 +95,13 @@ async def schedule_reminders(session: AsyncSession, *, now: datetime) -> int:
     messages were queued. A constant number of statements per seller with reminders due."""
     plan = await plan_reminders(session, now=now)
     return await queue_reminders(session, plan, now=now)
+
+
+async def schedule_due_work(session: AsyncSession, *, now: datetime) -> int:
+    """The worker's scheduler: the reminders due at `now`, and the invoice.overdue webhook
+    events of invoices just fallen overdue, in one transaction; answers the reminders queued."""
+    await record_overdue_events(session, now=now)
+    return await schedule_reminders(session, now=now)
 
 
 async def plan_reminders(session: AsyncSession, *, now: datetime) -> ReminderPlan:

@@ -1,0 +1,1 @@
+"""Signed webhooks: a seller's endpoints, the events written with each change, their deliveries."""
