@@ -30,6 +30,9 @@ from tests.bulk.factories import read_csv_report, xlsx_bytes
 from tests.conftest import _create_postgres_database, _drop_postgres_database
 from tests.support import Database
 
+# Real processes: run once in `make test`, not again at each date of `make test-dates`.
+pytestmark = pytest.mark.processes
+
 # Twelve batches: the kill lands after the first commits, the re-upload stays short.
 KILL_TEST_ROWS = 60_000
 _READY_SECONDS = 60

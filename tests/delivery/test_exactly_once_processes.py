@@ -34,6 +34,9 @@ from tests.delivery.processes import (
 from tests.delivery.servers import free_port, start_smtp
 from tests.support import Database
 
+# Real processes: run once in `make test`, not again at each date of `make test-dates`.
+pytestmark = pytest.mark.processes
+
 # 5 customers x 25 invoices x 8 contacts = 1,000 dispatch e-mails (125 invoice PDFs).
 CUSTOMERS, CONTACTS, INVOICES = 5, 8, 25
 BEFORE_WORKERS = 13  # invoices per customer queued before the workers start; the rest while

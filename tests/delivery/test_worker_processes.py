@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from khata.delivery import outbox
@@ -19,6 +20,9 @@ from khata.models import Delivery
 from tests.delivery.factories import create_invoice
 from tests.delivery.servers import Gateway, SmtpServer
 from tests.support import PINNED_TODAY, Database, SellerContext, create_customer
+
+# Real processes: run once in `make test`, not again at each date of `make test-dates`.
+pytestmark = pytest.mark.processes
 
 NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
 CHANNELS = (("EMAIL", 100), ("SMS", 100), ("WHATSAPP", 100))

@@ -26,6 +26,9 @@ from tests.delivery.servers import free_port
 from tests.support import Database
 from tests.webhook.receiver import Receiver, running_receiver
 
+# Real processes: run once in `make test`, not again at each date of `make test-dates`.
+pytestmark = pytest.mark.processes
+
 BEFORE_WORKERS, WHILE_RUNNING = 150, 150
 LEASE_SECONDS = 3
 KILL_AFTER_RECORDED = 40
