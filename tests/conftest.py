@@ -160,11 +160,29 @@ _backend_of_test: dict[str, str] = {}
 _passed_by_backend: Counter[str] = Counter()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the other backend's copy of a test marked `only_postgresql` / `only_sqlite`."""
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and "database" in callspec.params:
-            _backend_of_test[item.nodeid] = str(callspec.params["database"])
+        backend = (
+            str(callspec.params["database"]) if callspec and "database" in callspec.params else None
+        )
+        if backend is not None:
+            only = {
+                m.name.removeprefix("only_")
+                for m in item.iter_markers()
+                if m.name.startswith("only_")
+            }
+            if only and backend not in only:
+                deselected.append(item)
+                continue
+            _backend_of_test[item.nodeid] = backend
+        kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -31,7 +31,8 @@ from tests.conftest import _create_postgres_database, _drop_postgres_database
 from tests.support import Database
 
 # Real processes: run once in `make test`, not again at each date of `make test-dates`.
-pytestmark = pytest.mark.processes
+# Processes share state through PostgreSQL (SQLite is one writer).
+pytestmark = [pytest.mark.processes, pytest.mark.only_postgresql]
 
 # Twelve batches: the kill lands after the first commits, the re-upload stays short.
 KILL_TEST_ROWS = 60_000
@@ -123,8 +124,6 @@ def _demo_of(output: str) -> Demo | None:
 
 @pytest.fixture
 async def scratch_postgres(database: Database) -> AsyncIterator[str]:
-    if database.backend != "postgresql":
-        pytest.skip("processes share state through PostgreSQL (SQLite is one writer)")
     url = await _create_postgres_database()
     yield url
     await _drop_postgres_database(url)

@@ -35,7 +35,8 @@ from tests.delivery.servers import free_port, start_smtp
 from tests.support import Database
 
 # Real processes: run once in `make test`, not again at each date of `make test-dates`.
-pytestmark = pytest.mark.processes
+# Processes sharing one database: PostgreSQL (SQLite runs one embedded worker).
+pytestmark = [pytest.mark.processes, pytest.mark.only_postgresql]
 
 # 5 customers x 25 invoices x 8 contacts = 1,000 dispatch e-mails (125 invoice PDFs).
 CUSTOMERS, CONTACTS, INVOICES = 5, 8, 25
@@ -253,8 +254,6 @@ def _reminded(log: list[Any]) -> dict[tuple[str, str], set[str]]:
 async def test_two_servers_two_workers_one_killed_nothing_lost_duplicates_only_in_flight(
     database: Database, scratch_database_url: str, tmp_path: Path
 ) -> None:
-    if database.backend != "postgresql":
-        pytest.skip("processes sharing one database: PostgreSQL (SQLite runs one embedded worker)")
     handler = CountingHandler()
     controller, smtp_port = start_smtp(handler)
     env = {

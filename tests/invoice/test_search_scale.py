@@ -210,14 +210,13 @@ def _scans(plan: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
+@pytest.mark.only_postgresql  # plans are PostgreSQL's; SQLite serves the small deployments
 async def test_every_search_case_reads_an_index_on_postgresql(
     client: httpx.AsyncClient,
     seller: SellerContext,
     other_seller: SellerContext,
     database: Database,
 ) -> None:
-    if database.backend != "postgresql":
-        pytest.skip("plans are PostgreSQL's; SQLite serves the small deployments")
     mine = await create_customer(database, seller.seller_id, legal_name="Seed Traders")
     theirs = await create_customer(database, other_seller.seller_id)
     async with database.session_factory() as session, session.begin():

@@ -16,14 +16,13 @@ from tests.webhook.receiver import Receiver
 from tests.webhook.support import worker_settings
 
 
+@pytest.mark.only_sqlite  # PostgreSQL deployments run `khata worker` processes
 async def test_the_embedded_worker_delivers_webhooks_on_sqlite(
     database: Database,
     seller: SellerContext,
     receiver: Receiver,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if database.backend != "sqlite":
-        pytest.skip("PostgreSQL deployments run `khata worker` processes (test_processes.py)")
     now = utc_now()  # wall clock ok: the embedded worker sends by the real clock
     receiver.secrets.append("whsec_embedded")
     async with database.session_factory() as session, session.begin():

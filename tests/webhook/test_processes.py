@@ -27,7 +27,8 @@ from tests.support import Database
 from tests.webhook.receiver import Receiver, running_receiver
 
 # Real processes: run once in `make test`, not again at each date of `make test-dates`.
-pytestmark = pytest.mark.processes
+# Processes sharing one database: PostgreSQL (SQLite runs one embedded worker).
+pytestmark = [pytest.mark.processes, pytest.mark.only_postgresql]
 
 BEFORE_WORKERS, WHILE_RUNNING = 150, 150
 LEASE_SECONDS = 3
@@ -105,8 +106,6 @@ async def _settled(engine: AsyncEngine) -> None:
 async def test_two_workers_one_killed_each_event_arrives_once_repeats_only_in_flight(
     database: Database, scratch_database_url: str, tmp_path: Path
 ) -> None:
-    if database.backend != "postgresql":
-        pytest.skip("processes sharing one database: PostgreSQL (SQLite runs one embedded worker)")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
