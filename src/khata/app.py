@@ -132,6 +132,33 @@ def _metrics_router(session_factory: async_sessionmaker[AsyncSession]) -> APIRou
     return router
 
 
+_API_ROUTERS = (
+    auth_router,
+    seller_router,
+    order_router,
+    commerce_invoice_router,
+    customer_router,
+    reminder_router,
+    invoice_router,
+    payment_router,
+    bulk_router,
+    delivery_router,
+    buyer_router,
+    report_router,
+    webhook_router,
+)
+
+
+def _install_middleware(app: FastAPI) -> None:
+    # Added last runs first: metrics see every request, the request context wraps idempotency
+    # so that it has the request id.
+    app.add_middleware(
+        IdempotencyMiddleware, seller_of=seller_of_token, time_zone_of=time_zone_of_token
+    )
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(MetricsMiddleware)
+
+
 def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> FastAPI:
     settings = settings or get_settings()
     owns_engine = engine is None
@@ -173,29 +200,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     )
     install_error_handlers(app)
     install_key_masking()
-    # Inside RequestContext, so it has the request id.
-    app.add_middleware(
-        IdempotencyMiddleware, seller_of=seller_of_token, time_zone_of=time_zone_of_token
-    )
-    app.add_middleware(RequestContextMiddleware)
-    app.add_middleware(MetricsMiddleware)
-
+    _install_middleware(app)
     app.include_router(_health_router(the_engine))
     app.include_router(_metrics_router(app.state.session_factory))
-    for router in (
-        auth_router,
-        seller_router,
-        order_router,
-        commerce_invoice_router,
-        customer_router,
-        reminder_router,
-        invoice_router,
-        payment_router,
-        bulk_router,
-        delivery_router,
-        buyer_router,
-        report_router,
-        webhook_router,
-    ):
+    for router in _API_ROUTERS:
         app.include_router(router)
     return app
