@@ -164,6 +164,36 @@ async def _reports(rec: Recorder, h: dict[str, str], world: World) -> None:
     await rec.send("POST", f"{statement}/send", 200, json=period, headers=h)
 
 
+async def _credit_notes(rec: Recorder, h: dict[str, str], world: World) -> None:
+    """Credit notes and write-offs in both dialects, with their refusals."""
+    invoice = ar_invoice_body(world.customer_id, "CONTRACT-CN")
+    made = (await rec.send("POST", "/api/v0/invoice", 200, json=invoice, headers=h))["payload"]
+    one = f"/api/v0/invoice/{made['invoiceId']}"
+    body = {"reason": "Returned", "amount": 1.0}
+    note = (await rec.send("POST", f"{one}/credit-note", 200, json=body, headers=h))["payload"]
+    await rec.send("POST", f"{one}/credit-note", 400, json={"reason": "x"}, headers=h)
+    too_much = {"reason": "x", "amount": 10**9}
+    await rec.send("POST", f"{one}/credit-note", 422, json=too_much, headers=h)
+    await rec.send("GET", f"{one}/credit-notes", 200, headers=h)
+    await rec.send("GET", f"/api/v0/credit-note/{note['creditNoteId']}", 200, headers=h)
+    await rec.send("GET", f"/api/v0/credit-note/{note['creditNoteId']}/pdf", 200, headers=h)
+    await rec.send("GET", "/api/v0/credit-note/NOPE", 404, headers=h)
+    await rec.send("POST", f"{one}/write-off", 200, json={"reason": "Bad debt"}, headers=h)
+    line = {"name": "Nut", "quantity": 1, "unitPrice": 5, "taxRate": 18}
+    order = await rec.send(
+        "POST",
+        "/orders",
+        201,
+        json={"customerId": world.customer_id, "lineItems": [line]},
+        headers=h,
+    )
+    order_id = order["data"]["id"]
+    bill = await rec.send("POST", "/invoices", 201, json={"orderId": order_id}, headers=h)
+    mirror = f"/invoices/{bill['data']['id']}/credit-notes"
+    await rec.send("POST", mirror, 201, json={"reason": "Returned", "amount": 1}, headers=h)
+    await rec.send("POST", mirror, 409, json={"reason": "x", "amount": 10**9}, headers=h)
+
+
 async def _webhooks(rec: Recorder, h: dict[str, str], world: World) -> None:
     """Every webhook endpoint operation; the endpoint is removed at the end, so no worker of a
     later test tries to send its delivery."""
@@ -193,6 +223,7 @@ async def test_every_operation_answers_as_documented(
     await _invoices(recorder, h, world)
     await _payments_and_files(recorder, h, world)
     await _reports(recorder, h, world)
+    await _credit_notes(recorder, h, world)
     await _webhooks(recorder, h, world)
     await recorder.send(
         "PATCH", "/api/v0/seller", 200, json={"paymentTermsDays": 30}, headers=admin

@@ -20,6 +20,8 @@ from khata.bulk.endpoints import router as bulk_router
 from khata.bulk.engine import settle_running_jobs
 from khata.buyer.endpoints import router as buyer_router
 from khata.config import Settings, get_settings
+from khata.credit.endpoints import commerce_router as commerce_credit_router
+from khata.credit.endpoints import router as credit_router
 from khata.customer.endpoints import router as customer_router
 from khata.db import create_engine, create_session_factory
 from khata.delivery import repository as delivery_repository
@@ -140,6 +142,8 @@ _API_ROUTERS = (
     customer_router,
     reminder_router,
     invoice_router,
+    credit_router,
+    commerce_credit_router,
     payment_router,
     bulk_router,
     delivery_router,

@@ -11,6 +11,7 @@ PAYLOAD_KEYS = {
     "invoiceId", "invoiceNumber", "externalId", "sellerId", "entityId", "customerId",
     "customerLegalName", "invoiceDate", "dueDate", "description", "poNumber", "baseAmount",
     "cgst", "sgst", "igst", "tds", "netAmount", "totalReceived", "balanceAmount",
+    "totalCredited", "totalWrittenOff", "writtenOff", "writtenOffOn", "writtenOffReason",
     "gstExclusive", "partialPaymentAllowed", "receivableStatus", "approvalStatus", "overdue",
     "dispatched", "dispatchedOn", "paymentLink", "via", "buyerResponse", "lineItems", "version",
     "createdBy",

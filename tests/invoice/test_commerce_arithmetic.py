@@ -60,6 +60,8 @@ def test_bulk_answer_is_byte_for_byte_what_json_response_renders() -> None:
         "cgst": 9_000,
         "sgst": 9_000,
         "igst": 0,
+        "total_credited": 0,
+        "total_written_off": 0,
         "balance_amount": 1_18_000,
     }
     line = {

@@ -241,6 +241,8 @@ def not_due_reason(invoice: Invoice, customer: Customer) -> str | None:
     gone = gone_reason(invoice, customer)
     if gone is not None:
         return gone
+    if invoice.balance_amount <= 0 and invoice.total_written_off > 0:
+        return "written off"
     if invoice.receivable_status == ReceivableStatus.PAID or invoice.balance_amount <= 0:
         return "paid"
     if invoice.receivable_status in FINAL_STATUSES:

@@ -7,6 +7,7 @@ the dispatch worker) can build a TaxInvoice and render it.
 from khata.document.html import render_html
 from khata.document.model import (
     BankAccount,
+    CreditNoteOf,
     Line,
     Recipient,
     Supplier,
@@ -19,6 +20,7 @@ from khata.document.pdf import pdf_file_name, render_pdf
 
 __all__ = [
     "BankAccount",
+    "CreditNoteOf",
     "Line",
     "Recipient",
     "Supplier",

@@ -71,6 +71,16 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class CreditNoteOf:
+    """What makes the document a credit note (CGST Act s. 34, Rule 53): the invoice it is
+    issued against and why. The document's own number and date are the credit note's."""
+
+    invoice_number: str
+    invoice_date: date
+    reason: str
+
+
+@dataclass(frozen=True)
 class TaxInvoice:
     supplier: Supplier
     recipient: Recipient
@@ -82,6 +92,11 @@ class TaxInvoice:
     lines: tuple[Line, ...]
     totals: Totals
     last_changed_at: datetime  # the PDF's creation date, so the same state gives the same bytes
+    credit_note: CreditNoteOf | None = None  # set: a credit note, not a tax invoice
+
+    @property
+    def title(self) -> str:
+        return "Credit note" if self.credit_note is not None else "Tax invoice"
 
     @property
     def intra_state(self) -> bool:

@@ -68,6 +68,7 @@ class _InvoicePdf(FPDF):
     def __init__(self, doc: TaxInvoice) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.invoice_number = doc.invoice_number
+        self.title = doc.title
         self.set_margins(_MARGIN, _MARGIN, _MARGIN)
         self.set_auto_page_break(auto=True, margin=_BOTTOM)
         self.add_font(_FONT, "", str(FONT_FILE))
@@ -81,7 +82,7 @@ class _InvoicePdf(FPDF):
         # A naive time is UTC (as the database hands it back), never this machine's zone. No
         # XMP metadata is written: fpdf2 would stamp its ModifyDate with the clock.
         self.set_creation_date(as_utc(doc.last_changed_at))
-        self.set_title(f"Tax invoice {doc.invoice_number}")
+        self.set_title(f"{doc.title} {doc.invoice_number}")
         self.set_author(doc.supplier.legal_name)
         self.set_lang("en-IN")
         self.add_page()
@@ -99,13 +100,13 @@ class _InvoicePdf(FPDF):
     def header(self) -> None:
         if self.page_no() > 1:
             with self.local_context(font_size_pt=7, text_color=_GREY):
-                text = f"Tax invoice {self.invoice_number} (continued)"
+                text = f"{self.title} {self.invoice_number} (continued)"
                 self.cell(w=_WIDTH, h=6, text=text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def footer(self) -> None:
         self.set_y(-_BOTTOM + 4)
         with self.local_context(font_size_pt=7, text_color=_GREY):
-            text = f"Tax invoice {self.invoice_number} · page {self.page_no()} of {{nb}}"
+            text = f"{self.title} {self.invoice_number} · page {self.page_no()} of {{nb}}"
             self.cell(w=_WIDTH, h=4, text=text, align=Align.R)
 
 
@@ -158,7 +159,7 @@ def _key_values(
 
 def _header(pdf: FPDF, doc: TaxInvoice) -> None:
     with _bold(pdf), pdf.local_context(font_size_pt=15):
-        pdf.cell(_WIDTH, 8, "TAX INVOICE", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(_WIDTH, 8, doc.title.upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     top = pdf.get_y() + 2
     supplier, recipient = doc.supplier, doc.recipient
     left_w, right_x = 104.0, _MARGIN + 110.0
@@ -181,9 +182,7 @@ def _header(pdf: FPDF, doc: TaxInvoice) -> None:
         y=top + 4,
         widths=(30.0, _WIDTH - 110.0 - 30.0),
         rows=[
-            ("Invoice No.", doc.invoice_number),
-            ("Invoice date", document_date(doc.invoice_date)),
-            ("Due date", document_date(doc.due_date)),
+            *_numbering(doc),
             ("Place of supply", state_label(doc.place_of_supply)),
             ("Reverse charge", "Yes" if doc.reverse_charge else "No"),
         ],
@@ -203,6 +202,26 @@ def _header(pdf: FPDF, doc: TaxInvoice) -> None:
         lines=recipient_lines,
     )
     pdf.set_y(end + 4)
+    if doc.credit_note is not None:
+        _write(pdf, x=_MARGIN, w=_WIDTH, text=f"Reason: {doc.credit_note.reason}")
+        pdf.ln(2)
+
+
+def _numbering(doc: TaxInvoice) -> list[tuple[str, str]]:
+    """The document's own number and date; a credit note's also the invoice it reduces."""
+    note = doc.credit_note
+    if note is None:
+        return [
+            ("Invoice No.", doc.invoice_number),
+            ("Invoice date", document_date(doc.invoice_date)),
+            ("Due date", document_date(doc.due_date)),
+        ]
+    return [
+        ("Credit note No.", doc.invoice_number),
+        ("Credit note date", document_date(doc.invoice_date)),
+        ("Against invoice", note.invoice_number),
+        ("Invoice date", document_date(note.invoice_date)),
+    ]
 
 
 def _table_header(pdf: FPDF, columns: Sequence[_Column]) -> None:
@@ -280,6 +299,13 @@ def _totals_rows(doc: TaxInvoice) -> list[tuple[str, int, bool]]:
         if doc.intra_state
         else [("IGST", totals.igst, False)]
     )
+    if doc.credit_note is not None:
+        return [
+            ("Taxable value", totals.taxable, False),
+            *taxes,
+            ("Tax reversed", totals.cgst + totals.sgst + totals.igst, False),
+            ("Credit note total", totals.net, True),
+        ]
     rows = [("Taxable value", totals.taxable, False), *taxes, ("Invoice total", totals.net, True)]
     if totals.tds:
         rows += [("Less TDS", totals.tds, False), ("Amount payable", totals.payable, True)]
@@ -304,9 +330,9 @@ def _totals(pdf: FPDF, doc: TaxInvoice) -> None:
             pdf.cell(44, 5.5, label)
             pdf.cell(36, 5.5, rupees(paise), align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
-    _write(
-        pdf, x=_MARGIN, w=_WIDTH, text=f"Invoice total in words: {amount_in_words(doc.totals.net)}"
-    )
+    words = amount_in_words(doc.totals.net)
+    what = "Invoice" if doc.credit_note is None else "Credit note"
+    _write(pdf, x=_MARGIN, w=_WIDTH, text=f"{what} total in words: {words}")
     pdf.ln(3)
 
 
@@ -328,7 +354,7 @@ def _qr(pdf: _InvoicePdf, uri: str, *, x: float, y: float) -> None:
 def _payment(pdf: _InvoicePdf, doc: TaxInvoice) -> None:
     """How to pay the balance: the UPI QR (when there is one to show) and bank details."""
     uri, bank = upi_uri(doc), doc.supplier.bank_account
-    if uri is None and bank is None:
+    if doc.credit_note is not None or (uri is None and bank is None):
         return
     _ensure_room(pdf, _QR_SIZE + 6)
     top = pdf.get_y()

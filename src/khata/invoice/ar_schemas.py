@@ -210,7 +210,14 @@ class InvoicePayload(WireAnswer):
     tds: float
     netAmount: float
     totalReceived: float
-    balanceAmount: float
+    totalCredited: float = Field(description="Credit notes issued against it, GST included")
+    totalWrittenOff: float = Field(description="Written off as bad debt")
+    writtenOff: bool = Field(description="Some of it was written off as bad debt")
+    writtenOffOn: str | None = Field(description="yyyy-MM-dd of the last write-off")
+    writtenOffReason: str | None
+    balanceAmount: float = Field(
+        description="receivable - totalReceived - totalCredited - totalWrittenOff"
+    )
     gstExclusive: bool
     partialPaymentAllowed: bool
     receivableStatus: StatusLabel

@@ -84,6 +84,13 @@ def invoice_payload(
         "tds": wire_paise(invoice.tds),
         "netAmount": wire_paise(invoice.net_amount),
         "totalReceived": wire_paise(invoice.total_received),
+        "totalCredited": wire_paise(invoice.total_credited),
+        "totalWrittenOff": wire_paise(invoice.total_written_off),
+        "writtenOff": invoice.total_written_off > 0,
+        "writtenOffOn": None
+        if invoice.written_off_on is None
+        else invoice.written_off_on.isoformat(),
+        "writtenOffReason": invoice.written_off_reason,
         "balanceAmount": wire_paise(invoice.balance_amount),
         "gstExclusive": invoice.gst_exclusive,
         "partialPaymentAllowed": invoice.partial_payment_allowed,

@@ -108,6 +108,8 @@ class CommerceInvoicePayload(WireAnswer):
     cgst: float
     sgst: float
     igst: float
+    totalCredited: float
+    totalWrittenOff: float
     balanceAmount: float
     mailsSent: list[MailSent]
 

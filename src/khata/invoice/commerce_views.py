@@ -79,6 +79,8 @@ def invoice_wire(
         "cgst": wire_paise(cgst),
         "sgst": wire_paise(sgst),
         "igst": wire_paise(igst),
+        "totalCredited": wire_paise(invoice["total_credited"]),
+        "totalWrittenOff": wire_paise(invoice["total_written_off"]),
         "balanceAmount": wire_paise(invoice["balance_amount"]),
         "mailsSent": [{"sentTo": to, "sentAt": iso_millis(at)} for to, at in mails],
     }

@@ -45,6 +45,8 @@ class InvoiceRowMaker:
         shared: dict[str, Any] = {
             "seller_id": seller_id,
             "total_received": 0,
+            "total_credited": 0,
+            "total_written_off": 0,
             "tds": 0,
             "gst_exclusive": True,
             "partial_payment_allowed": True,

@@ -284,6 +284,8 @@ def _change_amounts(invoice: Invoice, values: InvoiceAmounts) -> None:
         raise RuleViolation("Amounts of an invoice made from an order follow its line items")
     if (
         invoice.total_received > 0
+        or invoice.total_credited > 0
+        or invoice.total_written_off > 0
         or invoice.receivable_status == ReceivableStatus.PAYMENT_INITIATED
     ):
         raise AmountsLocked()
@@ -466,7 +468,11 @@ def _dispatched_facts(invoice: Invoice, customer: Customer, caller: Caller) -> D
 def _delete(session: AsyncSession, invoice: Invoice, *, caller: Caller, now: datetime) -> None:
     """The one delete of both dialects: the delete rule, then a soft delete (the entityId is not
     reused), the version bump and the audit entry. Raises InvoiceNotDeletable."""
-    refusal = deletion_refusal(invoice.receivable_status, invoice.total_received)
+    refusal = deletion_refusal(
+        invoice.receivable_status,
+        invoice.total_received,
+        reduced_paise=invoice.total_credited + invoice.total_written_off,
+    )
     if refusal is not None:
         raise InvoiceNotDeletable(invoice.id, refusal)
     before = snapshot(invoice)
@@ -531,6 +537,8 @@ async def change_status(
         raise TransitionNotAllowed(current, new)
     if new == ReceivableStatus.CANCELLED and invoice.total_received > 0:
         raise RuleViolation("An invoice with payments received cannot be cancelled")
+    if new == ReceivableStatus.CANCELLED and invoice.total_credited + invoice.total_written_off:
+        raise RuleViolation("An invoice with credit notes or write-offs cannot be cancelled")
     before = snapshot(invoice)
     # The seller's change of status ends a buyer's dispute.
     ended = DISPUTE_ENDED if is_disputed(invoice) else {}

@@ -44,6 +44,8 @@ _FIELDS: tuple[tuple[str, str, _Kind], ...] = (
     ("gstExclusive", "gst_exclusive", _Kind.AS_IS),
     ("netAmount", "net_amount", _Kind.MONEY),
     ("totalReceived", "total_received", _Kind.MONEY),
+    ("totalCredited", "total_credited", _Kind.MONEY),
+    ("totalWrittenOff", "total_written_off", _Kind.MONEY),
     ("balanceAmount", "balance_amount", _Kind.MONEY),
     ("partialPaymentAllowed", "partial_payment_allowed", _Kind.AS_IS),
     ("receivableStatus", "receivable_status", _Kind.AS_IS),

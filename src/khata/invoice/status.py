@@ -43,11 +43,16 @@ _UNDELETABLE: dict[str, str] = {
 }
 
 
-def deletion_refusal(status: str, total_received_paise: int) -> str | None:
+def deletion_refusal(
+    status: str, total_received_paise: int, *, reduced_paise: int = 0
+) -> str | None:
     """Why an invoice may not be deleted, or None when it may: the one delete rule of both
-    dialects. Only a CREATED or SENT_TO_BUYER invoice with nothing received goes."""
+    dialects. Only a CREATED or SENT_TO_BUYER invoice with nothing received, credited or
+    written off goes (a credit note is a GST record that names its invoice)."""
     if total_received_paise > 0:
         return "a payment was received"
+    if reduced_paise > 0:
+        return "a credit note or write-off was recorded"
     return _UNDELETABLE.get(status)
 
 

@@ -54,8 +54,35 @@ def receivable(*, net: int, tds: int) -> int:
     return net - tds
 
 
-def balance(*, net: int, tds: int, total_received: int) -> int:
-    return net - tds - total_received
+def balance(
+    *, net: int, tds: int, total_received: int, total_credited: int = 0, total_written_off: int = 0
+) -> int:
+    """balance = receivable - received - credited (credit notes) - written off (bad debt)."""
+    return net - tds - total_received - total_credited - total_written_off
+
+
+def share(total: int, part: int, whole: int) -> int:
+    """`total` x part / whole, rounded half-up to the paisa (0 when whole is 0)."""
+    if whole == 0:
+        return 0
+    return _round_half_up(Decimal(total) * part / Decimal(whole))
+
+
+def split_like(tax: int, *, cgst: int, sgst: int, igst: int) -> GstSplit:
+    """`tax` split in the kind and proportion of an invoice's own GST: IGST when it has IGST,
+    else CGST and SGST in the invoice's ratio (equal halves give the odd paisa to CGST, as
+    `split_gst`); the parts add up to `tax` exactly."""
+    if igst > 0 or cgst + sgst == 0:
+        return GstSplit(cgst=0, sgst=0, igst=tax) if igst > 0 or tax else GstSplit(0, 0, 0)
+    central = share(tax, cgst, cgst + sgst)
+    return GstSplit(cgst=central, sgst=tax - central, igst=0)
+
+
+def cumulative_part(total: int, *, before: int, after: int, whole: int) -> int:
+    """The part of `total` that goes with moving from `before` to `after` out of `whole` (e.g.
+    the tax of crediting quantity 3..5 of a line of 10): the difference of two rounded shares,
+    so the parts of successive steps add up to exactly `total` once `after` reaches `whole`."""
+    return share(total, after, whole) - share(total, before, whole)
 
 
 def rate_wire(basis_points: int, *, whole_as_int: bool = False) -> int | float:

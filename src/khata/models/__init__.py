@@ -5,6 +5,8 @@ from khata.models.auth_token import AuthToken
 from khata.models.base import Base
 from khata.models.bulk_job import BulkJob
 from khata.models.bulk_report_chunk import BulkReportChunk
+from khata.models.credit_note import CreditNote
+from khata.models.credit_note_line import CreditNoteLine
 from khata.models.customer import Customer
 from khata.models.delivery import Delivery
 from khata.models.delivery_invoice import DeliveryInvoice
@@ -33,6 +35,8 @@ __all__ = [
     "Base",
     "BulkJob",
     "BulkReportChunk",
+    "CreditNote",
+    "CreditNoteLine",
     "Customer",
     "Delivery",
     "DeliveryInvoice",

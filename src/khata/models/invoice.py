@@ -213,7 +213,8 @@ class Invoice(Base):
     description: Mapped[str | None] = mapped_column(String(1000))
     po_number: Mapped[str | None] = mapped_column(String(100))
     # Amounts in paise. net = base + gst (gstExclusive) or base; receivable = net - tds;
-    # balance = receivable - total_received, kept in step by every payment write.
+    # balance = receivable - total_received - total_credited - total_written_off, kept in step
+    # by every payment, credit note and write-off.
     base_amount: Mapped[int] = mapped_column(BigInteger)
     cgst: Mapped[int] = mapped_column(BigInteger, default=0)
     sgst: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -222,6 +223,12 @@ class Invoice(Base):
     gst_exclusive: Mapped[bool] = mapped_column(Boolean, default=True)
     net_amount: Mapped[int] = mapped_column(BigInteger)
     total_received: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Credit notes issued against it and bad debt written off (credit/service.py); the balance
+    # is receivable - received - credited - written off (kit/amounts.balance).
+    total_credited: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    total_written_off: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    written_off_on: Mapped[date | None] = mapped_column(Date)
+    written_off_reason: Mapped[str | None] = mapped_column(String(500))
     balance_amount: Mapped[int] = mapped_column(BigInteger)
     partial_payment_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     receivable_status: Mapped[str] = mapped_column(

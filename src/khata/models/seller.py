@@ -35,4 +35,8 @@ class Seller(Base):
     # Last entityId handed out. Bumped with UPDATE ... RETURNING inside the invoice's own
     # transaction, so numbers are gap-free and the row lock serialises concurrent writers.
     invoice_counter: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Credit notes have their own series (CGST Act s. 34): prefix + a counter bumped like
+    # invoice_counter, in the credit note's own transaction.
+    credit_note_prefix: Mapped[str] = mapped_column(String(16), default="CN-", server_default="CN-")
+    credit_note_counter: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -15,6 +15,7 @@ from khata.audit import service as audit
 from khata.auth.service import Caller
 from khata.invoice import repository as invoice_repository
 from khata.invoice.errors import InvoiceNotFound
+from khata.invoice.settlement import settle
 from khata.invoice.snapshot import record_change, snapshot
 from khata.invoice.status import ReceivableStatus, status_wire
 from khata.invoice.validation import amount_paise
@@ -312,14 +313,7 @@ def _apply_allocation(invoice: Invoice, paise: int, *, still_pending: bool) -> N
         )
     invoice.total_received += paise
     invoice.balance_amount -= paise
-    settled = (
-        ReceivableStatus.PAID if invoice.balance_amount == 0 else ReceivableStatus.PARTIALLY_PAID
-    )
-    if still_pending:
-        invoice.status_before_payment = settled.value
-    else:
-        invoice.receivable_status = settled.value
-        invoice.status_before_payment = None
+    settle(invoice, still_pending=still_pending, partly=ReceivableStatus.PARTIALLY_PAID)
 
 
 def _date_acceptance(invoice: Invoice, allocation: PaymentAllocation, today: date) -> None:

@@ -67,6 +67,9 @@ class SellerUpdate(WireModel):
     state: str | None = Field(default=None, max_length=64)
     payment_terms_days: StrictInt | None = Field(default=None, ge=0, le=365)
     invoice_prefix: str | None = Field(default=None, max_length=16, pattern=r"^[A-Za-z0-9/_-]*$")
+    credit_note_prefix: str | None = Field(
+        default=None, max_length=16, pattern=r"^[A-Za-z0-9/_-]*$"
+    )
     time_zone: str | None = Field(default=None, max_length=64)
     default_reminder_time: str | None = None
     # The profile a tax invoice and the payment page show; null (or blank text) clears each.
@@ -127,6 +130,7 @@ def profile_fields(seller: Seller) -> dict[str, Any]:
         "state": seller.state_code,
         "paymentTermsDays": seller.payment_terms_days,
         "invoicePrefix": seller.invoice_prefix,
+        "creditNotePrefix": seller.credit_note_prefix,
         "timeZone": seller.time_zone,
         "defaultReminderTime": seller.default_reminder_time,
         "address": seller.address,
@@ -172,6 +176,7 @@ class SellerPayload(WireAnswer):
     timeZone: str
     paymentTermsDays: int
     invoicePrefix: str
+    creditNotePrefix: str
     defaultReminderTime: str
     address: str | None
     upiId: str | None

@@ -146,7 +146,13 @@ async def update_seller(
     seller.gstin = gstin
     seller.state_code = state_code
     given = changes.model_fields_set
-    for name in ("legal_name", "payment_terms_days", "invoice_prefix", "time_zone"):
+    for name in (
+        "legal_name",
+        "payment_terms_days",
+        "invoice_prefix",
+        "credit_note_prefix",
+        "time_zone",
+    ):
         if name in given:
             setattr(seller, name, getattr(changes, name))
     if "default_reminder_time" in given:
