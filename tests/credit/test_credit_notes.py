@@ -265,3 +265,31 @@ async def test_credit_note_prefix_is_a_seller_setting(
     invoice = await create_invoice(client, seller, customer_id)
     note = await credited(client, seller, invoice["invoiceId"], amount=1)
     assert note["creditNoteNumber"] == "CRN/26/1"
+
+
+async def test_search_filters_credited_and_written_off_invoices(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    from tests.credit.support import write_off
+
+    customer_id = await create_customer(database, seller.seller_id)
+    plain = await create_invoice(client, seller, customer_id)
+    with_note = await create_invoice(client, seller, customer_id)
+    written = await create_invoice(client, seller, customer_id)
+    await credited(client, seller, with_note["invoiceId"], amount=1)
+    assert (await write_off(client, seller, written["invoiceId"])).status_code == 200
+
+    async def found(**filters: bool) -> set[str]:
+        answer = await client.post("/api/v0/invoice/search", json=filters, headers=seller.headers)
+        assert answer.status_code == 200, answer.text
+        page = answer.json()["payload"]
+        assert page["totalCount"] == len(page["invoices"])
+        return {invoice["invoiceId"] for invoice in page["invoices"]}
+
+    assert await found(credited=True) == {with_note["invoiceId"]}
+    assert await found(writtenOff=True) == {written["invoiceId"]}
+    assert await found(credited=False, writtenOff=False) == {plain["invoiceId"]}
+    bad = await client.post(
+        "/api/v0/invoice/search", json={"credited": "yes"}, headers=seller.headers
+    )
+    assert bad.status_code == 400

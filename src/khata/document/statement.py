@@ -33,7 +33,7 @@ from khata.document.pdf import (
 @dataclass(frozen=True)
 class StatementEntry:
     day: date
-    kind: str  # INVOICE | PAYMENT | CLOSED
+    kind: str  # INVOICE | PAYMENT | CREDIT_NOTE | WRITE_OFF | CLOSED
     reference: str
     debit: int  # paise
     credit: int
@@ -52,7 +52,13 @@ class Statement:
     aging: tuple[tuple[str, int], ...]  # (bucket label, paise) as of `end`
 
 
-_KIND_LABELS = {"INVOICE": "Invoice", "PAYMENT": "Payment received", "CLOSED": "Invoice closed"}
+_KIND_LABELS = {
+    "INVOICE": "Invoice",
+    "PAYMENT": "Payment received",
+    "CREDIT_NOTE": "Credit note",
+    "WRITE_OFF": "Written off",
+    "CLOSED": "Invoice closed",
+}
 _COLUMNS = (
     _Column("Date", 24, Align.L),
     _Column("Particulars", 38, Align.L),

@@ -118,6 +118,9 @@ class InvoiceSearch(WireModel):
     dispatched: StrictBool | None = None
     overdue: StrictBool | None = None
     customerDeleted: StrictBool | None = None
+    # Some credit note issued against it (totalCredited > 0); some of it written off.
+    credited: StrictBool | None = None
+    writtenOff: StrictBool | None = None
     createdVia: list[Literal["API", "BULK_UPLOAD", "ORDER"]] | None = None
     # The buyer's answer; NONE: not answered.
     buyerResponseStatuses: list[Literal["ACCEPTED", "DISPUTED", "NONE"]] | None = None

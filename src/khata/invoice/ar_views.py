@@ -51,6 +51,18 @@ def line_wire(line: InvoiceLine) -> dict[str, Any]:
     }
 
 
+def _reduced(invoice: Invoice) -> dict[str, Any]:
+    """What credit notes and write-offs took off the invoice."""
+    written_off_on = invoice.written_off_on
+    return {
+        "totalCredited": wire_paise(invoice.total_credited),
+        "totalWrittenOff": wire_paise(invoice.total_written_off),
+        "writtenOff": invoice.total_written_off > 0,
+        "writtenOffOn": None if written_off_on is None else written_off_on.isoformat(),
+        "writtenOffReason": invoice.written_off_reason,
+    }
+
+
 def invoice_payload(
     invoice: Invoice,
     *,
@@ -84,13 +96,7 @@ def invoice_payload(
         "tds": wire_paise(invoice.tds),
         "netAmount": wire_paise(invoice.net_amount),
         "totalReceived": wire_paise(invoice.total_received),
-        "totalCredited": wire_paise(invoice.total_credited),
-        "totalWrittenOff": wire_paise(invoice.total_written_off),
-        "writtenOff": invoice.total_written_off > 0,
-        "writtenOffOn": None
-        if invoice.written_off_on is None
-        else invoice.written_off_on.isoformat(),
-        "writtenOffReason": invoice.written_off_reason,
+        **_reduced(invoice),
         "balanceAmount": wire_paise(invoice.balance_amount),
         "gstExclusive": invoice.gst_exclusive,
         "partialPaymentAllowed": invoice.partial_payment_allowed,

@@ -126,6 +126,12 @@ def _conditions(
     if filters.overdue is not None:
         overdue = and_(Invoice.due_date < local_date(now, time_zone), _open_invoice())
         conditions.append(overdue if filters.overdue else not_(overdue))
+    for flag, column in (
+        (filters.credited, Invoice.total_credited),
+        (filters.writtenOff, Invoice.total_written_off),
+    ):
+        if flag is not None:
+            conditions.append(column > 0 if flag else column == 0)
     if errors:
         raise ValidationFailed(errors)
     return conditions

@@ -69,9 +69,11 @@ class DsoPayload(WireAnswer):
 
 class StatementEntryPayload(WireAnswer):
     date: str
-    kind: Literal["INVOICE", "PAYMENT", "CLOSED"] = Field(
+    kind: Literal["INVOICE", "PAYMENT", "CREDIT_NOTE", "WRITE_OFF", "CLOSED"] = Field(
         description="INVOICE: a debit on its invoice date; PAYMENT: an accepted payment's share, "
-        "a credit on the day it was accepted; CLOSED: the balance an invoice had when closed"
+        "a credit on the day it was accepted; CREDIT_NOTE: a credit note, a credit on its date; "
+        "WRITE_OFF: bad debt written off, a credit on the day; CLOSED: the balance an invoice "
+        "had when closed"
     )
     reference: str
     invoiceId: str | None

@@ -146,7 +146,7 @@ async def dso(
 @dataclass(frozen=True)
 class StatementLine:
     day: date
-    kind: str  # INVOICE | PAYMENT | CLOSED
+    kind: str  # INVOICE | PAYMENT | CREDIT_NOTE | WRITE_OFF | CLOSED
     reference: str
     invoice_id: str | None
     payment_id: str | None
@@ -170,7 +170,7 @@ class CustomerStatement:
 
 
 # Within a day: invoices before the money that settles them.
-_KIND_ORDER = {"INVOICE": 0, "PAYMENT": 1, "CLOSED": 2}
+_KIND_ORDER = {"INVOICE": 0, "PAYMENT": 1, "CREDIT_NOTE": 2, "WRITE_OFF": 3, "CLOSED": 4}
 
 
 async def statement(
@@ -250,7 +250,49 @@ async def _statement_lines(
                     paid.amount,
                 )
             )
+    lines += await _reductions(session, seller_id, customer_id, start, end, invoices)
     lines.sort(key=lambda line: (line.day, _KIND_ORDER[line.kind], line.reference))
+    return lines
+
+
+async def _reductions(
+    session: AsyncSession,
+    seller_id: str,
+    customer_id: str,
+    start: date,
+    end: date,
+    invoices: list[views.StatementInvoice],
+) -> list[StatementLine]:
+    """Credit notes dated in the period and write-offs made in it, each a credit."""
+    credits = await views.statement_credits(
+        session, seller_id=seller_id, customer_id=customer_id, start=start, end=end
+    )
+    lines = [
+        StatementLine(
+            note.credit_date,
+            "CREDIT_NOTE",
+            note.credit_note_number,
+            note.invoice_id,
+            None,
+            0,
+            note.amount,
+        )
+        for note in credits
+    ]
+    for invoice in invoices:
+        day = invoice.written_off_on
+        if invoice.written_off and day is not None and start <= day <= end:
+            lines.append(
+                StatementLine(
+                    day,
+                    "WRITE_OFF",
+                    invoice.invoice_number,
+                    invoice.id,
+                    None,
+                    0,
+                    invoice.written_off,
+                )
+            )
     return lines
 
 

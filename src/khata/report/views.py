@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.kit.sql import one_of
-from khata.models import Invoice, Payment, PaymentAllocation
+from khata.models import CreditNote, Invoice, Payment, PaymentAllocation
 from khata.models.invoice import ReceivableStatus
 from khata.report.rules import AgingBasis
 
@@ -102,6 +102,33 @@ def _received_by(as_of: date) -> ColumnElement[Any]:
     )
 
 
+def _credited_by(as_of: date) -> ColumnElement[Any]:
+    """Credit notes dated by the end of `as_of`: none unless the invoice has any (most rows: no
+    lookup), else the sum of those dated on or before that day."""
+    dated = (
+        select(func.coalesce(func.sum(CreditNote.amount), 0))
+        .where(
+            CreditNote.seller_id == Invoice.seller_id,
+            CreditNote.invoice_id == Invoice.id,
+            CreditNote.credit_date <= _day(as_of),
+        )
+        .scalar_subquery()
+    )
+    return case((Invoice.total_credited == 0, literal(0)), else_=dated)
+
+
+def _written_off_by(as_of: date) -> ColumnElement[Any]:
+    """What was written off by the end of `as_of`: the invoice keeps the day of its (last)
+    write-off, and the whole written-off amount counts from that day."""
+    return case(
+        (
+            and_(Invoice.total_written_off > 0, Invoice.written_off_on <= _day(as_of)),
+            Invoice.total_written_off,
+        ),
+        else_=literal(0),
+    )
+
+
 @dataclass(frozen=True)
 class BucketSum:
     customer_id: str
@@ -125,7 +152,13 @@ async def open_balances(
         *[(aged >= _day(floor), literal(index)) for index, floor in enumerate(floors)],
         else_=literal(len(floors)),
     )
-    owed = Invoice.net_amount - Invoice.tds - _received_by(as_of)
+    owed = (
+        Invoice.net_amount
+        - Invoice.tds
+        - _received_by(as_of)
+        - _credited_by(as_of)
+        - _written_off_by(as_of)
+    )
     wanted = [] if customer_ids is None else [one_of(session, Invoice.customer_id, customer_ids)]
     rows = _union(
         [Invoice.customer_id.label("customer"), bucket.label("bucket"), owed.label("owed")],
@@ -283,6 +316,8 @@ class StatementInvoice:
     receivable: int
     closed_on: date | None
     balance: int  # now; a closed invoice's balance is what its closing took away
+    written_off: int
+    written_off_on: date | None
 
 
 @dataclass(frozen=True)
@@ -308,6 +343,8 @@ async def statement_invoices(
             Invoice.net_amount - Invoice.tds,
             Invoice.closed_on,
             Invoice.balance_amount,
+            Invoice.total_written_off,
+            Invoice.written_off_on,
         ).where(
             *_counted(seller_id),
             Invoice.customer_id == customer_id,
@@ -315,10 +352,43 @@ async def statement_invoices(
             or_(
                 Invoice.invoice_date >= start,
                 and_(Invoice.closed_on.is_not(None), Invoice.closed_on >= start),
+                and_(Invoice.written_off_on.is_not(None), Invoice.written_off_on >= start),
             ),
         )
     )
     return [StatementInvoice(*row) for row in result]
+
+
+@dataclass(frozen=True)
+class StatementCredit:
+    credit_note_number: str
+    invoice_id: str
+    credit_date: date
+    amount: int
+
+
+async def statement_credits(
+    session: AsyncSession, *, seller_id: str, customer_id: str, start: date, end: date
+) -> list[StatementCredit]:
+    """Credit notes on the customer's counted invoices dated start..end."""
+    result = await session.execute(
+        select(
+            CreditNote.credit_note_number,
+            CreditNote.invoice_id,
+            CreditNote.credit_date,
+            CreditNote.amount,
+        )
+        .join(
+            Invoice,
+            and_(Invoice.seller_id == CreditNote.seller_id, Invoice.id == CreditNote.invoice_id),
+        )
+        .where(
+            *_counted(seller_id),
+            Invoice.customer_id == customer_id,
+            CreditNote.credit_date.between(start, end),
+        )
+    )
+    return [StatementCredit(*row) for row in result]
 
 
 async def statement_payments(
