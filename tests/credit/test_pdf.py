@@ -44,3 +44,15 @@ async def test_credit_note_pdf_names_the_invoice_reason_and_tax_reversed(
     assert "Balance due" not in text
     again = await client.get(path, headers=seller.headers)
     assert again.content == first.content
+
+
+async def test_credited_invoice_pdf_asks_only_for_what_is_left(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer_id = await create_customer(database, seller.seller_id)
+    invoice = await create_invoice(client, seller, customer_id, invoiceNumber="AR-CN-LEFT")
+    await credited(client, seller, invoice["invoiceId"], amount=118)
+    answer = await client.get(f"/api/v0/invoice/{invoice['invoiceId']}/pdf", headers=seller.headers)
+    text = pdf_text(answer.content)
+    assert "Credit notes and write-offs ₹118.00" in text, text
+    assert "Balance due ₹1,062.00" in text

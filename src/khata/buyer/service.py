@@ -132,7 +132,8 @@ class BuyerPage:
             sgst=t.sgst,
             igst=t.igst,
             tds=t.tds,
-            received=t.payable - self.open_amount,
+            received=t.payable - t.credited - self.open_amount,
+            credited=t.credited,
         )
         return replace(self.doc, totals=totals)
 

@@ -60,14 +60,17 @@ class Totals:
     payable: int
     received: int
     balance: int
+    credited: int = 0  # credit notes and write-offs against the invoice
 
     def __post_init__(self) -> None:
         if self.net != self.taxable + self.cgst + self.sgst + self.igst:
             raise ValueError("net must be the taxable value plus CGST, SGST and IGST")
         if self.payable != self.net - self.tds:
             raise ValueError("amount payable must be net less TDS")
-        if self.balance != self.payable - self.received:
-            raise ValueError("balance due must be the amount payable less what was received")
+        if self.balance != self.payable - self.received - self.credited:
+            raise ValueError(
+                "balance due must be the amount payable less what was received and credited"
+            )
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,9 @@ class TaxInvoice:
         return self.place_of_supply == self.supplier.state_code
 
 
-def totals_of(*, taxable: int, cgst: int, sgst: int, igst: int, tds: int, received: int) -> Totals:
+def totals_of(
+    *, taxable: int, cgst: int, sgst: int, igst: int, tds: int, received: int, credited: int = 0
+) -> Totals:
     """Totals from the amounts an invoice stores, with net, payable and balance derived."""
     net = taxable + cgst + sgst + igst
     payable = net - tds
@@ -117,7 +122,8 @@ def totals_of(*, taxable: int, cgst: int, sgst: int, igst: int, tds: int, receiv
         tds=tds,
         payable=payable,
         received=received,
-        balance=payable - received,
+        balance=payable - received - credited,
+        credited=credited,
     )
 
 

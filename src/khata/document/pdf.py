@@ -311,6 +311,8 @@ def _totals_rows(doc: TaxInvoice) -> list[tuple[str, int, bool]]:
         rows += [("Less TDS", totals.tds, False), ("Amount payable", totals.payable, True)]
     if totals.received:
         rows.append(("Received", totals.received, False))
+    if totals.credited:
+        rows.append(("Credit notes and write-offs", totals.credited, False))
     rows.append(("Balance due", totals.balance, True))
     return rows
 

@@ -130,6 +130,7 @@ def tax_invoice(
             igst=invoice.igst,
             tds=invoice.tds,
             received=invoice.total_received,
+            credited=invoice.total_credited + invoice.total_written_off,
         ),
         last_changed_at=invoice.updated_at,
     )
