@@ -192,6 +192,10 @@ async def _credit_notes(rec: Recorder, h: dict[str, str], world: World) -> None:
     mirror = f"/invoices/{bill['data']['id']}/credit-notes"
     await rec.send("POST", mirror, 201, json={"reason": "Returned", "amount": 1}, headers=h)
     await rec.send("POST", mirror, 409, json={"reason": "x", "amount": 10**9}, headers=h)
+    await rec.send("GET", "/api/v0/credit-note/bulk/template", 200, headers=h)
+    rows = f"invoiceNumber,reason,amount,date\nCONTRACT-CN,Returned,1,{made['invoiceDate']}\n"
+    upload = {"file": ("credits.csv", rows.encode())}
+    await rec.send("POST", "/api/v0/credit-note/bulk", 200, files=upload, headers=h)
 
 
 async def _webhooks(rec: Recorder, h: dict[str, str], world: World) -> None:

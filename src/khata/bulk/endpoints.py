@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from khata.auth.deps import Caller
 from khata.bulk import jobs, repository
+from khata.bulk.credit_rows import CREDIT_NOTE_FIELDS, CreditNoteImport
 from khata.bulk.customer_rows import CREATE_FIELDS
 from khata.bulk.customer_service import CustomerCreateImport, CustomerUpdateImport
 from khata.bulk.engine import BatchScope, JobLock, committing_scope, no_lock, request_scope
@@ -206,8 +207,8 @@ async def download_report(
 # --- Customers: bulk create, bulk update and the template (issue #6, customer half). ---
 
 
-async def _customer_job(
-    job_class: type[CustomerCreateImport] | type[CustomerUpdateImport],
+async def _file_job(
+    job_class: type[CustomerCreateImport] | type[CustomerUpdateImport] | type[CreditNoteImport],
     *,
     request: Request,
     session: Any,
@@ -247,7 +248,7 @@ async def bulk_create_customers(
     file: UploadField = None,
     companyId: Annotated[str | None, Query()] = None,
 ) -> Response:
-    return await _customer_job(
+    return await _file_job(
         CustomerCreateImport,
         request=request,
         session=session,
@@ -274,7 +275,7 @@ async def bulk_update_customers(
     file: UploadField = None,
     parentCompanyId: Annotated[str | None, Query()] = None,
 ) -> Response:
-    return await _customer_job(
+    return await _file_job(
         CustomerUpdateImport,
         request=request,
         session=session,
@@ -298,4 +299,48 @@ async def customer_template(
     body = template(format, list(CREATE_FIELDS))
     return download(
         body, media_type=CONTENT_TYPES[format], file_name=f"customers_template.{format}"
+    )
+
+
+# --- Credit notes: the third kind of file (one credit note per row, by invoice number). ---
+
+
+@router.post(
+    "/api/v0/credit-note/bulk",
+    summary="Issue credit notes from a CSV or XLSX file (by invoice number)",
+    responses=_JOB,
+)
+async def bulk_create_credit_notes(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    now: Now,
+    settings: AppSettings,
+    link_base: LinkBase,
+    file: UploadField = None,
+) -> Response:
+    return await _file_job(
+        CreditNoteImport,
+        request=request,
+        session=session,
+        caller=caller,
+        now=now,
+        settings=settings,
+        link_base=link_base,
+        file=file,
+    )
+
+
+@router.get(
+    "/api/v0/credit-note/bulk/template",
+    summary="An empty credit-note file to fill in",
+    response_class=Response,
+    responses=file_download("The template, CSV or XLSX by `format`", *_FILE_TYPES),
+)
+async def credit_note_template(
+    caller: Caller, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv"
+) -> Response:
+    body = template(format, list(CREDIT_NOTE_FIELDS))
+    return download(
+        body, media_type=CONTENT_TYPES[format], file_name=f"credit_notes_template.{format}"
     )

@@ -27,10 +27,11 @@ from khata.kit.timeutil import utc_now
 from khata.models import BulkJob
 from khata.models.bulk_job import BulkJobKind, BulkJobStatus
 
-INVOICE, CUSTOMER_CREATE, CUSTOMER_UPDATE = (
+INVOICE, CUSTOMER_CREATE, CUSTOMER_UPDATE, CREDIT_NOTE = (
     BulkJobKind.INVOICE.value,
     BulkJobKind.CUSTOMER_CREATE.value,
     BulkJobKind.CUSTOMER_UPDATE.value,
+    BulkJobKind.CREDIT_NOTE.value,
 )
 RUNNING, COMPLETED, FAILED = (
     BulkJobStatus.RUNNING.value,

@@ -17,6 +17,8 @@ async def next_number(session: AsyncSession, seller_id: str) -> tuple[str, int]:
         .where(Seller.id == seller_id)
         .values(credit_note_counter=Seller.credit_note_counter + 1)
         .returning(Seller.credit_note_prefix, Seller.credit_note_counter)
+        # The caller's Seller object is left alone: nothing else of it changes here.
+        .execution_options(synchronize_session=False)
     )
     prefix, counter = result.one()
     return str(prefix), int(counter)
@@ -31,6 +33,19 @@ async def of_invoice(session: AsyncSession, seller_id: str, invoice_id: str) -> 
         select(CreditNote)
         .where(CreditNote.seller_id == seller_id, CreditNote.invoice_id == invoice_id)
         .order_by(CreditNote.id)
+    )
+    return list(result.scalars())
+
+
+async def of_invoices(
+    session: AsyncSession, seller_id: str, invoice_ids: Sequence[str]
+) -> list[CreditNote]:
+    if not invoice_ids:
+        return []
+    result = await session.execute(
+        select(CreditNote).where(
+            CreditNote.seller_id == seller_id, CreditNote.invoice_id.in_(list(invoice_ids))
+        )
     )
     return list(result.scalars())
 

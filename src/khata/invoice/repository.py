@@ -116,6 +116,22 @@ async def taken_invoice_numbers(
     return list(result.scalars())
 
 
+async def live_ids_by_number(
+    session: AsyncSession, seller_id: str, numbers: Sequence[str]
+) -> dict[str, str]:
+    """Invoice number -> id of the seller's live invoices among `numbers`."""
+    if not numbers:
+        return {}
+    result = await session.execute(
+        select(Invoice.invoice_number, Invoice.id).where(
+            Invoice.seller_id == seller_id,
+            one_of(session, Invoice.invoice_number, numbers),
+            Invoice.deleted.is_(False),
+        )
+    )
+    return {number: invoice_id for number, invoice_id in result.all()}
+
+
 async def insert_invoice_records(session: AsyncSession, records: Sequence[Sequence[Any]]) -> None:
     """Invoice rows in column order (invoice/rows.as_record): one COPY (executemany on SQLite)."""
     await insert_records(session, Invoice.__table__, records)

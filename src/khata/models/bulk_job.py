@@ -13,6 +13,7 @@ class BulkJobKind(StrEnum):
     INVOICE = "INVOICE"
     CUSTOMER_CREATE = "CUSTOMER_CREATE"
     CUSTOMER_UPDATE = "CUSTOMER_UPDATE"
+    CREDIT_NOTE = "CREDIT_NOTE"
 
 
 class BulkJobStatus(StrEnum):
