@@ -151,6 +151,12 @@ class CreditNoteImport:
         parsed = [(o, _parse(o.cells, self.columns, o)) for o in checked.outcomes]
         wanted = sorted({data_number(o, self.columns) for o, data in parsed if data})
         ids = await invoice_repository.live_ids_by_number(session, self.caller.seller_id, wanted)
+        # The batch's invoices locked at once, in id order, before any row takes the seller
+        # row (the number series): a request crediting one of them meanwhile waits for the
+        # batch instead of holding its invoice while the batch holds the seller.
+        await invoice_repository.get_invoices(
+            session, self.caller.seller_id, sorted(set(ids.values())), for_update=True
+        )
         existing = await credit_repository.of_invoices(
             session, self.caller.seller_id, sorted(set(ids.values()))
         )

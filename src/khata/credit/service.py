@@ -185,6 +185,9 @@ async def create_credit_note(
         raise ValidationFailed([FieldError("lineItems", "credit nothing (zero value)", None)])
     if parts.amount > room:
         raise OverCredit(invoice.id, "credit note", room)
+    # Locks in the order every writer takes them: the invoice, then order lines (as commerce
+    # invoicing and deletes do), the seller row (the number series) last, as invoicing does.
+    await _free_order_quantities(session, caller.seller_id, picks)
     prefix, counter = await repository.next_number(session, caller.seller_id)
     note = _new_note(caller, invoice, data, parts, credit_date=credit_date, now=now)
     note.credit_note_number = f"{prefix}{counter}"
@@ -196,7 +199,6 @@ async def create_credit_note(
     settled = _reduce(invoice, parts.amount, still_pending=room < invoice.balance_amount)
     if settled:
         invoice.settled_on = today
-    await _free_order_quantities(session, caller.seller_id, picks)
     record_change(
         session,
         invoice,
