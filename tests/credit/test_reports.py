@@ -33,6 +33,14 @@ async def test_aging_and_statement_count_credit_notes_by_their_date_and_write_of
     assert total(await aging(client, seller, asOf="2026-04-19")) == 1300
     assert total(await aging(client, seller, asOf="2026-04-20")) == 800
 
+    dso = await client.get(
+        "/api/v0/reports/dso",
+        params={"from": "2026-03-01", "to": "2026-04-30", "interval": "month"},
+        headers=seller.headers,
+    )
+    receivables = [i["receivables"] for i in dso.json()["payload"]["intervals"]]
+    assert receivables == [1000, 800]  # April: 1,000 less the credit note; the other written off
+
     response = await client.get(
         f"/api/v0/customer/{customer_id}/statement",
         params={"from": "2026-04-01", "to": "2026-04-30"},

@@ -217,12 +217,58 @@ async def receivables_on(
     for first, stop, paise in owed:
         for index in range(int(first), int(stop)):
             totals[index] += int(paise)
-    for first, stop, taken, paise in await session.execute(
-        _paid_in_steps(branches, ends, lateral=_is_postgresql(session))
+    for query in (
+        _paid_in_steps(branches, ends, lateral=_is_postgresql(session)),
+        _credited_in_steps(branches, ends),
     ):
-        for index in range(max(int(first), int(taken)), int(stop)):
-            totals[index] -= int(paise)
+        for first, stop, taken, paise in await session.execute(query):
+            for index in range(max(int(first), int(taken)), int(stop)):
+                totals[index] -= int(paise)
     return totals
+
+
+def _credited_in_steps(
+    branches: list[list[ColumnElement[bool]]], ends: Sequence[date]
+) -> Select[int, int, int, int]:
+    """Credit notes and write-offs by the (opens, stops, dated) end indexes of the invoices
+    that have any (few), as `_paid_in_steps` gives allocations."""
+    count = len(ends)
+    opens = _first_end_on_or_after(Invoice.invoice_date, ends)
+    stops = case(
+        (Invoice.settled_on.is_(None), literal(count)),
+        else_=_first_end_on_or_after(Invoice.settled_on, ends),
+    )
+    last = _day(ends[-1])
+    joined = and_(
+        CreditNote.seller_id == Invoice.seller_id,
+        CreditNote.invoice_id == Invoice.id,
+        CreditNote.credit_date <= last,
+    )
+    credits = [
+        select(
+            opens.label("opens"),
+            stops.label("stops"),
+            _first_end_on_or_after(CreditNote.credit_date, ends).label("dated"),
+            CreditNote.amount.label("amount"),
+        )
+        .select_from(Invoice)
+        .join(CreditNote, joined)
+        .where(*branch, Invoice.total_credited > 0)
+        for branch in branches
+    ]
+    write_offs = [
+        select(
+            opens.label("opens"),
+            stops.label("stops"),
+            _first_end_on_or_after(Invoice.written_off_on, ends).label("dated"),
+            Invoice.total_written_off.label("amount"),
+        ).where(*branch, Invoice.total_written_off > 0, Invoice.written_off_on <= last)
+        for branch in branches
+    ]
+    taken = union_all(*credits, *write_offs).subquery()
+    return select(taken.c.opens, taken.c.stops, taken.c.dated, func.sum(taken.c.amount)).group_by(
+        taken.c.opens, taken.c.stops, taken.c.dated
+    )
 
 
 def _paid_in_steps(
