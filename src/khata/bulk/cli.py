@@ -21,6 +21,7 @@ from rich.text import Text
 
 from khata import migrate as migrations
 from khata.auth.service import Caller
+from khata.bulk.credit_rows import CreditNoteImport
 from khata.bulk.customer_service import CustomerCreateImport
 from khata.bulk.engine import JobSummary, committing_scope
 from khata.bulk.files import Limits, stage_local
@@ -36,7 +37,12 @@ from khata.kit.timeutil import utc_now
 from khata.models import Principal, Seller
 from khata.models.principal import PrincipalType
 
-import_app = typer.Typer(help="Import invoices or customers from a CSV/XLSX file.")
+import_app = typer.Typer(help="Import invoices, customers or credit notes from a CSV/XLSX file.")
+# Kinds of file whose rows go through a service acting for the seller (the shell's principal).
+_BY_CALLER: dict[str, type[CustomerCreateImport] | type[CreditNoteImport]] = {
+    "customers": CustomerCreateImport,
+    "credit-notes": CreditNoteImport,
+}
 console = Console()
 
 FileArgument = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX.")]
@@ -73,8 +79,8 @@ def _run(kind: str, file: Path, seller_id: str, report_dir: Path) -> tuple[JobSu
                 raise KhataError(f"Seller not found: {seller_id}")
             staged = stage_local(file, limits=limits)
             lock = partial(job_lock, engine)
-            if kind == "customers":
-                summary = await CustomerCreateImport(
+            if kind in _BY_CALLER:
+                summary = await _BY_CALLER[kind](
                     staged=staged,
                     caller=_cli_caller(seller),
                     now=utc_now(),
@@ -132,7 +138,7 @@ def summary_lines(kind: str, summary: JobSummary) -> list[tuple[str, str]]:
     if kind == "invoices":
         lines.append(("failed (items sheet)", str(summary.failure_count_second_file)))
     lines.append(("with warnings", str(summary.warn_count)))
-    if kind == "invoices":
+    if kind in ("invoices", "credit-notes"):
         lines.append(("total amount", f"{from_paise(summary.total_amount):,}"))
     return lines
 
@@ -170,3 +176,12 @@ def import_customers(
 ) -> None:
     """Create customers from a CSV/XLSX file (same rules and reports as the HTTP upload)."""
     _command("customers", file, seller, report_dir)
+
+
+@import_app.command("credit-notes")
+def import_credit_notes(
+    file: FileArgument, seller: SellerOption, report_dir: ReportDirOption = None
+) -> None:
+    """Issue credit notes from a CSV/XLSX file, by invoice number (same rules and reports as
+    the HTTP upload)."""
+    _command("credit-notes", file, seller, report_dir)
