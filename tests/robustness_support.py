@@ -313,6 +313,8 @@ class World:
     # No delivery exists (nothing the endpoint subscribes to is emitted): the endpoint is
     # looked up first, so another seller's endpoint id is what the wall is tested on.
     webhook_delivery_id: str
+    # A credit note on an invoice of its own (the others keep their amounts and statuses).
+    credit_note_id: str = ""
 
     def path_values(self) -> dict[str, str]:
         """Real ids by path parameter name, so requests reach the code behind validation."""
@@ -326,6 +328,7 @@ class World:
             "jobId": self.job_id,
             "endpointId": self.webhook_endpoint_id,
             "deliveryId": self.webhook_delivery_id,
+            "creditNoteId": self.credit_note_id,
             "kind": "failure",
         }
 
@@ -430,6 +433,20 @@ async def build_world(client: httpx.AsyncClient, headers: dict[str, str], tag: s
             headers=headers,
         )
     )
+    credited = await _ok(
+        await client.post(
+            "/api/v0/invoice",
+            json=ar_invoice_body(customer_id, f"ROB-{tag}-3"),
+            headers=headers,
+        )
+    )
+    note = await _ok(
+        await client.post(
+            f"/api/v0/invoice/{credited['payload']['invoiceId']}/credit-note",
+            json={"reason": "Returned", "amount": 10},
+            headers=headers,
+        )
+    )
     hook = await _ok(
         await client.post(
             "/api/v0/webhook-endpoint",
@@ -448,4 +465,5 @@ async def build_world(client: httpx.AsyncClient, headers: dict[str, str], tag: s
         paid_invoice_id=paid_id,
         payment_id=payment_id,
         job_id=job["payload"]["jobId"],
+        credit_note_id=note["payload"]["creditNoteId"],
     )

@@ -306,6 +306,9 @@ WALL_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PATCH", "/api/v0/webhook-endpoint/{endpointId}"): {"description": "stolen"},
     ("POST", "/api/v0/webhook-endpoint/{endpointId}/rotate-secret"): {"expiresInHours": 1},
+    ("POST", "/api/v0/invoice/{invoiceId}/credit-note"): {"reason": "stolen", "amount": 1},
+    ("POST", "/api/v0/invoice/{invoiceId}/write-off"): {"reason": "stolen"},
+    ("POST", "/invoices/{invoice_id}/credit-notes"): {"reason": "stolen", "amount": 1},
 }
 
 
@@ -407,6 +410,8 @@ async def _snapshot(client: httpx.AsyncClient, headers: dict[str, str], world: W
         f"/api/v0/bulk/{world.job_id}/files/failure",
         f"/api/v0/webhook-endpoint/{world.webhook_endpoint_id}",
         f"/api/v0/webhook-endpoint/{world.webhook_endpoint_id}/deliveries",
+        f"/api/v0/credit-note/{world.credit_note_id}",
+        f"/api/v0/invoice/{world.ar_invoice_id}/credit-notes",
     ]
     snapshot = {}
     for url in reads:
@@ -506,7 +511,7 @@ async def test_another_sellers_lists_and_searches_never_show_a_row(
     own = await client.post(
         "/api/v0/invoice/search", json={"customerIds": [world.customer_id]}, headers=seller.headers
     )
-    assert own.json()["payload"]["totalCount"] == 4
+    assert own.json()["payload"]["totalCount"] == 5
 
 
 async def test_naming_another_seller_in_the_query_is_403_on_every_private_route(
@@ -571,7 +576,7 @@ async def test_a_bulk_invoice_request_failing_on_its_last_order_writes_nothing(
         assert made.status_code == 201, made.text
         fresh.append(made.json()["data"]["id"])
     before = await seller_rows(database, seller.seller_id)
-    assert _counts(before)["invoice"] == 4  # the world's invoices: nothing hides a write
+    assert _counts(before)["invoice"] == 5  # the world's invoices: nothing hides a write
 
     ghost = new_object_id()
     unknown = await client.post("/invoices/bulk", json={"orderIds": [*fresh, ghost]}, headers=h)
@@ -676,7 +681,7 @@ async def test_search_dates_at_the_ends_of_the_calendar_bound_nothing(
     everything = {"createdOnFrom": "0001-01-01", "createdOnTo": "9999-12-31"}
     found = await client.post("/api/v0/invoice/search", json=everything, headers=seller.headers)
     assert found.status_code == 200, found.text
-    assert found.json()["payload"]["totalCount"] == 4
+    assert found.json()["payload"]["totalCount"] == 5
     dispatched = {"dispatchedOnFrom": "0001-01-01", "dispatchedOnTo": "9999-12-31"}
     found = await client.post("/api/v0/invoice/search", json=dispatched, headers=seller.headers)
     assert [i["invoiceId"] for i in found.json()["payload"]["invoices"]] == [world.paid_invoice_id]
