@@ -5,6 +5,7 @@ order), then reads what other pending payments already claim, so concurrent paym
 never allocate more than an invoice's balance.
 """
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -220,6 +221,39 @@ async def confirm_payment(
         raise PaymentNotFound(data.paymentId)
     allocations = await repository.allocations_of(session, seller_id, payment.id)
     allocated = {allocation.invoice_id for allocation in allocations}
+    wanted = _checked_answer(payment, data, allocated)
+    if payment.status == wanted:
+        return payment  # a repeat: nothing to do, same answer
+    invoices = await invoice_repository.get_invoices(session, seller_id, allocated, for_update=True)
+    others = await repository.pending_amounts(
+        session, seller_id, allocated, except_payment_id=payment.id
+    )
+    for allocation in allocations:
+        if allocation.invoice_id not in invoices:
+            raise InvoiceNotFound(allocation.invoice_id)
+    _answer_invoices(session, caller, payment, allocations, invoices, others, wanted, now)
+    _answer_payment(session, caller, payment, wanted, data.remarks, now)
+    await session.flush()
+    told = EventType.PAYMENT_ACCEPTED if wanted == PaymentStatus.ACCEPTED else None
+    settled = [
+        (EventType.INVOICE_PAID if i.balance_amount == 0 else EventType.INVOICE_PARTIALLY_PAID, i)
+        for i in (invoices[a.invoice_id] for a in allocations)
+    ]
+    await _record_events(
+        session,
+        caller,
+        payment,
+        settled if told else [],
+        told or EventType.PAYMENT_REJECTED,
+        now,
+    )
+    return payment
+
+
+def _checked_answer(
+    payment: Payment, data: PaymentConfirmation, allocated: set[str]
+) -> PaymentStatus:
+    """The status the answer asks for, once it is known not to contradict the payment."""
     if data.invoiceIds is not None and set(data.invoiceIds) != allocated:
         raise ConfirmationConflict(
             f"invoiceIds do not match the invoices of payment {data.paymentId}"
@@ -228,21 +262,29 @@ async def confirm_payment(
         raise ConfirmationConflict(f"Payment {data.paymentId} is {payment.type}, not {data.type}")
     wanted = PaymentStatus.ACCEPTED if data.response == "ACCEPT" else PaymentStatus.REJECTED
     if payment.status == wanted:
-        return payment  # a repeat: nothing to do, same answer
+        return wanted
     if payment.status != PaymentStatus.PENDING_CONFIRMATION:
         raise ConfirmationConflict(f"Payment {data.paymentId} is already {payment.status}")
     if wanted == PaymentStatus.REJECTED and payment.type != PaymentType.OFFPLATFORM:
         raise RuleViolation("Only OFFPLATFORM payments can be rejected")
-    invoices = await invoice_repository.get_invoices(session, seller_id, allocated, for_update=True)
-    others = await repository.pending_amounts(
-        session, seller_id, allocated, except_payment_id=payment.id
-    )
+    return wanted
+
+
+def _answer_invoices(
+    session: AsyncSession,
+    caller: Caller,
+    payment: Payment,
+    allocations: Sequence[PaymentAllocation],
+    invoices: Mapping[str, Invoice],
+    others: Mapping[str, int],
+    wanted: PaymentStatus,
+    now: datetime,
+) -> None:
+    """Apply (ACCEPT) or undo (REJECT) each allocation on its invoice, with its history entry."""
     # The seller's business day of the acceptance: from it on the money counts in reports.
     today = local_date(now, caller.seller.time_zone)
     for allocation in allocations:
-        invoice = invoices.get(allocation.invoice_id)
-        if invoice is None:
-            raise InvoiceNotFound(allocation.invoice_id)
+        invoice = invoices[allocation.invoice_id]
         before = snapshot(invoice)
         still_pending = others.get(invoice.id, 0) > 0
         if wanted == PaymentStatus.ACCEPTED:
@@ -267,22 +309,6 @@ async def confirm_payment(
             before=before,
             paymentId=payment.payment_ref,
         )
-    _answer_payment(session, caller, payment, wanted, data.remarks, now)
-    await session.flush()
-    told = EventType.PAYMENT_ACCEPTED if wanted == PaymentStatus.ACCEPTED else None
-    settled = [
-        (EventType.INVOICE_PAID if i.balance_amount == 0 else EventType.INVOICE_PARTIALLY_PAID, i)
-        for i in (invoices[a.invoice_id] for a in allocations)
-    ]
-    await _record_events(
-        session,
-        caller,
-        payment,
-        settled if told else [],
-        told or EventType.PAYMENT_REJECTED,
-        now,
-    )
-    return payment
 
 
 async def _record_events(
