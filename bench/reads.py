@@ -55,7 +55,8 @@ from khata.kit.ids import new_customer_id, new_object_id
 from khata.models import Customer
 from khata.seller import service as seller_service
 
-DATABASE = "khata_bench_reads"
+# Another name (a copy made with CREATE DATABASE ... TEMPLATE) keeps runs of branches apart.
+DATABASE = os.environ.get("KHATA_BENCH_READS_DB", "khata_bench_reads")
 SELLER_NAME = "Bench Reads Traders"
 INVOICES = 1_000_000
 FILE_ROWS = 100_000
