@@ -55,7 +55,8 @@ from khata.kit.ids import new_customer_id, new_object_id
 from khata.models import Customer
 from khata.seller import service as seller_service
 
-DATABASE = "khata_bench_reads"
+# Another name (a copy made with CREATE DATABASE ... TEMPLATE) keeps runs of branches apart.
+DATABASE = os.environ.get("KHATA_BENCH_READS_DB", "khata_bench_reads")
 SELLER_NAME = "Bench Reads Traders"
 INVOICES = 1_000_000
 FILE_ROWS = 100_000
@@ -379,6 +380,23 @@ def search_cases(
         ("{} offset 500,000 orderBy dueDate", "offset=500000&orderBy=dueDate", {}),
         ("status CREATED offset 900,000", "offset=900000", {"receivableStatuses": ["CREATED"]}),
         ("{} limit 5,000", "limit=5000", {}),
+        # Keyset pages: the cursor of the row at that depth, from an offset page first.
+        ("{} cursor after row 500,000", "cursorAfter=500000", {}),
+        ("{} cursor after row 999,800", "cursorAfter=999800", {}),
+        ("{} cursor after 500,000 orderBy dueDate", "cursorAfter=500000&orderBy=dueDate", {}),
+        (
+            "status CREATED cursor after 900,000",
+            "cursorAfter=900000",
+            {"receivableStatuses": ["CREATED"]},
+        ),
+        # Wide ranges: counted as the tally less the invoices outside the range.
+        ("createdOn range covering all", "", {"createdOnFrom": "2000-01-01"}),
+        (
+            "createdOn all + status CREATED",
+            "",
+            {"createdOnFrom": "2000-01-01", "receivableStatuses": ["CREATED"]},
+        ),
+        ("dueDate from 2023-06-01", "", {"dueDateFrom": "2023-06-01"}),
     ]
     for column in ("createdOn", "dueDate", "invoiceDate", "baseAmount", "balanceAmount",
                    "netAmount", "invoiceNumber", "entityId", "dispatchedOn"):  # fmt: skip
@@ -398,6 +416,21 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
 
 
+def with_cursor(client: httpx.Client, headers: dict[str, str], query: str, body: Any) -> str:
+    """`cursorAfter=N` in a case's query: the nextCursor of the page ending at row N."""
+    params = dict(part.split("=", 1) for part in query.split("&"))
+    depth = int(params.pop("cursorAfter"))
+    params |= {"offset": str(depth - 100), "limit": "100"}
+    found = client.post("/api/v0/invoice/search", params=params, headers=headers, json=body)
+    del params["offset"]
+    return "&".join(
+        [
+            *(f"{k}={v}" for k, v in params.items()),
+            f"cursor={found.json()['payload']['nextCursor']}",
+        ]
+    )
+
+
 def run_search(base: str, key: str, customers: list[str], repeat: int, only: str | None) -> None:
     headers = {"accessToken": key}
     cases = search_cases(customers, "steel")
@@ -409,6 +442,8 @@ def run_search(base: str, key: str, customers: list[str], repeat: int, only: str
     worst = 0.0
     with httpx.Client(base_url=base, timeout=None) as client:
         for label, query, body in cases:
+            if "cursorAfter=" in query:
+                query = with_cursor(client, headers, query, body)
             url = "/api/v0/invoice/search" + (f"?{query}" if query else "")
             times: list[float] = []
             payload: dict[str, Any] = {}
@@ -552,8 +587,9 @@ def copy_rows(seller_id: str, customers: list[str], count: int) -> list[tuple[An
 
 async def write_cost(url: str, seller_id: str, customers: list[str]) -> None:
     """COPY of 100,000 invoice rows: primary key only, the invoice table's full index set, and
-    that set with the tally trigger (its transaction rolled back, so the real tally is left
-    alone). Every table starts with the seller's million rows, as the live table does."""
+    that set with the tally trigger, then with the receivable_day trigger too (their
+    transactions rolled back, so the real tally and ledger are left alone). Every table starts
+    with the seller's million rows, as the live table does."""
     rows = copy_rows(seller_id, customers, 100_000)
     connection = await asyncpg.connect(plain_dsn(url))
     indexes = await connection.fetch(
@@ -565,10 +601,15 @@ async def write_cost(url: str, seller_id: str, customers: list[str]) -> None:
         print(f"  {index['indexname']:<48} {index['size'] / 1024 / 1024:>7.1f} MB")
     results = {}
     try:
-        for label, like, tally in (
-            ("primary key only", "INCLUDING DEFAULTS", False),
-            ("all indexes", "INCLUDING ALL", False),
-            ("all + tally trigger", "INCLUDING ALL", True),
+        for label, like, triggers in (
+            ("primary key only", "INCLUDING DEFAULTS", ()),
+            ("all indexes", "INCLUDING ALL", ()),
+            ("all + tally trigger", "INCLUDING ALL", ("invoice_tally_insert",)),
+            (
+                "all + both triggers",
+                "INCLUDING ALL",
+                ("invoice_tally_insert", "receivable_day_invoice_insert"),
+            ),
         ):
             await connection.execute("DROP TABLE IF EXISTS invoice_write_bench")
             await connection.execute(f"CREATE TABLE invoice_write_bench (LIKE invoice {like})")
@@ -578,11 +619,11 @@ async def write_cost(url: str, seller_id: str, customers: list[str]) -> None:
                 )
             await connection.execute("INSERT INTO invoice_write_bench SELECT * FROM invoice")
             await connection.execute("VACUUM ANALYZE invoice_write_bench")
-            if tally:
+            for trigger in triggers:
                 await connection.execute(
-                    "CREATE TRIGGER invoice_tally_insert AFTER INSERT ON invoice_write_bench "
+                    f"CREATE TRIGGER {trigger} AFTER INSERT ON invoice_write_bench "
                     "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
-                    "EXECUTE FUNCTION invoice_tally_insert()"
+                    f"EXECUTE FUNCTION {trigger}()"
                 )
             transaction = connection.transaction()
             await transaction.start()
@@ -592,7 +633,7 @@ async def write_cost(url: str, seller_id: str, customers: list[str]) -> None:
             )
             await connection.execute("SET CONSTRAINTS ALL IMMEDIATE")
             results[label] = time.perf_counter() - started
-            if tally:
+            if triggers:
                 await transaction.rollback()
             else:
                 await transaction.commit()
@@ -605,6 +646,7 @@ async def write_cost(url: str, seller_id: str, customers: list[str]) -> None:
     base = results["primary key only"]
     print(f"  index set costs {results['all indexes'] / base:.2f}x the primary key alone,")
     print(f"  with the tally trigger {results['all + tally trigger'] / base:.2f}x")
+    print(f"  with it and the receivable_day trigger {results['all + both triggers'] / base:.2f}x")
 
 
 def main() -> None:

@@ -53,7 +53,8 @@ from khata.kit.ids import new_customer_id, new_object_id
 from khata.models import Customer, Seller
 from khata.seller import service as seller_service
 
-DATABASE = "khata_bench_reports"
+# Another name (a copy made with CREATE DATABASE ... TEMPLATE) keeps runs of branches apart.
+DATABASE = os.environ.get("KHATA_BENCH_REPORTS_DB", "khata_bench_reports")
 SELLER_NAME = "Bench Reports Traders"
 CUSTOMERS = 200
 INVOICES = 1_000_000

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # Signs the CSRF token of the payment page's forms (HMAC of the link's key); set it to a
     # long random value in production, the same in every process.
     buyer_form_secret: str = "change-me"
+    # Signs the invoice search's paging cursors (HMAC), so a cursor altered by hand is refused;
+    # the same in every process, or a cursor from one is refused by another.
+    cursor_secret: str = "change-me"
     # Payments reported and answers given through one payment link per rolling hour.
     buyer_actions_per_hour: int = 10
 

@@ -14,9 +14,10 @@ from tests.bulk.factories import csv_bytes, invoice_row, upload
 from tests.invoice.ar_factories import confirm, create_invoice, dispatch, report_payment
 from tests.support import Database, SellerContext, count_statements, create_customer
 
-# A filter no invoice fails (every invoice was created after 2000): it is not one of the
-# tally's keys, so with it the search counts the invoices themselves.
-COUNTED = {"createdOnFrom": "2000-01-01"}
+# Filters no invoice fails (every invoice was created after 2000 and is due after 1900): two
+# ranges are neither the tally's keys nor one wide range, so with them the search counts the
+# invoices themselves.
+COUNTED = {"createdOnFrom": "2000-01-01", "dueDateFrom": "1900-01-01"}
 
 
 async def _search(
@@ -193,6 +194,11 @@ _CASES: list[tuple[str, dict[str, Any]]] = [
     ("", {"buyerResponseStatuses": ["DISPUTED"]}),
     ("", {"customerLegalName": "seed"}),
     ("", {"receivableStatuses": ["CREATED"], "dueDateFrom": "2025-06-02"}),
+    # Wide ranges, counted from the outside (the tally less the few invoices outside).
+    ("", {"createdOnFrom": "2000-01-01"}),
+    ("", {"createdOnFrom": "2026-01-01", "createdOnTo": "2026-12-31", "dispatched": False}),
+    ("", {"dueDateTo": "2030-01-01", "receivableStatuses": ["CREATED"]}),
+    ("", {"baseAmountFrom": 101, "customerLegalName": "seed"}),
     ("?offset=9000", {}),
     ("?offset=4000&orderBy=dueDate", {}),
     *[
@@ -204,6 +210,10 @@ _CASES: list[tuple[str, dict[str, Any]]] = [
 
 
 def _scans(plan: dict[str, Any]) -> list[tuple[str, str]]:
+    """The plan's nodes; under EXPLAIN ANALYZE only those that ran (a branch of a CASE that was
+    not taken is planned but never executed)."""
+    if plan.get("Actual Loops") == 0:
+        return []
     found = [(plan["Node Type"], plan.get("Relation Name", ""))]
     for child in plan.get("Plans", []):
         found += _scans(child)
@@ -251,9 +261,56 @@ async def test_every_search_case_reads_an_index_on_postgresql(
                     raw = await connection.get_raw_connection()
                     driver = raw.driver_connection
                     assert driver is not None
-                    found = await driver.fetchval(f"EXPLAIN (FORMAT JSON) {statement}", *parameters)
+                    found = await driver.fetchval(
+                        f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", *parameters
+                    )
                     plan = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
                     scans = _scans(plan)
                     assert ("Seq Scan", "invoice") not in scans, (query, body, scans)
     finally:
         event.remove(database.engine.sync_engine, "before_cursor_execute", capture)
+
+
+@pytest.mark.parametrize("outside_at_most", [2, 1000])
+async def test_range_counts_are_exact_from_inside_or_outside(
+    client: httpx.AsyncClient,
+    seller: SellerContext,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    outside_at_most: int,
+) -> None:
+    """A range with key filters is counted from the outside when few invoices lie outside it
+    (PostgreSQL), else inside: the count is the number of invoices the search lists, either
+    way, for wide, narrow and one-sided ranges."""
+    monkeypatch.setattr(search, "OUTSIDE_AT_MOST", outside_at_most)
+    acme = await create_customer(database, seller.seller_id, legal_name="Acme Steel")
+    other = await create_customer(database, seller.seller_id, legal_name="Zeta Mills")
+    made = []
+    for n in range(10):
+        invoice = await create_invoice(
+            client,
+            seller,
+            acme if n % 3 else other,
+            dueDate=f"2026-12-{1 + n * 2:02d}",
+            baseAmount=100 + 50 * n,
+        )
+        made.append(invoice["invoiceId"])
+    await dispatch(client, seller, made[0], made[5], made[7])
+    ranges: list[dict[str, Any]] = [
+        {"dueDateFrom": "2026-12-02"},
+        {"dueDateFrom": "2026-12-02", "dueDateTo": "2026-12-18"},
+        {"dueDateTo": "2026-12-04"},
+        {"baseAmountFrom": 120, "baseAmountTo": 500},
+        {"balanceAmountFrom": 0},
+        {"createdOnFrom": "2000-01-01", "createdOnTo": "2026-11-21"},
+        {"createdOnFrom": "2026-11-22"},
+    ]
+    keys: list[dict[str, Any]] = [
+        {},
+        {"customerIds": [acme]},
+        {"receivableStatuses": ["CREATED"]},
+        {"dispatched": True, "customerLegalName": "zeta"},
+    ]
+    for body in ({**r, **k} for r in ranges for k in keys):
+        found = await _search(client, seller, body, "?limit=5000")
+        assert found["totalCount"] == len(found["invoices"]), body

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.audit import service as audit
 from khata.auth.service import Caller
-from khata.customer import reminder_rules, repository
+from khata.customer import reminder_rules, repository, views
 from khata.customer.errors import CustomerDeleted, CustomerNotFound, UniqueRefNoTaken
 from khata.customer.repository import CustomerFilter
 from khata.customer.schemas import (
@@ -335,8 +335,12 @@ async def _view(session: AsyncSession, customer: Customer) -> CustomerView:
 
 
 async def get_customer(session: AsyncSession, *, caller: Caller, customer_id: str) -> CustomerView:
-    """A customer of the caller's seller (deleted ones too, flagged); 404 for anything else."""
-    return await _view(session, await _load(session, caller, customer_id))
+    """A customer of the caller's seller (deleted ones too, flagged); 404 for anything else.
+    One statement: the GET is the most frequent customer read."""
+    found = await views.customer_with_live_rows(session, caller.seller_id, customer_id)
+    if found is None:
+        raise CustomerNotFound(customer_id)
+    return CustomerView(*found)
 
 
 async def list_contacts(

@@ -79,24 +79,40 @@ async def search_invoices(
     caller: Caller,
     now: Now,
     link_base: LinkBase,
+    settings: AppSettings,
     body: InvoiceSearch | None = None,
     limit: int | None = Query(default=None),
     offset: int | None = Query(default=None),
     orderBy: str | None = Query(default=None),
     direction: str | None = Query(default=None),
+    cursor: str | None = Query(
+        default=None,
+        description="nextCursor or prevCursor of an earlier answer to the same search (same "
+        "filters, orderBy and direction): the page just after (before) it, however deep, and "
+        "no row skipped or repeated when invoices come and go in between. Not with offset.",
+    ),
 ) -> Response:
     page = invoice_search.page_of(limit, offset, orderBy, direction)
-    invoices, total = await invoice_search.search_invoices(
+    found = await invoice_search.search_invoices(
         session,
         seller_id=caller.seller_id,
         time_zone=caller.seller.time_zone,
         filters=body or InvoiceSearch(),
         page=page,
+        cursor=cursor,
+        secret=settings.cursor_secret,
         now=now,
         public_base_url=link_base,
     )
     return ar_answer(
-        {"invoices": invoices, "totalCount": total, "limit": page.limit, "offset": page.offset}
+        {
+            "invoices": found.invoices,
+            "totalCount": found.total,
+            "limit": page.limit,
+            "offset": page.offset,
+            "nextCursor": found.next_cursor,
+            "prevCursor": found.prev_cursor,
+        }
     )
 
 

@@ -245,9 +245,17 @@ class InvoicePayload(WireAnswer):
 
 class InvoicePage(WireAnswer):
     invoices: list[InvoicePayload]
-    totalCount: int
+    totalCount: int = Field(description="Every invoice the filters match, not only this page")
     limit: int
-    offset: int
+    offset: int = Field(description="The offset asked for; 0 on a page read by cursor")
+    nextCursor: str | None = Field(
+        description="Opaque; pass it as `cursor` with the same filters, orderBy and direction "
+        "for the page after this one. null on the last page"
+    )
+    prevCursor: str | None = Field(
+        description="Opaque; as `cursor`, the page before this one (in the same order). "
+        "null on the first page"
+    )
 
 
 class BatchOutcome(WireAnswer):

@@ -187,6 +187,21 @@ async def fold_invoice_tally(session: AsyncSession, seller_id: str) -> None:
     )
 
 
+async def fold_receivable_days(session: AsyncSession, seller_id: str) -> None:
+    """Replace a seller's receivable_day rows by one per day with their sums (PostgreSQL);
+    exact under concurrency for the same reasons as fold_invoice_tally."""
+    await session.execute(
+        text(
+            "WITH gone AS (DELETE FROM receivable_day WHERE seller_id = :seller_id "
+            "RETURNING day, owed, sales) "
+            "INSERT INTO receivable_day (seller_id, day, owed, sales) "
+            "SELECT :seller_id, day, sum(owed), sum(sales) FROM gone "
+            "GROUP BY day HAVING sum(owed) <> 0 OR sum(sales) <> 0"
+        ),
+        {"seller_id": seller_id},
+    )
+
+
 async def lines_of_invoices(
     session: AsyncSession, seller_id: str, invoice_ids: Sequence[str]
 ) -> dict[str, list[InvoiceLine]]:

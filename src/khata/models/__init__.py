@@ -21,6 +21,7 @@ from khata.models.order_line import OrderLine
 from khata.models.payment import Payment
 from khata.models.payment_allocation import PaymentAllocation
 from khata.models.principal import Principal
+from khata.models.receivable_day import ReceivableDay
 from khata.models.reminder_occurrence import ReminderOccurrence
 from khata.models.reminder_rule import ReminderRule
 from khata.models.sales_order import SalesOrder
@@ -51,6 +52,7 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "Principal",
+    "ReceivableDay",
     "ReminderOccurrence",
     "ReminderRule",
     "SalesOrder",

@@ -28,10 +28,7 @@ async def report_payment(
     "/api/v0/payment/{paymentId}", summary="A reported payment and its invoices", responses=_PAYMENT
 )
 async def get_payment(paymentId: str, session: Session, caller: Caller) -> Response:
-    payment = await service.load_payment(session, caller, paymentId)
-    return ar_answer(
-        await service.payment_payload(session, payment, time_zone=caller.seller.time_zone)
-    )
+    return ar_answer(await service.get_payment_payload(session, caller, paymentId))
 
 
 @router.post(

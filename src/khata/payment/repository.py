@@ -1,8 +1,11 @@
 """Every query of the payment rules."""
 
+import json
 from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.models import Invoice, Payment, PaymentAllocation
@@ -31,20 +34,107 @@ async def allocations_of(
     return list(result.scalars())
 
 
+@dataclass(frozen=True)
+class AllocationView:
+    """One invoice of a payment as the payment's answer shows it."""
+
+    invoice_id: str
+    invoice_number: str
+    amount: int
+    receivable_status: str
+    total_received: int
+    balance_amount: int
+
+
+# The columns of an AllocationView, in its order: the allocation's amount and its invoice's.
+_VIEW_COLUMNS = (
+    ("invoice_id", Invoice.id),
+    ("invoice_number", Invoice.invoice_number),
+    ("amount", PaymentAllocation.amount),
+    ("receivable_status", Invoice.receivable_status),
+    ("total_received", Invoice.total_received),
+    ("balance_amount", Invoice.balance_amount),
+)
+
+
+def _allocations_joined() -> Any:
+    return select(*(column for _, column in _VIEW_COLUMNS)).join(
+        Invoice,
+        (Invoice.seller_id == PaymentAllocation.seller_id)
+        & (Invoice.id == PaymentAllocation.invoice_id),
+    )
+
+
 async def allocation_views(
     session: AsyncSession, seller_id: str, payment_id: str
-) -> list[tuple[PaymentAllocation, Invoice]]:
+) -> list[AllocationView]:
     result = await session.execute(
-        select(PaymentAllocation, Invoice)
-        .join(
-            Invoice,
-            (Invoice.seller_id == PaymentAllocation.seller_id)
-            & (Invoice.id == PaymentAllocation.invoice_id),
-        )
+        _allocations_joined()
         .where(PaymentAllocation.seller_id == seller_id, PaymentAllocation.payment_id == payment_id)
         .order_by(PaymentAllocation.id)
     )
-    return [(allocation, invoice) for allocation, invoice in result]
+    return [AllocationView(*row) for row in result]
+
+
+def _allocations_column(dialect: str) -> Any:
+    """The payment's AllocationViews as one JSON array (with the allocation id, their order)."""
+    pairs: list[Any] = [literal("id"), PaymentAllocation.id]
+    for name, column in _VIEW_COLUMNS:
+        pairs.extend((literal(name), column))
+    if dialect == "postgresql":
+        aggregate = func.json_agg(func.json_build_object(*pairs))
+    else:
+        aggregate = func.json_group_array(func.json_object(*pairs))
+    joined = _allocations_joined().with_only_columns(aggregate)
+    return (
+        joined.where(
+            PaymentAllocation.seller_id == Payment.seller_id,
+            PaymentAllocation.payment_id == Payment.id,
+        )
+        .correlate(Payment)
+        .scalar_subquery()
+    )
+
+
+def _payment_statement(dialect: str) -> Any:
+    """Built once per dialect (the JSON expression is large to build for every GET). The
+    reference wins over an id that happens to equal it, as in `get_by_ref` first."""
+    statement = _PAYMENT_STATEMENTS.get(dialect)
+    if statement is None:
+        reference = bindparam("reference", type_=String)
+        statement = (
+            select(Payment, _allocations_column(dialect))
+            .where(
+                Payment.seller_id == bindparam("seller_id"),
+                or_(Payment.payment_ref == reference, Payment.id == reference),
+            )
+            .order_by((Payment.payment_ref == reference).desc())
+            .limit(1)
+        )
+        _PAYMENT_STATEMENTS[dialect] = statement
+    return statement
+
+
+_PAYMENT_STATEMENTS: dict[str, Any] = {}
+
+
+async def payment_with_allocations(
+    session: AsyncSession, seller_id: str, reference: str
+) -> tuple[Payment, list[AllocationView]] | None:
+    """The seller's payment by its paymentId (or its id) with its invoices, in one statement;
+    None when the seller has no such payment."""
+    statement = _payment_statement(session.get_bind().dialect.name)
+    parameters = {"seller_id": seller_id, "reference": reference}
+    row = (await session.execute(statement, parameters)).first()
+    if row is None:
+        return None
+    payment, allocations = row
+    if allocations is None:  # PostgreSQL's json_agg of no rows
+        return payment, []
+    items = json.loads(allocations) if isinstance(allocations, str) else allocations
+    items = sorted(items, key=lambda item: item["id"])
+    names = [name for name, _ in _VIEW_COLUMNS]
+    return payment, [AllocationView(*(item[name] for name in names)) for item in items]
 
 
 async def pending_amounts(

@@ -22,7 +22,7 @@ from khata.invoice.status import ReceivableStatus, status_wire
 from khata.invoice.validation import amount_paise
 from khata.invoice.webhook_events import record_invoice_events
 from khata.kit.errors import FieldError, RuleViolation, ValidationFailed
-from khata.kit.ids import is_object_id, new_object_id
+from khata.kit.ids import new_object_id
 from khata.kit.money import from_paise, wire_paise
 from khata.kit.timeutil import enkash_timestamp, local_date
 from khata.models import Invoice, Payment, PaymentAllocation
@@ -201,15 +201,6 @@ def _initiate_payment(
     )
 
 
-async def load_payment(session: AsyncSession, caller: Caller, payment_id: str) -> Payment:
-    payment = await repository.get_by_ref(session, caller.seller_id, payment_id)
-    if payment is None and is_object_id(payment_id):
-        payment = await session.get(Payment, (caller.seller_id, payment_id))
-    if payment is None:
-        raise PaymentNotFound(payment_id)
-    return payment
-
-
 async def confirm_payment(
     session: AsyncSession, *, caller: Caller, data: PaymentConfirmation, now: datetime
 ) -> Payment:
@@ -381,7 +372,26 @@ def _answer_payment(
 async def payment_payload(
     session: AsyncSession, payment: Payment, *, time_zone: str
 ) -> dict[str, Any]:
+    """The answer of a payment just reported or confirmed (its invoices read again)."""
     rows = await repository.allocation_views(session, payment.seller_id, payment.id)
+    return payment_wire(payment, rows, time_zone=time_zone)
+
+
+async def get_payment_payload(
+    session: AsyncSession, caller: Caller, payment_id: str
+) -> dict[str, Any]:
+    """GET of one payment by its paymentId (or id): one statement, or PaymentNotFound."""
+    found = await repository.payment_with_allocations(session, caller.seller_id, payment_id)
+    if found is None:
+        raise PaymentNotFound(payment_id)
+    payment, rows = found
+    return payment_wire(payment, rows, time_zone=caller.seller.time_zone)
+
+
+def payment_wire(
+    payment: Payment, rows: list[repository.AllocationView], *, time_zone: str
+) -> dict[str, Any]:
+    """A payment as the AR dialect answers it."""
     return {
         "paymentId": payment.payment_ref,
         "id": payment.id,
@@ -403,13 +413,13 @@ async def payment_payload(
         "createdOn": enkash_timestamp(payment.created_at, time_zone),
         "invoices": [
             {
-                "invoiceId": invoice.id,
-                "invoiceNumber": invoice.invoice_number,
-                "amount": wire_paise(allocation.amount),
-                "receivableStatus": status_wire(invoice.receivable_status),
-                "totalReceived": wire_paise(invoice.total_received),
-                "balanceAmount": wire_paise(invoice.balance_amount),
+                "invoiceId": row.invoice_id,
+                "invoiceNumber": row.invoice_number,
+                "amount": wire_paise(row.amount),
+                "receivableStatus": status_wire(row.receivable_status),
+                "totalReceived": wire_paise(row.total_received),
+                "balanceAmount": wire_paise(row.balance_amount),
             }
-            for allocation, invoice in rows
+            for row in rows
         ],
     }

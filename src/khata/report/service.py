@@ -129,11 +129,8 @@ async def dso(
     if rules.interval_count(start, end, interval) > rules.MAX_INTERVALS:
         raise bad_parameter("to", f"at most {rules.MAX_INTERVALS} intervals", end.isoformat())
     spans = rules.intervals(start, end, interval)
-    receivables = await views.receivables_on(
-        session, seller_id=seller_id, ends=[span.end for span in spans]
-    )
-    sales = await views.credit_sales(
-        session, seller_id=seller_id, starts=[span.start for span in spans], end=end
+    receivables, sales = await views.dso_figures(
+        session, seller_id=seller_id, spans=[(span.start, span.end) for span in spans]
     )
     figures = [
         DsoFigure(span, owed, sold)

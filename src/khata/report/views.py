@@ -31,8 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.invoice import repository as invoice_repository
 from khata.kit.sql import one_of
-from khata.models import CreditNote, Invoice, Payment, PaymentAllocation
+from khata.models import CreditNote, Invoice, Payment, PaymentAllocation, ReceivableDay
 from khata.models.invoice import ReceivableStatus
 from khata.report.rules import AgingBasis
 
@@ -352,6 +353,44 @@ async def credit_sales(
     for index, paise in result:
         sums[int(index)] = int(paise)
     return sums
+
+
+# A seller's ledger rows are folded into one per day once there are more than this.
+FOLD_DAYS_AT = 5000
+
+
+async def dso_figures(
+    session: AsyncSession, *, seller_id: str, spans: Sequence[tuple[date, date]]
+) -> tuple[list[int], list[int]]:
+    """DSO's figures, the one place they are read: receivables at the end of each span and
+    credit sales in it. On PostgreSQL from the receivable_day ledger its triggers keep (a row
+    per day, not the invoices open at some end); elsewhere from the invoices themselves, by
+    the same definition (receivables_on, credit_sales), which the tests hold the ledger to."""
+    ends = [end for _, end in spans]
+    if not _is_postgresql(session):
+        receivables = await receivables_on(session, seller_id=seller_id, ends=ends)
+        starts = [start for start, _ in spans]
+        sales = await credit_sales(session, seller_id=seller_id, starts=starts, end=ends[-1])
+        return receivables, sales
+    result = await session.execute(
+        select(
+            ReceivableDay.day,
+            func.sum(ReceivableDay.owed),
+            func.sum(ReceivableDay.sales),
+            func.count(),
+        )
+        .where(ReceivableDay.seller_id == seller_id, ReceivableDay.day <= ends[-1])
+        .group_by(ReceivableDay.day)
+        .order_by(ReceivableDay.day)
+    )
+    days = [(day, int(owed), int(sold), pieces) for day, owed, sold, pieces in result]
+    if sum(pieces for *_, pieces in days) > FOLD_DAYS_AT:
+        await invoice_repository.fold_receivable_days(session, seller_id)
+    receivables, sales = [], []
+    for start, end in spans:
+        receivables.append(sum(owed for day, owed, _, _ in days if day <= end))
+        sales.append(sum(sold for day, _, sold, _ in days if start <= day <= end))
+    return receivables, sales
 
 
 @dataclass(frozen=True)
