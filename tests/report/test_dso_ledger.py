@@ -17,10 +17,11 @@ from khata.kit.ids import new_customer_id
 from khata.models import Customer, Invoice, PaymentAllocation
 from khata.report import views
 from tests.bulk.factories import csv_bytes, invoice_row, upload
+from tests.credit.support import credited, write_off
 from tests.invoice.ar_factories import confirm, report_payment
 from tests.invoice.commerce_factories import bulk
 from tests.order.factories import post_order
-from tests.report.factories import close, invoice, pay
+from tests.report.factories import close, invoice, noon, pay
 from tests.report.test_properties import PlannedInvoice, _day, _rows, planned_invoices
 from tests.support import (
     PINNED_TODAY,
@@ -237,3 +238,44 @@ async def test_dso_figures_equal_the_invoices_through_every_write_path(
     )
     assert response.status_code == 200, response.text
     assert response.json()["payload"]["period"]["receivables"] * 100 == (await same())[-1]
+
+
+async def test_dso_figures_equal_the_invoices_through_credit_notes_and_write_offs(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database, clock: Clock
+) -> None:
+    """A credit note dated back, one that settles its invoice, a partial write-off that a
+    later payment settles, and a full write-off: each counted from its own day."""
+    customer = await create_customer(database, seller.seller_id)
+    today = PINNED_TODAY
+    spans = [
+        (today - timedelta(days=60), today - timedelta(days=31)),
+        (today - timedelta(days=30), today - timedelta(days=11)),
+        (today - timedelta(days=10), today),
+    ]
+
+    async def receivables() -> list[int]:
+        figures, _ = await _figures(database, seller.seller_id, spans)
+        return list(figures)
+
+    dated_back = await invoice(
+        client, seller, customer, dated=today - timedelta(days=50), amount=1000
+    )
+    settled = await invoice(client, seller, customer, dated=today - timedelta(days=40), amount=400)
+    part = await invoice(client, seller, customer, dated=today - timedelta(days=35), amount=600)
+    whole = await invoice(client, seller, customer, dated=today - timedelta(days=20), amount=300)
+    assert await receivables() == [2000_00, 2300_00, 2300_00]
+    clock.fixed = noon(today - timedelta(days=5))
+    await credited(
+        client, seller, dated_back, amount=250, date=(today - timedelta(days=25)).isoformat()
+    )
+    await credited(
+        client, seller, settled, amount=400, date=(today - timedelta(days=8)).isoformat()
+    )
+    clock.fixed = noon(today - timedelta(days=15))
+    assert (await write_off(client, seller, part, amount=100)).status_code == 200
+    clock.fixed = noon(today - timedelta(days=3))
+    assert (await write_off(client, seller, whole)).status_code == 200
+    clock.fixed = None
+    await pay(client, seller, clock, [(part, 500)], on=today - timedelta(days=2))
+    # Last span: 1,000 - 250 credited; the others credited, written off, paid to nothing.
+    assert await receivables() == [2000_00, 2300_00 - 250_00 - 100_00, 750_00]

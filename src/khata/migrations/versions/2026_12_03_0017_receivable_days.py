@@ -24,8 +24,9 @@ A statement's change is what its rows add after it less what they added before i
 the other table as it stands. Each statement writes one of the two tables, so the changes add
 up to the contributions of the current rows.
 
-Credit notes (when they come) must add their own trigger here: -amount owed on the later of
-their date and I, and +amount on S when before S, like an allocation.
+- the same for each credit note dated C (in place of A), and for the invoice's written-off
+  total on its write-off day W.
+Credit notes have triggers of their own; write-offs are invoice columns.
 SQLite gets the table but no triggers: its DSO reads the invoices.
 """
 
@@ -43,57 +44,93 @@ _COUNTED = "NOT i.deleted AND i.receivable_status <> 'CANCELLED'"
 _COLUMNS = "(seller_id, day, owed, sales)"
 
 
+def _taken_part(joined: str, taken_on: str, amount: str) -> str:
+    """What an amount taken off an invoice `i` on `taken_on` subtracts until its settlement,
+    from `joined` (rows with no day taken add nothing)."""
+    start = f"greatest({taken_on}, i.invoice_date)"
+    where = (
+        f"WHERE {_COUNTED} AND {taken_on} IS NOT NULL "
+        f"AND (i.settled_on IS NULL OR i.settled_on > {start})"
+    )
+    return (
+        f"SELECT i.seller_id, {start}, -{amount}, 0 FROM {joined} {where} "
+        f"UNION ALL SELECT i.seller_id, i.settled_on, {amount}, 0 FROM {joined} {where} "
+        "AND i.settled_on IS NOT NULL"
+    )
+
+
 def _invoice_part(invoices: str) -> str:
-    """What invoice rows add by themselves: their receivable from their date to settlement."""
+    """What invoice rows add by themselves: their receivable from their date to settlement,
+    less what was written off from its day."""
     return (
         f"SELECT i.seller_id, i.invoice_date, i.net_amount - i.tds, i.net_amount "
         f"FROM {invoices} AS i WHERE {_COUNTED} "
         f"UNION ALL SELECT i.seller_id, greatest(i.invoice_date, i.settled_on), "
         f"i.tds - i.net_amount, 0 FROM {invoices} AS i "
-        f"WHERE {_COUNTED} AND i.settled_on IS NOT NULL"
+        f"WHERE {_COUNTED} AND i.settled_on IS NOT NULL "
+        f"UNION ALL {_taken_part(f'{invoices} AS i', 'i.written_off_on', 'i.total_written_off')}"
     )
 
 
 def _allocation_part(joined: str) -> str:
     """What accepted allocations take off, from `joined`: invoice rows `i`, allocations `a`."""
-    start = "greatest(a.accepted_on, i.invoice_date)"
-    where = (
-        f"WHERE {_COUNTED} AND a.accepted_on IS NOT NULL "
-        f"AND (i.settled_on IS NULL OR i.settled_on > {start})"
-    )
-    return (
-        f"SELECT a.seller_id, {start}, -a.amount, 0 FROM {joined} {where} "
-        f"UNION ALL SELECT a.seller_id, i.settled_on, a.amount, 0 FROM {joined} {where} "
-        "AND i.settled_on IS NOT NULL"
-    )
+    return _taken_part(joined, "a.accepted_on", "a.amount")
+
+
+def _credit_part(joined: str) -> str:
+    """What credit notes take off, from `joined`: invoice rows `i`, credit notes `c`."""
+    return _taken_part(joined, "c.credit_date", "c.amount")
 
 
 def _of_invoices(invoices: str) -> str:
-    """Invoice rows of a statement with their allocations, each found by index (a transition
-    table has no statistics; a hash join would read every allocation)."""
-    joined = (
-        f"{invoices} AS i CROSS JOIN LATERAL (SELECT seller_id, accepted_on, amount "
+    """Invoice rows of a statement with their allocations and credit notes, each found by index
+    (a transition table has no statistics; a hash join would read every allocation)."""
+    allocations = (
+        f"{invoices} AS i CROSS JOIN LATERAL (SELECT accepted_on, amount "
         "FROM payment_allocation WHERE seller_id = i.seller_id AND invoice_id = i.id "
         "AND accepted_on IS NOT NULL OFFSET 0) AS a"
     )
-    return f"{_invoice_part(invoices)} UNION ALL {_allocation_part(joined)}"
+    credits = (
+        f"{invoices} AS i CROSS JOIN LATERAL (SELECT credit_date, amount "
+        "FROM credit_note WHERE seller_id = i.seller_id AND invoice_id = i.id OFFSET 0) AS c"
+    )
+    return (
+        f"{_invoice_part(invoices)} UNION ALL {_allocation_part(allocations)} "
+        f"UNION ALL {_credit_part(credits)}"
+    )
+
+
+def _their_invoices(rows: str, alias: str) -> str:
+    """`rows` AS `alias` with the invoice each points at, as `i`."""
+    return (
+        f"{rows} AS {alias} CROSS JOIN LATERAL (SELECT seller_id, invoice_date, settled_on, "
+        f"deleted, receivable_status FROM invoice WHERE seller_id = {alias}.seller_id "
+        f"AND id = {alias}.invoice_id OFFSET 0) AS i"
+    )
 
 
 def _of_allocations(allocations: str) -> str:
-    joined = (
-        f"{allocations} AS a CROSS JOIN LATERAL (SELECT invoice_date, settled_on, deleted, "
-        "receivable_status FROM invoice WHERE seller_id = a.seller_id AND id = a.invoice_id "
-        "OFFSET 0) AS i"
-    )
-    return _allocation_part(joined)
+    return _allocation_part(_their_invoices(allocations, "a"))
+
+
+def _of_credits(credit_notes: str) -> str:
+    return _credit_part(_their_invoices(credit_notes, "c"))
 
 
 def _less(changes: str) -> str:
     return f"SELECT seller_id, day, -owed, -sales FROM ({changes}) AS earlier {_COLUMNS}"
 
 
-_EVERYTHING = f"{_invoice_part('invoice')} UNION ALL " + _allocation_part(
-    "invoice AS i JOIN payment_allocation AS a ON a.seller_id = i.seller_id AND a.invoice_id = i.id"
+_EVERYTHING = (
+    f"{_invoice_part('invoice')} UNION ALL "
+    + _allocation_part(
+        "invoice AS i JOIN payment_allocation AS a "
+        "ON a.seller_id = i.seller_id AND a.invoice_id = i.id"
+    )
+    + " UNION ALL "
+    + _credit_part(
+        "invoice AS i JOIN credit_note AS c ON c.seller_id = i.seller_id AND c.invoice_id = i.id"
+    )
 )
 # (trigger, table, event, transition tables, the signed changes of the statement)
 _TRIGGERS = (
@@ -112,7 +149,15 @@ _TRIGGERS = (
      f"{_less(_of_allocations('old_rows'))} UNION ALL {_of_allocations('new_rows')}"),
     ("receivable_day_allocation_delete", "payment_allocation", "DELETE", "OLD TABLE AS old_rows",
      _less(_of_allocations("old_rows"))),
+    ("receivable_day_credit_insert", "credit_note", "INSERT", "NEW TABLE AS new_rows",
+     _of_credits("new_rows")),
+    ("receivable_day_credit_update", "credit_note", "UPDATE",
+     "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+     f"{_less(_of_credits('old_rows'))} UNION ALL {_of_credits('new_rows')}"),
+    ("receivable_day_credit_delete", "credit_note", "DELETE", "OLD TABLE AS old_rows",
+     _less(_of_credits("old_rows"))),
 )  # fmt: skip
+_LEDGER_TABLES = ("invoice", "payment_allocation", "credit_note")
 
 
 def _insert(changes: str) -> str:
@@ -150,7 +195,7 @@ def upgrade() -> None:
         "CREATE FUNCTION receivable_day_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         f"TRUNCATE receivable_day; {_insert(_EVERYTHING)}; RETURN NULL; END $$"
     )
-    for table in ("invoice", "payment_allocation"):
+    for table in _LEDGER_TABLES:
         op.execute(
             f"CREATE TRIGGER receivable_day_truncate AFTER TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION receivable_day_truncate()"
@@ -163,7 +208,7 @@ def downgrade() -> None:
         for name, table, *_ in _TRIGGERS:
             op.execute(f"DROP TRIGGER {name} ON {table}")
             op.execute(f"DROP FUNCTION {name}()")
-        for table in ("invoice", "payment_allocation"):
+        for table in _LEDGER_TABLES:
             op.execute(f"DROP TRIGGER receivable_day_truncate ON {table}")
         op.execute("DROP FUNCTION receivable_day_truncate()")
     op.drop_table("receivable_day")
