@@ -25,6 +25,17 @@ async def get_admin_by_email(session: AsyncSession, seller_id: str, email: str) 
     return result.scalar_one_or_none()
 
 
+async def admins_with_email(session: AsyncSession, email: str, *, limit: int) -> list[Principal]:
+    """The admins, of any seller, who sign in with `email` (unique per seller only)."""
+    result = await session.execute(
+        select(Principal)
+        .where(Principal.email == email.lower(), Principal.type == PrincipalType.ADMIN)
+        .order_by(Principal.seller_id)
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
 # Built once: every authenticated request runs it, and building it costs more than running it.
 _FIND_TOKEN = (
     select(AuthToken, Principal, Seller)

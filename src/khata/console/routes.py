@@ -1,0 +1,9 @@
+"""Every router of the console, in order: the catch-all 404 page comes last."""
+
+from fastapi import APIRouter
+
+from khata.console import endpoints
+
+
+def routers() -> list[APIRouter]:
+    return [endpoints.router, endpoints.fallback]
