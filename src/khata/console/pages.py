@@ -10,6 +10,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from khata.document import html as document_html
+from khata.document.figures import rupees
+from khata.kit.money import parse_amount, to_paise
 
 _CSS_TEMPLATE = "console/console.css.j2"
 
@@ -22,7 +24,13 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
     )
     document_html.register(env)
+    env.filters["wire_rupees"] = _wire_rupees
     return env
+
+
+def _wire_rupees(amount: float | int | None) -> str:
+    """An API payload's amount (a JSON number of rupees) with the rupee sign, exactly."""
+    return "" if amount is None else rupees(to_paise(parse_amount(amount, allow_negative=True)[0]))
 
 
 @lru_cache

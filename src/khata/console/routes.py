@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from khata.console import endpoints
+from khata.console import endpoints, invoice_endpoints
 
 
 def routers() -> list[APIRouter]:
-    return [endpoints.router, endpoints.fallback]
+    return [endpoints.router, invoice_endpoints.router, endpoints.fallback]
