@@ -2,8 +2,13 @@
 
 from fastapi import APIRouter
 
-from khata.console import endpoints, invoice_endpoints
+from khata.console import endpoints, invoice_endpoints, payment_endpoints
 
 
 def routers() -> list[APIRouter]:
-    return [endpoints.router, invoice_endpoints.router, endpoints.fallback]
+    return [
+        endpoints.router,
+        invoice_endpoints.router,
+        payment_endpoints.router,
+        endpoints.fallback,
+    ]
