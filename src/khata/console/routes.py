@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from khata.console import endpoints, invoice_endpoints, payment_endpoints
+from khata.console import bulk_endpoints, endpoints, invoice_endpoints, payment_endpoints
 
 
 def routers() -> list[APIRouter]:
@@ -10,5 +10,6 @@ def routers() -> list[APIRouter]:
         endpoints.router,
         invoice_endpoints.router,
         payment_endpoints.router,
+        bulk_endpoints.router,
         endpoints.fallback,
     ]

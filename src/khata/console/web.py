@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from khata.auth import sessions
 from khata.auth.sessions import ConsoleSession, NoSession
@@ -109,15 +110,33 @@ async def signed_in(request: Request, session: Session, now: Now) -> ConsoleSess
     return console
 
 
+async def _check_csrf(request: Request, console: ConsoleSession) -> None:
+    given = (await request.form()).get("csrf")
+    if not isinstance(given, str) or not sessions.csrf_matches(console.token, given):
+        raise CsrfRefused()
+
+
 async def signed_in_form(
     request: Request, console: Annotated[ConsoleSession, Depends(signed_in)]
 ) -> ConsoleSession:
     """A signed-in POST whose form carries this session's CSRF token."""
-    given = (await request.form()).get("csrf")
-    if not isinstance(given, str) or not sessions.csrf_matches(console.token, given):
-        raise CsrfRefused()
+    await _check_csrf(request, console)
+    return console
+
+
+async def signed_in_form_apart(request: Request, now: Now) -> ConsoleSession:
+    """As `signed_in_form`, read in a transaction of its own that ends at once: for a request
+    that starts work committing on its own (on SQLite a request's transaction holds the
+    one writer until the answer)."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    async with factory() as session:
+        token = request.cookies.get(SESSION_COOKIE)
+        console = await sessions.resume(session, token=token, now=now)
+    request.state.console = console
+    await _check_csrf(request, console)
     return console
 
 
 Console = Annotated[ConsoleSession, Depends(signed_in)]
 ConsolePost = Annotated[ConsoleSession, Depends(signed_in_form)]
+ConsolePostApart = Annotated[ConsoleSession, Depends(signed_in_form_apart)]
