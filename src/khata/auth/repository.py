@@ -114,3 +114,17 @@ async def add_login_failure(
         LoginFailure(seller_id=seller_id, client_id=client_id, id=failure_id, failed_at=failed_at)
     )
     await session.flush()
+
+
+async def live_api_keys(session: AsyncSession, seller_id: str) -> list[AuthToken]:
+    """The seller's API keys not revoked, oldest first."""
+    result = await session.execute(
+        select(AuthToken)
+        .where(
+            AuthToken.seller_id == seller_id,
+            AuthToken.kind == "api_key",
+            AuthToken.revoked_at.is_(None),
+        )
+        .order_by(AuthToken.created_at, AuthToken.id)
+    )
+    return list(result.scalars())

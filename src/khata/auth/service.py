@@ -312,3 +312,17 @@ async def revoke_token(
     if found is None:
         return False
     return await repository.revoke_tokens(session, seller_id, [found[0].id], now) > 0
+
+
+async def list_api_keys(session: AsyncSession, *, seller_id: str) -> list[AuthToken]:
+    """The seller's live API keys (their names and dates; the keys themselves are not kept)."""
+    return await repository.live_api_keys(session, seller_id)
+
+
+async def revoke_api_key(
+    session: AsyncSession, *, seller_id: str, key_id: str, now: datetime
+) -> None:
+    """Revoke one of the seller's API keys by its id; NotFound for anything else."""
+    if not any(key.id == key_id for key in await repository.live_api_keys(session, seller_id)):
+        raise NotFound(f"API key not found: {key_id}")
+    await repository.revoke_tokens(session, seller_id, [key_id], now)

@@ -2,7 +2,14 @@
 
 from fastapi import APIRouter
 
-from khata.console import bulk_endpoints, endpoints, invoice_endpoints, payment_endpoints
+from khata.console import (
+    bulk_endpoints,
+    customer_endpoints,
+    endpoints,
+    invoice_endpoints,
+    payment_endpoints,
+    settings_endpoints,
+)
 
 
 def routers() -> list[APIRouter]:
@@ -11,5 +18,7 @@ def routers() -> list[APIRouter]:
         invoice_endpoints.router,
         payment_endpoints.router,
         bulk_endpoints.router,
+        customer_endpoints.router,
+        settings_endpoints.router,
         endpoints.fallback,
     ]
