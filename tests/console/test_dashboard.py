@@ -2,6 +2,7 @@
 chart is inline SVG with the figures as text, and the overdue customers are ranked."""
 
 import re
+from decimal import Decimal
 
 import httpx
 
@@ -9,7 +10,7 @@ from khata.document.figures import rupees
 from khata.kit.money import parse_amount, to_paise
 from tests.console.support import signed_in_csrf
 from tests.invoice.ar_factories import create_invoice
-from tests.support import Database, SellerContext, create_customer
+from tests.support import PINNED_TODAY, Database, SellerContext, create_customer
 
 
 def _shown(amount: float) -> str:
@@ -42,3 +43,14 @@ async def test_the_dashboard_shows_the_apis_aging(
     assert "<svg" in text and "<title" in text and "Aging of receivables" in text
     top = text.split('id="top-overdue"')[1]
     assert "Late Payer Ltd" in top and "On Time Ltd" not in top
+
+    # DSO of the three calendar months to date: the API's figure for the same span.
+    dso = await client.get(
+        "/api/v0/reports/dso",
+        params={"from": "2026-09-01", "to": PINNED_TODAY.isoformat()},
+        headers=seller.headers,
+    )
+    period = dso.json()["payload"]["period"]["dso"]
+    assert period is not None
+    shown = re.search(r'id="dso">([^<]+)<', text)
+    assert shown and shown.group(1) == f"{Decimal(str(period)):.2f} days"

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.models import Invoice, Payment, PaymentAllocation
-from khata.models.payment import PaymentStatus
+from khata.models.payment import AWAITING_CONFIRMATION, PaymentStatus
 
 
 async def get_by_ref(
@@ -98,13 +98,13 @@ async def pending_payments(
     session: AsyncSession, seller_id: str, *, limit: int, offset: int
 ) -> tuple[list[Payment], int]:
     """Payments awaiting the seller's confirmation, oldest first, and how many there are."""
-    waiting = (Payment.seller_id == seller_id) & (
-        Payment.status == PaymentStatus.PENDING_CONFIRMATION
-    )
-    total = (await session.execute(select(func.count()).where(waiting))).scalar_one()
+    waiting = (Payment.seller_id == seller_id, AWAITING_CONFIRMATION)
+    total = (
+        await session.execute(select(func.count()).select_from(Payment).where(*waiting))
+    ).scalar_one()
     result = await session.execute(
         select(Payment)
-        .where(waiting)
+        .where(*waiting)
         .order_by(Payment.created_at, Payment.id)
         .limit(limit)
         .offset(offset)
