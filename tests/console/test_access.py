@@ -2,12 +2,15 @@
 cookie, the throttle shared with the OAuth password grant, CSRF, sign-out, the 404 page, and
 the wall between sellers."""
 
+import re
 from datetime import timedelta
 
 import httpx
+from fastapi import FastAPI
 
 from tests.console.support import csrf_of, sign_in, signed_in_csrf
 from tests.invoice.ar_factories import invoice_body
+from tests.robustness_support import is_console_page, served_routes
 from tests.support import Clock, Database, SellerContext, create_customer, suite_now
 
 
@@ -123,3 +126,35 @@ async def test_another_sellers_invoice_answers_the_consoles_404_page(
     assert "content-security-policy" in foreign.headers
     nowhere = await client.get("/console/no/such/page")
     assert nowhere.status_code == 404 and "Not found" in nowhere.text
+
+
+def _console_routes(app: FastAPI) -> list[tuple[str, str]]:
+    return sorted(
+        (method, path)
+        for method, path in served_routes(app)
+        if is_console_page(path) and method in ("GET", "POST") and "{rest" not in path
+    )
+
+
+async def test_every_console_route_wants_a_session_and_answers_html_with_the_policy(
+    app: FastAPI, client: httpx.AsyncClient, seller: SellerContext
+) -> None:
+    routes = _console_routes(app)
+    assert len(routes) >= 20
+    door = {"/console/login"}
+    for method, template in routes:
+        path = re.sub(r"{\w+}", "0123456789abcdef01234567", template)
+        answer = await client.request(method, path)
+        if template in door:
+            assert answer.status_code in (200, 403), (method, path)
+        else:
+            assert answer.status_code == 303, (method, path, answer.status_code)
+            assert "/console/login" in answer.headers["location"]
+    csrf = await signed_in_csrf(client, seller)
+    for method, template in routes:
+        path = re.sub(r"{\w+}", "0123456789abcdef01234567", template)
+        data = {"csrf": csrf} if method == "POST" and template != "/console/logout" else None
+        answer = await client.request(method, path, data=data)
+        assert answer.status_code < 500, (method, path, answer.text[:500])
+        assert "default-src 'none'" in answer.headers["content-security-policy"], (method, path)
+        assert answer.headers["cache-control"] == "no-store", (method, path)
