@@ -58,7 +58,6 @@ def _importer(
     now: Any,
     settings: Settings,
     job_id: str,
-    progress: Any,
 ) -> InvoiceImport | CustomerCreateImport | CustomerUpdateImport:
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
     common: dict[str, Any] = {
@@ -68,7 +67,6 @@ def _importer(
         "batch_scope": committing_scope(factory),
         "lock": job_lock_for(request),
         "job_id": job_id,
-        "progress": progress,
     }
     if kind == "invoices":
         principal = caller.principal
@@ -80,6 +78,21 @@ def _importer(
         )
     job_class = CustomerCreateImport if kind == "customers" else CustomerUpdateImport
     return job_class(caller=caller, **common)
+
+
+async def _under_way(
+    factory: async_sessionmaker[AsyncSession],
+    seller_id: str,
+    job_id: str,
+    task: "asyncio.Task[Any]",
+) -> None:
+    """Until the job's row is there for its page to show (it is written before the first
+    batch), or the import ended (e.g. a file refused whole, which writes no job)."""
+    while not task.done():
+        async with factory() as session:
+            if await repository.get_job(session, seller_id=seller_id, job_id=job_id) is not None:
+                return
+        await asyncio.wait([task], timeout=0.05)
 
 
 async def _recent(session: Session, caller: Caller, settings: Settings) -> list[Any]:
@@ -120,7 +133,6 @@ async def upload(
     except KhataError as exc:
         return await _refused(request, console.caller, settings, exc)
     job_id = new_object_id(now.timestamp())
-    under_way = asyncio.Event()
     importer = _importer(
         kind,
         request=request,
@@ -129,7 +141,6 @@ async def upload(
         now=now,
         settings=settings,
         job_id=job_id,
-        progress=lambda _done, _total: under_way.set(),
     )
 
     async def run() -> None:
@@ -141,9 +152,7 @@ async def upload(
     task = asyncio.create_task(run())
     _IMPORTS.add(task)
     task.add_done_callback(_IMPORTS.discard)
-    waiting = asyncio.create_task(under_way.wait())
-    await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
-    waiting.cancel()
+    await _under_way(request.app.state.session_factory, console.caller.seller_id, job_id, task)
     if task.done() and isinstance(task.exception(), KhataError):
         problem = task.exception()
         assert isinstance(problem, KhataError)
