@@ -35,6 +35,13 @@ BUYER_PAGES = {
     ("POST", "/pay/{key}/answer"),
 }
 
+
+def is_console_page(path: str) -> bool:
+    """The AR team's web console: HTML pages behind a session cookie, not API operations
+    (swept in tests/console: sign-in, CSRF, the 404 page, tenant walls)."""
+    return path == "/console" or path.startswith("/console/")
+
+
 # What a client may legitimately get back for a bad request, per dialect. No 500, no 415
 # (DESIGN: a wrong content type is a 400), no 405 (we only use each route's own methods);
 # AR renders conflicts as 422, commerce renders rule violations as 409.
@@ -121,14 +128,14 @@ def served_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 def inventory(app: FastAPI) -> list[Endpoint]:
     """Every API (method, path) the app serves, with what its OpenAPI operation declares; the
-    buyer pages are not API operations and are left out."""
+    buyer pages and the console are not API operations and are left out."""
     spec = app.openapi()
     endpoints: list[Endpoint] = []
     for context in iter_route_contexts(app.routes):
         if not isinstance(context.original_route, APIRoute) or context.path is None:
             continue
         for method in sorted(context.methods or ()):
-            if (method, context.path) in BUYER_PAGES:
+            if (method, context.path) in BUYER_PAGES or is_console_page(context.path):
                 continue
             operation = spec["paths"].get(context.path, {}).get(method.lower(), {})
             parameters = operation.get("parameters", [])

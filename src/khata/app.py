@@ -20,6 +20,7 @@ from khata.bulk.endpoints import router as bulk_router
 from khata.bulk.engine import settle_running_jobs
 from khata.buyer.endpoints import router as buyer_router
 from khata.config import Settings, get_settings
+from khata.console.routes import routers as console_routers
 from khata.credit.endpoints import commerce_router as commerce_credit_router
 from khata.credit.endpoints import router as credit_router
 from khata.customer.endpoints import router as customer_router
@@ -207,6 +208,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     _install_middleware(app)
     app.include_router(_health_router(the_engine))
     app.include_router(_metrics_router(app.state.session_factory))
-    for router in _API_ROUTERS:
+    # The console last: its catch-all 404 page answers any /console path no route took.
+    for router in (*_API_ROUTERS, *console_routers()):
         app.include_router(router)
     return app

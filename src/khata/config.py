@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     # Failed logins allowed per OAuth client inside the window before answering 429.
     login_failure_burst: int = 10
     login_failure_window_seconds: int = 60
+    # A web console session ends this long after sign-in (the cookie and the stored row).
+    console_session_ttl_seconds: int = 8 * 3600
     default_time_zone: str = "Asia/Kolkata"
     # Signs the CSRF token of the payment page's forms (HMAC of the link's key); set it to a
     # long random value in production, the same in every process.

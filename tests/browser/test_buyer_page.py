@@ -4,59 +4,22 @@ is read at phone size, a reported payment is accepted by the seller and shows as
 disputed invoice is found by the seller's search. Screenshots go to the folder printed."""
 
 import asyncio
-import os
 import re
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 from playwright.async_api import Page, ViewportSize, async_playwright
 
 from tests.auth.test_token import password_login
+from tests.browser.support import CHROMIUM, khata_env, khata_serve
 from tests.delivery.servers import SmtpServer
 from tests.invoice.ar_factories import invoice_body
 from tests.support import Database, SellerContext, create_customer
 from tests.test_cli import free_port
 
-CHROMIUM = "/usr/bin/chromium"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 BUYER = "asha@buyer.example"
-
-
-def _env(database: Database, smtp: SmtpServer, tmp_path: Path, port: int) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("KHATA_")}
-    return env | {
-        "KHATA_DATABASE_URL": database.url,
-        "KHATA_REPORT_DIR": str(tmp_path / "reports"),
-        "KHATA_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "KHATA_SMTP_HOST": "127.0.0.1",
-        "KHATA_SMTP_PORT": str(smtp.port),
-    }
-
-
-@asynccontextmanager
-async def _khata_serve(env: dict[str, str], port: int) -> AsyncIterator[str]:
-    process = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "khata.cli", "serve", "--port", str(port), "--no-worker"],
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(timeout=2) as probe:
-            for _ in range(300):
-                try:
-                    if (await probe.get(f"{base}/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), timeout=20)
 
 
 async def _send_due_messages(env: dict[str, str]) -> None:
@@ -124,8 +87,8 @@ async def test_a_buyer_pays_from_the_mailed_link_and_disputes_another_invoice(
     print(f"\nbuyer page screenshots: {shots}")
     customer_id = await create_customer(database, seller.seller_id)
     port = free_port()
-    env = _env(database, smtp_server, tmp_path, port)
-    async with _khata_serve(env, port) as base, httpx.AsyncClient(base_url=base) as http:
+    env = khata_env(database, smtp_server, tmp_path, port)
+    async with khata_serve(env, port) as base, httpx.AsyncClient(base_url=base) as http:
         admin = (await password_login(http, seller)).json()["access_token"]
         profile = await http.patch(
             "/api/v0/seller",

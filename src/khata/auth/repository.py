@@ -25,6 +25,17 @@ async def get_admin_by_email(session: AsyncSession, seller_id: str, email: str) 
     return result.scalar_one_or_none()
 
 
+async def admins_with_email(session: AsyncSession, email: str, *, limit: int) -> list[Principal]:
+    """The admins, of any seller, who sign in with `email` (unique per seller only)."""
+    result = await session.execute(
+        select(Principal)
+        .where(Principal.email == email.lower(), Principal.type == PrincipalType.ADMIN)
+        .order_by(Principal.seller_id)
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
 # Built once: every authenticated request runs it, and building it costs more than running it.
 _FIND_TOKEN = (
     select(AuthToken, Principal, Seller)
@@ -103,3 +114,17 @@ async def add_login_failure(
         LoginFailure(seller_id=seller_id, client_id=client_id, id=failure_id, failed_at=failed_at)
     )
     await session.flush()
+
+
+async def live_api_keys(session: AsyncSession, seller_id: str) -> list[AuthToken]:
+    """The seller's API keys not revoked, oldest first."""
+    result = await session.execute(
+        select(AuthToken)
+        .where(
+            AuthToken.seller_id == seller_id,
+            AuthToken.kind == "api_key",
+            AuthToken.revoked_at.is_(None),
+        )
+        .order_by(AuthToken.created_at, AuthToken.id)
+    )
+    return list(result.scalars())

@@ -37,11 +37,11 @@ class TokenPair:
     scope: str = SCOPE
 
 
-def _new_token(seller_id: str) -> str:
+def new_token(seller_id: str) -> str:
     return f"{seller_id}.{new_secret(32)}"
 
 
-def _store_token(
+def store_token(
     session: AsyncSession,
     *,
     seller_id: str,
@@ -78,9 +78,9 @@ async def issue_token_pair(
     access_ttl: int,
     refresh_ttl: int,
 ) -> TokenPair:
-    access, refresh = _new_token(principal.seller_id), _new_token(principal.seller_id)
+    access, refresh = new_token(principal.seller_id), new_token(principal.seller_id)
     for kind, token, ttl in (("access", access, access_ttl), ("refresh", refresh, refresh_ttl)):
-        _store_token(
+        store_token(
             session,
             seller_id=principal.seller_id,
             principal_id=principal.id,
@@ -116,6 +116,16 @@ async def authenticate_client(
     return client.seller_id
 
 
+def admin_password_matches(principal: Principal, password: str) -> bool:
+    """The one password check of a person signing in (OAuth password grant, web console)."""
+    return (
+        principal.type == PrincipalType.ADMIN
+        and principal.active
+        and principal.password_hash is not None
+        and verify_password(password, principal.password_hash)
+    )
+
+
 async def password_grant(
     session: AsyncSession,
     *,
@@ -129,12 +139,7 @@ async def password_grant(
     refresh_ttl: int,
 ) -> TokenPair:
     principal = await repository.get_admin_by_email(session, seller_id, username)
-    if (
-        principal is None
-        or not principal.active
-        or principal.password_hash is None
-        or not verify_password(password, principal.password_hash)
-    ):
+    if principal is None or not admin_password_matches(principal, password):
         await limiter.record_failure(client_id, now, request_session=session)
         raise OAuthError("invalid_grant", "Invalid username or password")
     return await issue_token_pair(
@@ -164,7 +169,7 @@ async def refresh_grant(
         found = await repository.find_token(session, seller_id, hash_token(refresh_token))
     if (
         found is None
-        or not _usable(found[0], now, kinds=("refresh",))
+        or not token_usable(found[0], now, kinds=("refresh",))
         or found[0].client_id != client_id
     ):
         await limiter.record_failure(client_id, now, request_session=session)
@@ -237,7 +242,7 @@ async def grant(
     raise OAuthError("unsupported_grant_type", f"Unsupported grant_type: {form.grant_type}")
 
 
-def _usable(token: AuthToken, now: datetime, *, kinds: tuple[str, ...]) -> bool:
+def token_usable(token: AuthToken, now: datetime, *, kinds: tuple[str, ...]) -> bool:
     return (
         token.kind in kinds
         and token.revoked_at is None
@@ -254,7 +259,7 @@ async def authenticate(session: AsyncSession, *, token: str | None, now: datetim
     if found is None:
         raise InvalidToken()
     row, principal, seller = found
-    if not _usable(row, now, kinds=("access", "api_key")) or not principal.active:
+    if not token_usable(row, now, kinds=("access", "api_key")) or not principal.active:
         raise InvalidToken()
     return Caller(seller=seller, principal=principal)
 
@@ -277,8 +282,8 @@ async def create_api_key(
     )
     session.add(principal)
     await session.flush()
-    key = _new_token(seller_id)
-    row = _store_token(
+    key = new_token(seller_id)
+    row = store_token(
         session,
         seller_id=seller_id,
         principal_id=principal.id,
@@ -307,3 +312,17 @@ async def revoke_token(
     if found is None:
         return False
     return await repository.revoke_tokens(session, seller_id, [found[0].id], now) > 0
+
+
+async def list_api_keys(session: AsyncSession, *, seller_id: str) -> list[AuthToken]:
+    """The seller's live API keys (their names and dates; the keys themselves are not kept)."""
+    return await repository.live_api_keys(session, seller_id)
+
+
+async def revoke_api_key(
+    session: AsyncSession, *, seller_id: str, key_id: str, now: datetime
+) -> None:
+    """Revoke one of the seller's API keys by its id; NotFound for anything else."""
+    if not any(key.id == key_id for key in await repository.live_api_keys(session, seller_id)):
+        raise NotFound(f"API key not found: {key_id}")
+    await repository.revoke_tokens(session, seller_id, [key_id], now)

@@ -64,7 +64,8 @@ def liveness_of(settings: Settings) -> jobs.Liveness:
     return jobs.Liveness(stale_seconds=settings.bulk_stale_seconds)
 
 
-async def _stage(request: Request, file: UploadFile | None, settings: Settings) -> StagedFile:
+async def stage_file(request: Request, file: UploadFile | None, settings: Settings) -> StagedFile:
+    """The request's upload on disk, within the limits (the API's and the console's uploads)."""
     limits = limits_of(settings)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limits.max_bytes + _MULTIPART_SLACK:
@@ -96,7 +97,7 @@ async def bulk_create_invoices(
     file: UploadField = None,
     sellerId: Annotated[str | None, Query()] = None,
 ) -> Response:
-    staged = await _stage(request, file, settings)
+    staged = await stage_file(request, file, settings)
     try:
         summary = await InvoiceImport(
             staged=staged,
@@ -218,7 +219,7 @@ async def _file_job(
     link_base: str,
     file: UploadFile | None,
 ) -> Response:
-    staged = await _stage(request, file, settings)
+    staged = await stage_file(request, file, settings)
     try:
         summary = await job_class(
             staged=staged,

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,11 +30,25 @@ class PaymentType(StrEnum):
     OFFPLATFORM = "OFFPLATFORM"
 
 
+# As a literal, so the planner matches it to the partial index whatever the statement's binds.
+AWAITING_CONFIRMATION = text("payment.status = 'PENDING_CONFIRMATION'")
+_AWAITING = text("status = 'PENDING_CONFIRMATION'")
+
+
 class Payment(Base):
     __tablename__ = "payment"
     __table_args__ = (
         UniqueConstraint("seller_id", "payment_ref"),
         Index(None, "seller_id", "created_at"),
+        # The console's payments to confirm: the few awaiting an answer among every payment.
+        Index(
+            "ix_payment_awaiting",
+            "seller_id",
+            "created_at",
+            "id",
+            postgresql_where=_AWAITING,
+            sqlite_where=_AWAITING,
+        ),
     )
 
     seller_id: Mapped[str] = mapped_column(String(10), ForeignKey("seller.id"), primary_key=True)

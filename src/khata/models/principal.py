@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, UTCDateTime
@@ -19,7 +19,11 @@ class PrincipalType(StrEnum):
 
 class Principal(Base):
     __tablename__ = "principal"
-    __table_args__ = (UniqueConstraint("seller_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("seller_id", "email"),
+        # The console's sign-in knows the e-mail, not the seller.
+        Index("ix_principal_email", "email"),
+    )
 
     seller_id: Mapped[str] = mapped_column(String(10), ForeignKey("seller.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(24), primary_key=True)

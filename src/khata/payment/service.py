@@ -6,6 +6,7 @@ never allocate more than an invoice's balance.
 """
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -423,3 +424,31 @@ def payment_wire(
             for row in rows
         ],
     }
+
+
+@dataclass(frozen=True)
+class AwaitingPayment:
+    """A payment waiting for the seller's answer, with the invoices it pays."""
+
+    payment: Payment
+    shares: list[tuple[PaymentAllocation, Invoice]]
+
+
+async def awaiting_confirmation(
+    session: AsyncSession, *, caller: Caller, limit: int, offset: int
+) -> tuple[list[AwaitingPayment], int]:
+    """The seller's PENDING_CONFIRMATION payments, oldest first (two statements a page)."""
+    payments, total = await repository.pending_payments(
+        session, caller.seller_id, limit=limit, offset=offset
+    )
+    shares = await repository.allocations_of_payments(
+        session, caller.seller_id, [payment.id for payment in payments]
+    )
+    return [AwaitingPayment(p, shares.get(p.id, [])) for p in payments], total
+
+
+async def payments_of_invoice(
+    session: AsyncSession, *, caller: Caller, invoice_id: str
+) -> list[tuple[Payment, int]]:
+    """The payments with a share of one of the caller's invoices, and each share (paise)."""
+    return await repository.payments_of_invoice(session, caller.seller_id, invoice_id)

@@ -104,6 +104,14 @@ def _name(customer: Customer | None) -> str:
     return customer.legal_name if customer else ""
 
 
+async def credit_sales_between(
+    session: AsyncSession, *, seller_id: str, start: date, end: date
+) -> int:
+    """Net amount (paise) of the invoices dated start..end: the credit sales of one DSO span."""
+    [sales] = await views.credit_sales(session, seller_id=seller_id, starts=[start], end=end)
+    return sales
+
+
 @dataclass(frozen=True)
 class DsoFigure:
     span: rules.Span

@@ -9,6 +9,8 @@ class Dialect(Enum):
     OAUTH = "oauth"
     # The buyer's pages of a payment link (/pay/<key>): errors are short HTML pages.
     BUYER = "buyer"
+    # The seller's web console (/console): errors are short HTML pages too.
+    CONSOLE = "console"
 
 
 def dialect_for_path(path: str) -> Dialect:
@@ -18,4 +20,6 @@ def dialect_for_path(path: str) -> Dialect:
         return Dialect.OAUTH
     if path.startswith("/pay/"):
         return Dialect.BUYER
+    if path == "/console" or path.startswith("/console/"):
+        return Dialect.CONSOLE
     return Dialect.COMMERCE

@@ -45,9 +45,10 @@ def request_id_of(request: Request) -> str:
     return str(getattr(request.state, "request_id", "") or new_object_id())
 
 
-# What a buyer's page says of an error the page itself did not answer (the message never
-# repeats the path: it holds the link's key).
+# What a buyer's (or the console's) page says of an error the page itself did not answer (the
+# message never repeats the path: a buyer's holds the link's key).
 _BUYER_MESSAGES = {404: "This payment link is not valid", 500: "Something went wrong"}
+_CONSOLE_MESSAGES = {404: "Page not found", 500: "Something went wrong"}
 _BUYER_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "X-Robots-Tag": "noindex, nofollow",
@@ -56,9 +57,11 @@ _BUYER_HEADERS = {
 }
 
 
-def buyer_error_page(status: int) -> HTMLResponse:
-    """A bare HTML error for the buyer's pages: garbage in the URL, a wrong method, a crash."""
-    message = _BUYER_MESSAGES.get(status, "This request cannot be answered")
+def buyer_error_page(status: int, dialect: Dialect = Dialect.BUYER) -> HTMLResponse:
+    """A bare HTML error for the buyer's and the console's pages: garbage in the URL, a wrong
+    method, a crash."""
+    messages = _CONSOLE_MESSAGES if dialect is Dialect.CONSOLE else _BUYER_MESSAGES
+    message = messages.get(status, "This request cannot be answered")
     body = (
         '<!doctype html><html lang="en"><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -72,8 +75,8 @@ def render_error(request: Request, exc: KhataError) -> Response:
     headers = {"X-Request-ID": request_id_of(request)}
     dialect = dialect_for_path(request.url.path)
     status = exc.status
-    if dialect is Dialect.BUYER:
-        return buyer_error_page(status)
+    if dialect in (Dialect.BUYER, Dialect.CONSOLE):
+        return buyer_error_page(status, dialect)
     if dialect is Dialect.AR:
         # The AR dialect has no 409: a clash with existing state is a business rule (422).
         status = 422 if status == 409 else status
@@ -225,8 +228,9 @@ class RequestContextMiddleware:
             logger.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise
-            if dialect_for_path(scope.get("path", "")) is Dialect.BUYER:
-                await buyer_error_page(500)(scope, receive, send_with_id)
+            dialect = dialect_for_path(scope.get("path", ""))
+            if dialect in (Dialect.BUYER, Dialect.CONSOLE):
+                await buyer_error_page(500, dialect)(scope, receive, send_with_id)
                 return
             status, body = _internal_error_body(scope, request_id)
             response = JSONResponse(body, status_code=status)

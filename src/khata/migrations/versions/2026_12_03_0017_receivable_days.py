@@ -1,7 +1,7 @@
 """receivable_day: the daily ledger of receivables and credit sales that DSO reads on PostgreSQL
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-03 13:00:00
 
 DSO over a year had to read every invoice open at some month end (half a million rows at a
@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
