@@ -31,6 +31,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -216,6 +217,15 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def profile(pid: int) -> None:
+    """BENCH_PROFILE=out.txt: py-spy samples the server (collapsed stacks) until it stops."""
+    out = os.environ.get("BENCH_PROFILE")
+    if out:
+        command = ["py-spy", "record", "-p", str(pid), "-o", out, "-f", "raw", "-r", "100"]
+        subprocess.Popen([*command, "--nonblocking"])
+        time.sleep(1)
+
+
 def start_server(python: str, url: str, work: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
@@ -234,6 +244,7 @@ def start_server(python: str, url: str, work: Path) -> tuple[subprocess.Popen[by
             raise SystemExit(f"khata serve exited with {server.returncode}")
         try:
             if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                profile(server.pid)
                 return server, base_url
         except httpx.HTTPError:
             pass
@@ -266,18 +277,77 @@ def upload(base_url: str, key: str, path: Path, rows: int) -> float:
     return elapsed
 
 
-def run_khata(python: str, url: str, work: Path, key: str, path: Path, rows: int) -> tuple:
+class Busy(threading.Thread):
+    """Samples, every 10 ms, how much of each interval the server's event-loop thread and the
+    PostgreSQL backends of its database spent on a CPU (/proc/PID/schedstat): how busy each
+    side was, and how long both were busy at once (the overlap of Python and the database)."""
+
+    def __init__(self, server_pid: int, database: str | None) -> None:
+        super().__init__(daemon=True)
+        self.server_pid, self.database = server_pid, database
+        self.done = threading.Event()
+        self.python = self.db = self.both = 0.0
+
+    def _backends(self) -> list[int]:
+        if self.database is None:
+            return []
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    command = (entry / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if command.startswith(b"postgres: ") and f" {self.database} ".encode() in command:
+                    found.append(int(entry.name))
+        return found
+
+    @staticmethod
+    def _ran(pid: int) -> int:
+        try:
+            return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+        except (OSError, ValueError):
+            return 0
+
+    def run(self) -> None:
+        backends, refreshed = self._backends(), time.monotonic()
+        last = {pid: self._ran(pid) for pid in [self.server_pid, *backends]}
+        tick = time.monotonic()
+        while not self.done.wait(0.01):
+            now = time.monotonic()
+            if now - refreshed > 0.5:
+                backends, refreshed = self._backends(), now
+            ran = {pid: self._ran(pid) for pid in [self.server_pid, *backends]}
+            wall = now - tick
+            python = min(1.0, (ran[self.server_pid] - last.get(self.server_pid, 0)) / 1e9 / wall)
+            db = sum(ran[p] - last.get(p, ran[p]) for p in backends) / 1e9 / wall
+            self.python += python * wall
+            self.db += min(db, 1.0) * wall
+            self.both += min(python, db, 1.0) * wall
+            last, tick = ran, now
+
+
+def run_khata(
+    python: str, url: str, work: Path, key: str, path: Path, rows: int
+) -> tuple[float, float, Busy]:
     server, base_url = start_server(python, url, work)
+    database = make_url(url).database if url.startswith("postgresql") else None
+    busy = Busy(server.pid, database)
     try:
-        profile = os.environ.get("BENCH_PROFILE")  # py-spy on the server during the upload
-        if profile:
-            command = ["py-spy", "record", "-p", str(server.pid), "-o", profile, "-f", "raw"]
-            subprocess.Popen([*command, "-r", "50", "--nonblocking"])
-            time.sleep(1)
+        busy.start()
         elapsed = upload(base_url, key, path, rows)
-        return elapsed, peak_rss_mb(server.pid)
+        busy.done.set()
+        busy.join()
+        return elapsed, peak_rss_mb(server.pid), busy
     finally:
         stop_server(server)
+
+
+def print_busy(busy: Busy, elapsed: float) -> None:
+    print(
+        f"  during the upload ({elapsed:.2f} s): server event loop on a CPU {busy.python:.2f} s, "
+        f"database backends {busy.db:.2f} s, both at once {busy.both:.2f} s"
+    )
 
 
 # -- bare loads -------------------------------------------------------------------------------
@@ -435,7 +505,7 @@ def postgresql_part(python: str, rows: int, work: Path, repeat: int) -> None:
         table_csv = work / "invoices_table_shape.csv"
         columns = asyncio.run(pg_columns(url))
         write_table_csv(shaped_rows(path, seeded["seller_id"], columns), table_csv)
-        ours, rss = run_khata(python, url, work, seeded["key"], path, rows)
+        ours, rss, busy = run_khata(python, url, work, seeded["key"], path, rows)
         copies = asyncio.run(bare_copies(url, table_csv, repeat))
         ours_rate = rows / ours
         print("PostgreSQL")
@@ -450,6 +520,7 @@ def postgresql_part(python: str, rows: int, work: Path, repeat: int) -> None:
         print(f"  ratio khata / COPY minimal: {ours_rate / minimal_rate:.2f}  (goal >= 0.4)")
         print(f"  ratio khata / COPY real:    {ours_rate / real_rate:.2f}")
         print(f"  server peak RSS (VmHWM): {rss:.0f} MB  (goal <= 400 MB at 1,000,000 rows)")
+        print_busy(busy, ours)
     finally:
         asyncio.run(drop_database(url))
 
@@ -465,13 +536,14 @@ def sqlite_part(python: str, rows: int, work: Path) -> None:
     shaped = shaped_rows(path, seeded["seller_id"], columns)
     bare = sqlite_executemany(db, shaped, columns)
     del shaped
-    ours, rss = run_khata(python, url, work, seeded["key"], path, rows)
+    ours, rss, busy = run_khata(python, url, work, seeded["key"], path, rows)
     ours_rate, bare_rate = rows / ours, rows / bare
     print("SQLite")
     print(f"  khata bulk upload (HTTP, client wall time): {ours:7.2f} s {ours_rate:>9,.0f} rows/s")
     print(f"  executemany into invoice, one transaction:  {bare:7.2f} s {bare_rate:>9,.0f} rows/s")
     print(f"  ratio khata / executemany: {ours_rate / bare_rate:.2f}  (goal >= 0.5)")
     print(f"  server peak RSS (VmHWM): {rss:.0f} MB")
+    print_busy(busy, ours)
 
 
 def main() -> None:
