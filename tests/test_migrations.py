@@ -1,14 +1,19 @@
 """The Alembic migrations go up and down on SQLite and PostgreSQL, and match the models."""
 
 import asyncio
+from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from khata import migrate
+from khata.config import Settings
 from khata.db import create_engine
+from khata.demo import seed_demo
 from khata.models import Base
 from tests.support import Database
 
@@ -53,3 +58,57 @@ def test_every_tenant_table_leads_its_keys_with_seller_id() -> None:
             columns = getattr(constraint, "columns", None)
             if constraint.__class__.__name__ == "UniqueConstraint" and columns is not None:
                 assert columns.keys()[0] == "seller_id", (table.name, constraint.name)
+
+
+async def _foreign_keys(url: str, table: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            keys = await connection.run_sync(lambda c: inspect(c).get_foreign_keys(table))
+        return {key["referred_table"] for key in keys}
+    finally:
+        await engine.dispose()
+
+
+async def _delete_customers(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DELETE FROM customer"))
+    finally:
+        await engine.dispose()
+
+
+async def test_kept_rows_go_down_and_up_with_data_in_the_tables(
+    scratch_database_url: str, tmp_path: Path
+) -> None:
+    """0018 rebuilds tables on SQLite (drops foreign keys) while payments point at invoices:
+    down and up again keep every row, put the keys back, and the guards come and go."""
+    url = scratch_database_url
+    await asyncio.to_thread(migrate.upgrade, url)
+    await seed_demo(Settings(database_url=url, report_dir=str(tmp_path)))
+    assert "customer" not in await _foreign_keys(url, "invoice")
+    with pytest.raises(DBAPIError, match="rows of customer are kept"):
+        await _delete_customers(url)
+
+    await asyncio.to_thread(migrate.downgrade, url, "0014")
+    assert {"customer", "sales_order"} <= await _foreign_keys(url, "invoice")
+    assert "invoice" in await _foreign_keys(url, "invoice_line")
+    assert "seller" in await _foreign_keys(url, "audit_entry")
+    with pytest.raises(DBAPIError, match=r"(?i)foreign key"):  # the key refuses it again
+        await _delete_customers(url)
+
+    await asyncio.to_thread(migrate.upgrade, url)
+    assert await _foreign_keys(url, "invoice") == set()
+    with pytest.raises(DBAPIError, match="rows of customer are kept"):
+        await _delete_customers(url)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            counts = [
+                await connection.scalar(text(f"SELECT count(*) FROM {table}"))
+                for table in ("invoice", "invoice_line", "payment_allocation", "audit_entry")
+            ]
+    finally:
+        await engine.dispose()
+    assert counts[0] == 3 and all(counts)

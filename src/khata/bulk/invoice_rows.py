@@ -95,15 +95,21 @@ class ItemRow:
 
 def parse_date(value: Any) -> date:
     """yyyy-MM-dd, dd-MM-yyyy, dd/MM/yyyy, or a spreadsheet date (cell or serial number)."""
+    if type(value) is str:  # a CSV cell: skip the type checks below (a sheet's cells)
+        return _parse_date_text(value)
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         if 1 <= value < 2_958_466:
             return _EXCEL_EPOCH + timedelta(days=int(value))
         raise ValueError
-    text = str(value).strip()
+    return _parse_date_text(str(value))
+
+
+def _parse_date_text(value: str) -> date:
+    text = value.strip()
     if len(text) == 10:
         if text[4] == "-" and text[7] == "-":
             return date(int(text[0:4]), int(text[5:7]), int(text[8:10]))

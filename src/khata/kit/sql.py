@@ -4,7 +4,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, String, Table, func, insert, literal, select
+from sqlalchemy import JSON, ColumnElement, String, Table, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,10 +14,23 @@ def one_of(session: AsyncSession, column: Any, values: Iterable[str]) -> ColumnE
     statement text (and asyncpg's prepared statement) is the same for 1 or 1,000 ids and
     SQLAlchemy does not render a thousand placeholders; it plans as a semi-join (not
     `= ANY(array)`, whose generic plan compares every row of the seller with every element:
-    seconds per batch on a large table)."""
+    seconds per batch on a large table).
+
+    It also bounds the column by the smallest and largest value. Without statistics (a fresh
+    table, autovacuum not yet round) PostgreSQL takes a seller for 0.5% of the table and hashes
+    all of its rows against the array: every order line of the seller for the lines of 1,000
+    orders (360 ms at 300,000 lines). The bound is an index condition whatever the estimates,
+    so the scan covers only the values' range: ids and numbers are made in order, and the rows
+    asked for together are mostly made together (tests/order/test_lookup_plans.py)."""
     unique = list(dict.fromkeys(values))
     if session.get_bind().dialect.name == "postgresql":
-        return column.in_(select(func.unnest(literal(unique, ARRAY(String)))))  # type: ignore[no-any-return]
+        array = bindparam(None, unique, type_=ARRAY(String))
+        listed = column.in_(select(func.unnest(array)))
+        # The bounds are worked out by PostgreSQL, in the column's own collation.
+        value = func.unnest(array).column_valued("value")
+        lowest = select(func.min(value)).scalar_subquery()
+        highest = select(func.max(value)).scalar_subquery()
+        return listed & column.between(lowest, highest)  # type: ignore[no-any-return]
     return column.in_(unique)  # type: ignore[no-any-return]
 
 

@@ -42,11 +42,27 @@ def _run(connection: Connection) -> None:
             # next one waits here, then finds the schema at head and has nothing to do.
             connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('khata-migrate'))"))
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            _check_foreign_keys(connection)
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """SQLite rebuilds a table to alter it, and dropping a table that other rows point at
+    fails while foreign keys are enforced: they are off during migrations (SQLite's own
+    procedure for altering a table), and checked here, before the commit, instead."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left rows without their parent: {broken[:5]}")
 
 
 async def _run_async() -> None:
     engine = create_engine(_database_url())
     async with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Outside any transaction (inside one, SQLite ignores it); the connection is
+            # disposed of with the engine below, so no other work runs with it off.
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         await connection.run_sync(_run)
         await connection.commit()
     await engine.dispose()

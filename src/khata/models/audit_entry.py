@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base, UTCDateTime
@@ -37,7 +37,9 @@ class AuditEntry(Base):
     __tablename__ = "audit_entry"
     __table_args__ = (Index(None, "seller_id", "entity_type", "entity_id", "at"),)
 
-    seller_id: Mapped[str] = mapped_column(String(10), ForeignKey("seller.id"), primary_key=True)
+    # No foreign key to seller (migration 0018): entries are written for the caller's own
+    # seller, and seller rows are never deleted (a trigger refuses it).
+    seller_id: Mapped[str] = mapped_column(String(10), primary_key=True)
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     entity_type: Mapped[str] = mapped_column(String(32))  # customer | invoice | payment | ...
     entity_id: Mapped[str] = mapped_column(String(64))

@@ -1,6 +1,6 @@
 """Invoice lines: from an order line (commerce) or from a bulk file's items sheet."""
 
-from sqlalchemy import BigInteger, ForeignKeyConstraint, Index, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from khata.models.base import Base
@@ -9,7 +9,8 @@ from khata.models.base import Base
 class InvoiceLine(Base):
     __tablename__ = "invoice_line"
     __table_args__ = (
-        ForeignKeyConstraint(["seller_id", "invoice_id"], ["invoice.seller_id", "invoice.id"]),
+        # No foreign key to invoice (migration 0018): lines are written in their invoice's
+        # transaction, and invoice rows are never deleted (a trigger refuses it).
         Index(None, "seller_id", "invoice_id"),
         Index(None, "seller_id", "order_line_id"),
     )

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.customer import repository as customer_repository
 from khata.kit.sql import one_of
-from khata.models import Customer, OrderLine, SalesOrder
+from khata.models import OrderLine, SalesOrder
 from khata.models.customer import CustomerStatus
 
 
@@ -88,29 +89,27 @@ class LineState:
 async def order_heads(
     session: AsyncSession, seller_id: str, order_ids: Sequence[str]
 ) -> dict[str, OrderHead]:
+    # Orders, then their customers by key: one statement joining them let PostgreSQL, without
+    # statistics (a fresh table, autovacuum not yet round), walk every order of every customer
+    # of the seller (150 ms at 100,000 orders) or probe customers through the wrong index.
     result = await session.execute(
-        select(
-            SalesOrder.id,
-            SalesOrder.customer_id,
-            Customer.state,
-            Customer.status,
-            Customer.deleted,
+        select(SalesOrder.id, SalesOrder.customer_id).where(
+            SalesOrder.seller_id == seller_id, one_of(session, SalesOrder.id, order_ids)
         )
-        .join(
-            Customer,
-            (Customer.seller_id == SalesOrder.seller_id) & (Customer.id == SalesOrder.customer_id),
-        )
-        .where(SalesOrder.seller_id == seller_id, one_of(session, SalesOrder.id, order_ids))
+    )
+    orders = result.all()
+    customers = await customer_repository.customers_by_ids(
+        session, seller_id, {row.customer_id for row in orders}
     )
     return {
         row.id: OrderHead(
             id=row.id,
             customer_id=row.customer_id,
-            customer_state=row.state,
-            customer_active=row.status == CustomerStatus.ACTIVE,
-            customer_deleted=bool(row.deleted),
+            customer_state=customers[row.customer_id].state,
+            customer_active=customers[row.customer_id].status == CustomerStatus.ACTIVE,
+            customer_deleted=bool(customers[row.customer_id].deleted),
         )
-        for row in result
+        for row in orders
     }
 
 
