@@ -20,7 +20,7 @@ from khata.report import rules
 from khata.report import service as report_service
 from khata.report.wire import CSV_MEDIA_TYPE, csv_bytes, statement_table
 from khata.web.answers import PDF_MEDIA_TYPE, download
-from khata.web.deps import LinkBase, Now, Session
+from khata.web.deps import AppSettings, LinkBase, Now, Session
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -86,15 +86,17 @@ async def customer_page(
     now: Now,
     console: Console,
     link_base: LinkBase,
+    settings: AppSettings,
 ) -> Response:
     caller = console.caller
     view = await customer_service.get_customer(session, caller=caller, customer_id=customer_id)
-    invoices, total = await invoice_search.search_invoices(
+    found = await invoice_search.search_invoices(
         session,
         seller_id=caller.seller_id,
         time_zone=caller.seller.time_zone,
         filters=InvoiceSearch(receivableStatuses=OPEN_STATUSES, customerIds=[view.customer.id]),
         page=invoice_search.page_of(100, 0, "dueDate", "ASC"),
+        secret=settings.cursor_secret,
         now=now,
         public_base_url=link_base,
     )
@@ -104,8 +106,8 @@ async def customer_page(
         "customer.html.j2",
         nav="customers",
         view=view,
-        invoices=invoices,
-        total=total,
+        invoices=found.invoices,
+        total=found.total,
         start=first,
         end=last,
     )

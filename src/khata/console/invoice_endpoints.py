@@ -57,32 +57,47 @@ async def _search(
     link_base: str,
     form: SearchForm,
     *,
+    secret: str,
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
     caller = console.caller
     order = form.values.get("order") or None
     direction = form.values.get("direction") or None
-    return await invoice_search.search_invoices(
+    found = await invoice_search.search_invoices(
         session,
         seller_id=caller.seller_id,
         time_zone=caller.seller.time_zone,
         filters=search_of(form),
         page=invoice_search.page_of(limit, offset, order, direction),
+        secret=secret,
         now=now,
         public_base_url=link_base,
     )
+    return found.invoices, found.total
 
 
 @router.get("/console/invoices")
 async def invoices_page(
-    request: Request, session: Session, now: Now, console: Console, link_base: LinkBase
+    request: Request,
+    session: Session,
+    now: Now,
+    console: Console,
+    link_base: LinkBase,
+    settings: AppSettings,
 ) -> Response:
     form = _form(request)
     offset = (form.page - 1) * PAGE_SIZE
     try:
         found, total = await _search(
-            session, console, now, link_base, form, limit=PAGE_SIZE, offset=offset
+            session,
+            console,
+            now,
+            link_base,
+            form,
+            secret=settings.cursor_secret,
+            limit=PAGE_SIZE,
+            offset=offset,
         )
         problem, status = "", 200
     except ValidationFailed as exc:
@@ -115,7 +130,12 @@ def _csv_row(invoice: dict[str, Any]) -> list[Any]:
 
 @router.get("/console/invoices.csv")
 async def invoices_csv(
-    request: Request, session: Session, now: Now, console: Console, link_base: LinkBase
+    request: Request,
+    session: Session,
+    now: Now,
+    console: Console,
+    link_base: LinkBase,
+    settings: AppSettings,
 ) -> Response:
     """The filtered list (every page of it, up to EXPORT_MAX rows) in the search's order."""
     form = _form(request)
@@ -123,7 +143,14 @@ async def invoices_csv(
     total = EXPORT_PAGE
     while len(rows) < min(total, EXPORT_MAX):
         found, total = await _search(
-            session, console, now, link_base, form, limit=EXPORT_PAGE, offset=len(rows)
+            session,
+            console,
+            now,
+            link_base,
+            form,
+            secret=settings.cursor_secret,
+            limit=EXPORT_PAGE,
+            offset=len(rows),
         )
         if not found:
             break

@@ -1,7 +1,7 @@
 """kept rows: the invoice's foreign keys give way to rows that are never deleted
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-03 13:00:00
 
 A foreign key costs every inserted row a look-up of its parent (on PostgreSQL a per-row trigger
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0014"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
