@@ -175,6 +175,8 @@ def shaped_rows(source: Path, seller_id: str, columns: list[str]) -> list[list[A
                 "gst_exclusive": True,
                 "net_amount": net,
                 "total_received": 0,
+                "total_credited": 0,
+                "total_written_off": 0,
                 "balance_amount": net,
                 "partial_payment_allowed": True,
                 "receivable_status": "CREATED",
