@@ -8,7 +8,7 @@ import httpx
 
 from tests.credit.support import credited, write_off
 from tests.invoice.test_pdf_endpoints import pdf_text
-from tests.report.factories import aging, invoice, noon, row_of
+from tests.report.factories import aging, invoice, noon, pay, row_of
 from tests.support import Clock, Database, SellerContext, create_customer
 
 
@@ -67,3 +67,42 @@ async def test_aging_and_statement_count_credit_notes_by_their_date_and_write_of
     assert as_pdf.status_code == 200
     text = pdf_text(as_pdf.content)
     assert "Credit note" in text and "CN-1" in text and "Written off" in text
+
+
+async def test_each_partial_write_off_counts_from_its_own_day(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database, clock: Clock
+) -> None:
+    """Two partial write-offs on different days, then the rest paid: the aging between them
+    counts only the first, and the statement shows each on its own day with its own amount."""
+    customer_id = await create_customer(database, seller.seller_id, legal_name="Twice Ltd")
+    march = await invoice(client, seller, customer_id, dated=date(2026, 3, 1), amount=1000)
+    clock.fixed = noon(date(2026, 4, 10))
+    assert (await write_off(client, seller, march, amount=200)).status_code == 200
+    clock.fixed = noon(date(2026, 4, 20))
+    assert (await write_off(client, seller, march, amount=300)).status_code == 200
+    await pay(client, seller, clock, [(march, 500)], on=date(2026, 4, 25))
+    clock.fixed = noon(date(2026, 5, 1))
+
+    def total(report: dict[str, object]) -> float:
+        row = row_of(report, customer_id)  # type: ignore[arg-type]
+        return 0.0 if row is None else float(row["total"])
+
+    expected = {"2026-04-09": 1000, "2026-04-10": 800, "2026-04-15": 800, "2026-04-20": 500}
+    for as_of, owed in {**expected, "2026-04-25": 0}.items():
+        assert total(await aging(client, seller, asOf=as_of)) == owed, as_of
+
+    response = await client.get(
+        f"/api/v0/customer/{customer_id}/statement",
+        params={"from": "2026-04-01", "to": "2026-04-30"},
+        headers=seller.headers,
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()["payload"]
+    assert report["openingBalance"] == 1000
+    entries = [(e["date"], e["kind"], e["credit"], e["balance"]) for e in report["entries"]]
+    assert entries == [
+        ("2026-04-10", "WRITE_OFF", 200, 800),
+        ("2026-04-20", "WRITE_OFF", 300, 500),
+        ("2026-04-25", "PAYMENT", 500, 0),
+    ]
+    assert report["closingBalance"] == 0

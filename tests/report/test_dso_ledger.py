@@ -279,3 +279,34 @@ async def test_dso_figures_equal_the_invoices_through_credit_notes_and_write_off
     await pay(client, seller, clock, [(part, 500)], on=today - timedelta(days=2))
     # Last span: 1,000 - 250 credited; the others credited, written off, paid to nothing.
     assert await receivables() == [2000_00, 2300_00 - 250_00 - 100_00, 750_00]
+
+
+async def test_dso_figures_count_each_partial_write_off_from_its_own_day(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database, clock: Clock
+) -> None:
+    """Two partial write-offs on different days, then the rest paid: after each step the
+    ledger equals the direct sum, and a span ending between them counts only the first."""
+    customer = await create_customer(database, seller.seller_id)
+    today = PINNED_TODAY
+    spans = [
+        (today - timedelta(days=60), today - timedelta(days=16)),
+        (today - timedelta(days=15), today - timedelta(days=11)),
+        (today - timedelta(days=10), today - timedelta(days=6)),
+        (today - timedelta(days=5), today),
+    ]
+
+    async def receivables() -> list[int]:
+        figures, _ = await _figures(database, seller.seller_id, spans)
+        return list(figures)
+
+    part = await invoice(client, seller, customer, dated=today - timedelta(days=40), amount=1000)
+    assert await receivables() == [1000_00] * 4
+    clock.fixed = noon(today - timedelta(days=15))
+    assert (await write_off(client, seller, part, amount=200)).status_code == 200
+    assert await receivables() == [1000_00, 800_00, 800_00, 800_00]
+    clock.fixed = noon(today - timedelta(days=8))
+    assert (await write_off(client, seller, part, amount=300)).status_code == 200
+    assert await receivables() == [1000_00, 800_00, 500_00, 500_00]
+    clock.fixed = None
+    await pay(client, seller, clock, [(part, 500)], on=today - timedelta(days=3))
+    assert await receivables() == [1000_00, 800_00, 500_00, 0]

@@ -29,7 +29,7 @@ from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.ids import new_object_id
 from khata.kit.money import wire_paise
 from khata.kit.timeutil import local_date
-from khata.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
+from khata.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, WriteOff
 from khata.models.audit_entry import AuditAction
 from khata.order import repository as order_repository
 from khata.payment import repository as payment_repository
@@ -313,6 +313,20 @@ async def write_off(
     invoice.balance_amount -= paise
     invoice.written_off_on = today
     invoice.written_off_reason = data.reason
+    session.add(
+        WriteOff(
+            seller_id=caller.seller_id,
+            id=new_object_id(now.timestamp()),
+            invoice_id=invoice.id,
+            amount=paise,
+            written_off_on=today,
+            reason=data.reason,
+            created_by_id=caller.principal.id,
+            created_by_name=caller.principal.name,
+            created_by_type=caller.principal.type,
+            created_at=now,
+        )
+    )
     if invoice.balance_amount == 0:
         invoice.receivable_status = ReceivableStatus.CLOSED.value
         invoice.status_before_payment = None

@@ -29,6 +29,7 @@ from khata.models.seller import Seller
 from khata.models.webhook_delivery import WebhookDelivery
 from khata.models.webhook_endpoint import WebhookEndpoint
 from khata.models.webhook_event import WebhookEvent
+from khata.models.write_off import WriteOff
 
 __all__ = [
     "AuditEntry",
@@ -60,4 +61,5 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",
+    "WriteOff",
 ]

@@ -255,7 +255,7 @@ async def _statement_lines(
                     paid.amount,
                 )
             )
-    lines += await _reductions(session, seller_id, customer_id, start, end, invoices)
+    lines += await _reductions(session, seller_id, customer_id, start, end)
     lines.sort(key=lambda line: (line.day, _KIND_ORDER[line.kind], line.reference))
     return lines
 
@@ -266,7 +266,6 @@ async def _reductions(
     customer_id: str,
     start: date,
     end: date,
-    invoices: list[views.StatementInvoice],
 ) -> list[StatementLine]:
     """Credit notes dated in the period and write-offs made in it, each a credit."""
     credits = await views.statement_credits(
@@ -284,20 +283,21 @@ async def _reductions(
         )
         for note in credits
     ]
-    for invoice in invoices:
-        day = invoice.written_off_on
-        if invoice.written_off and day is not None and start <= day <= end:
-            lines.append(
-                StatementLine(
-                    day,
-                    "WRITE_OFF",
-                    invoice.invoice_number,
-                    invoice.id,
-                    None,
-                    0,
-                    invoice.written_off,
-                )
-            )
+    write_offs = await views.statement_write_offs(
+        session, seller_id=seller_id, customer_id=customer_id, start=start, end=end
+    )
+    lines += [
+        StatementLine(
+            written.written_off_on,
+            "WRITE_OFF",
+            written.invoice_number,
+            written.invoice_id,
+            None,
+            0,
+            written.amount,
+        )
+        for written in write_offs
+    ]
     return lines
 
 

@@ -33,7 +33,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.invoice import repository as invoice_repository
 from khata.kit.sql import one_of
-from khata.models import CreditNote, Invoice, Payment, PaymentAllocation, ReceivableDay
+from khata.models import (
+    CreditNote,
+    Invoice,
+    Payment,
+    PaymentAllocation,
+    ReceivableDay,
+    WriteOff,
+)
 from khata.models.invoice import ReceivableStatus
 from khata.report.rules import AgingBasis
 
@@ -119,15 +126,18 @@ def _credited_by(as_of: date) -> ColumnElement[Any]:
 
 
 def _written_off_by(as_of: date) -> ColumnElement[Any]:
-    """What was written off by the end of `as_of`: the invoice keeps the day of its (last)
-    write-off, and the whole written-off amount counts from that day."""
-    return case(
-        (
-            and_(Invoice.total_written_off > 0, Invoice.written_off_on <= _day(as_of)),
-            Invoice.total_written_off,
-        ),
-        else_=literal(0),
+    """Write-offs made by the end of `as_of`, each from its own day: none unless the invoice
+    has any (most rows: no lookup), else the sum of those made on or before that day."""
+    dated = (
+        select(func.coalesce(func.sum(WriteOff.amount), 0))
+        .where(
+            WriteOff.seller_id == Invoice.seller_id,
+            WriteOff.invoice_id == Invoice.id,
+            WriteOff.written_off_on <= _day(as_of),
+        )
+        .scalar_subquery()
     )
+    return case((Invoice.total_written_off == 0, literal(0)), else_=dated)
 
 
 @dataclass(frozen=True)
@@ -245,6 +255,11 @@ def _credited_in_steps(
         CreditNote.invoice_id == Invoice.id,
         CreditNote.credit_date <= last,
     )
+    written_off = and_(
+        WriteOff.seller_id == Invoice.seller_id,
+        WriteOff.invoice_id == Invoice.id,
+        WriteOff.written_off_on <= last,
+    )
     credits = [
         select(
             opens.label("opens"),
@@ -261,9 +276,12 @@ def _credited_in_steps(
         select(
             opens.label("opens"),
             stops.label("stops"),
-            _first_end_on_or_after(Invoice.written_off_on, ends).label("dated"),
-            Invoice.total_written_off.label("amount"),
-        ).where(*branch, Invoice.total_written_off > 0, Invoice.written_off_on <= last)
+            _first_end_on_or_after(WriteOff.written_off_on, ends).label("dated"),
+            WriteOff.amount.label("amount"),
+        )
+        .select_from(Invoice)
+        .join(WriteOff, written_off)
+        .where(*branch, Invoice.total_written_off > 0)
         for branch in branches
     ]
     taken = union_all(*credits, *write_offs).subquery()
@@ -401,8 +419,6 @@ class StatementInvoice:
     receivable: int
     closed_on: date | None
     balance: int  # now; a closed invoice's balance is what its closing took away
-    written_off: int
-    written_off_on: date | None
 
 
 @dataclass(frozen=True)
@@ -428,8 +444,6 @@ async def statement_invoices(
             Invoice.net_amount - Invoice.tds,
             Invoice.closed_on,
             Invoice.balance_amount,
-            Invoice.total_written_off,
-            Invoice.written_off_on,
         ).where(
             *_counted(seller_id),
             Invoice.customer_id == customer_id,
@@ -437,7 +451,6 @@ async def statement_invoices(
             or_(
                 Invoice.invoice_date >= start,
                 and_(Invoice.closed_on.is_not(None), Invoice.closed_on >= start),
-                and_(Invoice.written_off_on.is_not(None), Invoice.written_off_on >= start),
             ),
         )
     )
@@ -474,6 +487,36 @@ async def statement_credits(
         )
     )
     return [StatementCredit(*row) for row in result]
+
+
+@dataclass(frozen=True)
+class StatementWriteOff:
+    invoice_number: str
+    invoice_id: str
+    written_off_on: date
+    amount: int
+
+
+async def statement_write_offs(
+    session: AsyncSession, *, seller_id: str, customer_id: str, start: date, end: date
+) -> list[StatementWriteOff]:
+    """Write-offs on the customer's counted invoices made start..end, each on its own day."""
+    result = await session.execute(
+        select(
+            Invoice.invoice_number, WriteOff.invoice_id, WriteOff.written_off_on, WriteOff.amount
+        )
+        .join(
+            Invoice,
+            and_(Invoice.seller_id == WriteOff.seller_id, Invoice.id == WriteOff.invoice_id),
+        )
+        .where(
+            *_counted(seller_id),
+            Invoice.customer_id == customer_id,
+            Invoice.invoice_date <= end,
+            WriteOff.written_off_on.between(start, end),
+        )
+    )
+    return [StatementWriteOff(*row) for row in result]
 
 
 async def statement_payments(
