@@ -27,13 +27,14 @@ async def _wait_for(condition: object, seconds: float = 15.0) -> None:
 async def test_worker_dying_after_acceptance_resends_after_the_lease_with_the_same_ids(
     database: Database, seller: SellerContext
 ) -> None:
-    # Both servers keep the message at once but answer only 3 s later: the worker is killed
-    # in between, so it never records SENT.
-    handler = MailHandler(hold_seconds=3.0)
+    # Both servers keep the message at once but answer only 30 s later: the worker is killed
+    # in between, so it never records SENT. (3 s was not enough on a loaded machine: the SMS
+    # was answered and recorded before the e-mail, its PDF rendered first, even arrived.)
+    handler = MailHandler(hold_seconds=30.0)
     controller, port = start_smtp(handler)
     try:
         with running_gateway() as gateway:
-            gateway.hold_seconds = 3.0
+            gateway.hold_seconds = 30.0
             contact = unique_contact(sms_enabled=True)
             email, mobile = str(contact["email"]), str(contact["mobile"])
             customer_id = await create_customer(database, seller.seller_id, contacts=[contact])
