@@ -198,9 +198,8 @@ async def test_the_database_refuses_to_delete_or_rekey_a_parent(
     assert await orphans(database) == _no_orphans()
 
 
+@pytest.mark.only_postgresql  # SQLite has no TRUNCATE
 async def test_postgresql_refuses_truncate_of_a_parent(database: Database) -> None:
-    if database.backend != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE")
     for table in ("seller", "customer", "sales_order", "invoice"):
         with pytest.raises(DBAPIError, match="are kept"):
             async with database.engine.begin() as connection:

@@ -233,11 +233,10 @@ async def test_a_cursor_page_is_one_count_and_one_page_query(
     assert counter.count == 3, counter.statements  # the token, the count, the page
 
 
+@pytest.mark.only_postgresql  # plans are PostgreSQL's
 async def test_a_cursor_page_starts_from_an_index_on_postgresql(
     client: httpx.AsyncClient, seller: SellerContext, database: Database
 ) -> None:
-    if database.backend != "postgresql":
-        pytest.skip("plans are PostgreSQL's")
     mine = await create_customer(database, seller.seller_id, legal_name="Seed Traders")
     async with database.session_factory() as session, session.begin():
         await session.execute(
