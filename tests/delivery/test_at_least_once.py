@@ -7,6 +7,8 @@ import contextlib
 import os
 from datetime import timedelta
 
+import pytest
+
 from khata.delivery.worker import run_pass
 from khata.reminder.scheduler import schedule_reminders
 from tests.delivery.factories import create_invoice, worker_settings
@@ -24,6 +26,7 @@ async def _wait_for(condition: object, seconds: float = 15.0) -> None:
     raise AssertionError("the servers never received the messages")
 
 
+@pytest.mark.timing
 async def test_worker_dying_after_acceptance_resends_after_the_lease_with_the_same_ids(
     database: Database, seller: SellerContext
 ) -> None:
