@@ -241,13 +241,19 @@ def start_server(python: str, url: str, work: Path) -> tuple[subprocess.Popen[by
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     base_url = f"http://127.0.0.1:{port}"
+    wait_until_up(base_url, server)
+    profile(server.pid)
+    return server, base_url
+
+
+def wait_until_up(base_url: str, server: subprocess.Popen[bytes]) -> None:
+    """Until the server answers /healthz (a minute at most); exits if it died first."""
     for _ in range(300):
         if server.poll() is not None:
             raise SystemExit(f"khata serve exited with {server.returncode}")
         try:
             if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                profile(server.pid)
-                return server, base_url
+                return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)

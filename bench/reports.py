@@ -341,9 +341,9 @@ def build(url: str, work: Path) -> None:
     _, key = asyncio.run(api_key(url))
     server, base_url = start_server(url, work)
     try:
-        elapsed, payload = upload(base_url, key, path)
-        print(f"bulk upload of {INVOICES:,} invoices: {elapsed:.0f} s, {payload['success_count']:,}"
-              f" saved; server peak RSS {peak_rss_mb(server.pid):.0f} MB")  # fmt: skip
+        elapsed = upload(base_url, key, path, INVOICES)
+        print(f"bulk upload of {INVOICES:,} invoices: {elapsed:.0f} s;"
+              f" server peak RSS {peak_rss_mb(server.pid):.0f} MB")  # fmt: skip
     finally:
         stop_server(server)
     path.unlink()
