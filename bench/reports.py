@@ -441,12 +441,14 @@ async def explain(url: str) -> None:
         captured.clear()
         async with factory() as session, session.begin():
             await call(session)
-        for statement, parameters in list(captured):
-            async with engine.connect() as connection:
-                raw = await connection.get_raw_connection()
-                driver = raw.driver_connection
-                assert driver is not None
-                await driver.execute("SET jit = off")  # as the report queries run
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            for statement, parameters in list(captured):
+                if "set_config(" in statement:  # the report's planner settings, for the session
+                    await driver.execute(statement.replace(", true)", ", false)"))
+                    continue
                 plan = await driver.fetch(f"EXPLAIN (ANALYZE) {statement}", *parameters)
                 print(f"-- {name}: {statement.split(chr(10))[0][:80]}")
                 print("\n".join(row[0] for row in plan))

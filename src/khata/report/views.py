@@ -14,12 +14,14 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Date,
     Select,
     Subquery,
     and_,
     case,
+    cast,
     false,
     func,
     literal,
@@ -85,18 +87,28 @@ def _is_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def _without_jit(session: AsyncSession) -> None:
+async def _without_jit(session: AsyncSession, *, hashed_groups: bool = False) -> None:
     """PostgreSQL would JIT-compile these large aggregates, which costs more (seconds) than
-    running them; for this transaction only."""
+    running them; for this transaction only. `hashed_groups`: no sorts either, as PostgreSQL
+    guesses the (customer, bucket) groups from the distinct due dates (80,000 at a million
+    invoices, where 200 customers have at most 1,000) and so sorts every open invoice by
+    customer id (300 ms at 150,000 rows) where a hash table of the groups takes 1 ms."""
     if _is_postgresql(session):
-        await session.execute(text("SET LOCAL jit = off"))
+        no_sort = ", set_config('enable_sort', 'off', true)" if hashed_groups else ""
+        await session.execute(text(f"SELECT set_config('jit', 'off', true){no_sort}"))
+
+
+def _paise(total: ColumnElement[Any]) -> ColumnElement[int]:
+    """A sum of paise as bigint, 0 for none: PostgreSQL sums bigints as numeric, and one numeric
+    term made every open invoice's balance numeric arithmetic (half the aging's time)."""
+    return cast(func.coalesce(total, 0), BigInteger)
 
 
 def _received_by(as_of: date) -> ColumnElement[Any]:
     """What an invoice had received by the end of `as_of`: nothing unless its first payment was
     accepted by then (most rows: no lookup), else the sum of its allocations accepted by then."""
     accepted = (
-        select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
+        select(_paise(func.sum(PaymentAllocation.amount)))
         .where(
             PaymentAllocation.seller_id == Invoice.seller_id,
             PaymentAllocation.invoice_id == Invoice.id,
@@ -114,7 +126,7 @@ def _credited_by(as_of: date) -> ColumnElement[Any]:
     """Credit notes dated by the end of `as_of`: none unless the invoice has any (most rows: no
     lookup), else the sum of those dated on or before that day."""
     dated = (
-        select(func.coalesce(func.sum(CreditNote.amount), 0))
+        select(_paise(func.sum(CreditNote.amount)))
         .where(
             CreditNote.seller_id == Invoice.seller_id,
             CreditNote.invoice_id == Invoice.id,
@@ -129,7 +141,7 @@ def _written_off_by(as_of: date) -> ColumnElement[Any]:
     """Write-offs made by the end of `as_of`, each from its own day: none unless the invoice
     has any (most rows: no lookup), else the sum of those made on or before that day."""
     dated = (
-        select(func.coalesce(func.sum(WriteOff.amount), 0))
+        select(_paise(func.sum(WriteOff.amount)))
         .where(
             WriteOff.seller_id == Invoice.seller_id,
             WriteOff.invoice_id == Invoice.id,
@@ -171,12 +183,20 @@ async def open_balances(
         - _written_off_by(as_of)
     )
     wanted = [] if customer_ids is None else [one_of(session, Invoice.customer_id, customer_ids)]
-    rows = _union(
-        [Invoice.customer_id.label("customer"), bucket.label("bucket"), owed.label("owed")],
-        _open_branches(seller_id, dated_by=as_of, open_after=as_of),
-        *wanted,
-    )
-    await _without_jit(session)
+    # Each branch groups its own rows, so only their groups pass through the union.
+    rows = union_all(
+        *[
+            select(
+                Invoice.customer_id.label("customer"),
+                bucket.label("bucket"),
+                func.sum(owed).label("owed"),
+            )
+            .where(*branch, *wanted)
+            .group_by(Invoice.customer_id, bucket)
+            for branch in _open_branches(seller_id, dated_by=as_of, open_after=as_of)
+        ]
+    ).subquery()
+    await _without_jit(session, hashed_groups=True)
     result = await session.execute(
         select(rows.c.customer, rows.c.bucket, func.sum(rows.c.owed)).group_by(
             rows.c.customer, rows.c.bucket
