@@ -148,7 +148,7 @@ async def dso(
     return Dso(start=start, end=end, intervals=figures, period=period)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: its running balance is filled in place (thousands a year)
 class StatementLine:
     day: date
     kind: str  # INVOICE | PAYMENT | CREDIT_NOTE | WRITE_OFF | CLOSED
@@ -196,12 +196,11 @@ async def statement(
     lines = await _statement_lines(session, seller_id, customer_id, start, end)
     opening = sum(row.total for row in before.rows)
     balance = opening
-    running: list[StatementLine] = []
     for line in lines:
         balance += line.debit - line.credit
-        running.append(StatementLine(**{**line.__dict__, "balance": balance}))
+        line.balance = balance
     at_end = await aging(session, seller_id=seller_id, as_of=end, customer_ids=[customer_id])
-    return CustomerStatement(customer, start, end, opening, running, at_end)
+    return CustomerStatement(customer, start, end, opening, lines, at_end)
 
 
 async def _statement_lines(
