@@ -1,6 +1,6 @@
-"""The aging reads invoices from its covering index alone and groups them by hashing, on
-PostgreSQL: a column the query needs but the index lacks turns every open invoice into a table
-read, and a sort of every open invoice by customer id cost seconds at a million invoices."""
+"""The aging reads invoices from its covering report indexes alone, on PostgreSQL: a column the
+query needs but an index lacks turns every open invoice into a table read (1.3 s at a million
+invoices); only credit notes and write-offs look their invoice up by key."""
 
 import json
 from typing import Any
@@ -9,14 +9,26 @@ import httpx
 import pytest
 from sqlalchemy import event, text
 
-from tests.invoice.test_search_scale import _SEED, _scans
+from tests.invoice.test_search_scale import _SEED
 from tests.report.factories import aging
 from tests.support import Database, SellerContext, create_customer
 
 
+def _invoice_reads(plan: dict[str, Any]) -> list[tuple[str, str]]:
+    """(node type, index) of each read of invoice that ran."""
+    if plan.get("Actual Loops") == 0:
+        return []
+    found = []
+    if plan.get("Relation Name") == "invoice":
+        found.append((plan["Node Type"], plan.get("Index Name", "")))
+    for child in plan.get("Plans", []):
+        found += _invoice_reads(child)
+    return found
+
+
 @pytest.mark.only_postgresql  # plans are PostgreSQL's
 @pytest.mark.parametrize("as_of", ["2026-12-01", "2025-06-30"])
-async def test_the_aging_reads_only_its_index_and_sorts_nothing(
+async def test_the_aging_reads_only_its_indexes(
     client: httpx.AsyncClient, seller: SellerContext, database: Database, as_of: str
 ) -> None:
     customer = await create_customer(database, seller.seller_id, legal_name="Seed Traders")
@@ -30,6 +42,14 @@ async def test_the_aging_reads_only_its_index_and_sorts_nothing(
             text(
                 "UPDATE invoice SET settled_on = due_date + 20, first_paid_on = due_date + 20, "
                 "receivable_status = 'PAID' WHERE seller_id = :seller_id AND entity_id % 10 <> 0"
+            ),
+            {"seller_id": seller.seller_id},
+        )
+        # And some of the open ones partly paid (the aging looks their allocations up).
+        await session.execute(
+            text(
+                "UPDATE invoice SET first_paid_on = invoice_date "
+                "WHERE seller_id = :seller_id AND entity_id % 20 = 0"
             ),
             {"seller_id": seller.seller_id},
         )
@@ -62,9 +82,10 @@ async def test_the_aging_reads_only_its_index_and_sorts_nothing(
                 found = await driver.fetchval(
                     f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", *parameters
                 )
-                scans = _scans((json.loads(found) if isinstance(found, str) else found)[0]["Plan"])
-                reads = [node for node, relation in scans if relation == "invoice"]
-                assert reads and set(reads) == {"Index Only Scan"}, scans
-                assert "Sort" not in [node for node, _ in scans], scans
+                plan = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
+                reads = _invoice_reads(plan)
+                assert ("Index Only Scan", "ix_invoice_report_settled") in reads, reads
+                for node, index in reads:
+                    assert node == "Index Only Scan" or index == "pk_invoice", reads
                 explained += 1
         assert explained == 1

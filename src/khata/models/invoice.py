@@ -190,7 +190,7 @@ class Invoice(Base):
             "ix_invoice_report_stepped",
             "seller_id",
             "settled_on",
-            postgresql_include=["id", "invoice_date", "first_paid_on"],
+            postgresql_include=["id", "invoice_date", "first_paid_on", "customer_id", "due_date"],
             **_counted(STEPPED_WHERE),
         ),
         Index(

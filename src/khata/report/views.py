@@ -87,15 +87,11 @@ def _is_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def _without_jit(session: AsyncSession, *, hashed_groups: bool = False) -> None:
+async def _without_jit(session: AsyncSession) -> None:
     """PostgreSQL would JIT-compile these large aggregates, which costs more (seconds) than
-    running them; for this transaction only. `hashed_groups`: no sorts either, as PostgreSQL
-    guesses the (customer, bucket) groups from the distinct due dates (80,000 at a million
-    invoices, where 200 customers have at most 1,000) and so sorts every open invoice by
-    customer id (300 ms at 150,000 rows) where a hash table of the groups takes 1 ms."""
+    running them; for this transaction only."""
     if _is_postgresql(session):
-        no_sort = ", set_config('enable_sort', 'off', true)" if hashed_groups else ""
-        await session.execute(text(f"SELECT set_config('jit', 'off', true){no_sort}"))
+        await session.execute(text("SET LOCAL jit = off"))
 
 
 def _paise(total: ColumnElement[Any]) -> ColumnElement[int]:
@@ -105,9 +101,8 @@ def _paise(total: ColumnElement[Any]) -> ColumnElement[int]:
 
 
 def _received_by(as_of: date) -> ColumnElement[Any]:
-    """What an invoice had received by the end of `as_of`: nothing unless its first payment was
-    accepted by then (most rows: no lookup), else the sum of its allocations accepted by then."""
-    accepted = (
+    """What an invoice had received by the end of `as_of`: its allocations accepted by then."""
+    return (
         select(_paise(func.sum(PaymentAllocation.amount)))
         .where(
             PaymentAllocation.seller_id == Invoice.seller_id,
@@ -116,40 +111,6 @@ def _received_by(as_of: date) -> ColumnElement[Any]:
         )
         .scalar_subquery()
     )
-    return case(
-        (or_(Invoice.first_paid_on.is_(None), Invoice.first_paid_on > _day(as_of)), literal(0)),
-        else_=accepted,
-    )
-
-
-def _credited_by(as_of: date) -> ColumnElement[Any]:
-    """Credit notes dated by the end of `as_of`: none unless the invoice has any (most rows: no
-    lookup), else the sum of those dated on or before that day."""
-    dated = (
-        select(_paise(func.sum(CreditNote.amount)))
-        .where(
-            CreditNote.seller_id == Invoice.seller_id,
-            CreditNote.invoice_id == Invoice.id,
-            CreditNote.credit_date <= _day(as_of),
-        )
-        .scalar_subquery()
-    )
-    return case((Invoice.total_credited == 0, literal(0)), else_=dated)
-
-
-def _written_off_by(as_of: date) -> ColumnElement[Any]:
-    """Write-offs made by the end of `as_of`, each from its own day: none unless the invoice
-    has any (most rows: no lookup), else the sum of those made on or before that day."""
-    dated = (
-        select(_paise(func.sum(WriteOff.amount)))
-        .where(
-            WriteOff.seller_id == Invoice.seller_id,
-            WriteOff.invoice_id == Invoice.id,
-            WriteOff.written_off_on <= _day(as_of),
-        )
-        .scalar_subquery()
-    )
-    return case((Invoice.total_written_off == 0, literal(0)), else_=dated)
 
 
 @dataclass(frozen=True)
@@ -157,6 +118,33 @@ class BucketSum:
     customer_id: str
     bucket: int
     paise: int
+
+
+def _bucket_conditions(aged: Any, floors: Sequence[date]) -> list[ColumnElement[bool]]:
+    """Whether `aged` falls in each bucket of rules.bucket_floors (descending floors: bucket 0
+    from the first floor on, the last before the last floor)."""
+    days = [_day(floor) for floor in floors]
+    conditions: list[ColumnElement[bool]] = [aged >= days[0]] if days else []
+    conditions += [and_(aged >= days[i], aged < days[i - 1]) for i in range(1, len(days))]
+    return [*conditions, aged < days[-1]] if days else [true()]
+
+
+def _per_customer(
+    buckets: list[ColumnElement[bool]],
+    amount: ColumnElement[Any],
+    *where: Any,
+    rows: Any = None,
+) -> Select[*tuple[Any, ...]]:
+    """`amount` summed per customer, one column per bucket; of the invoices' `rows` (credit
+    notes, write-offs: seller_id, invoice_id) when given, as PostgreSQL then reads those few
+    and looks their invoices up, instead of every open invoice to find the few with any."""
+    sums = [func.sum(amount).filter(bucket).label(f"b{i}") for i, bucket in enumerate(buckets)]
+    query = select(Invoice.customer_id.label("customer"), *sums)
+    if rows is not None:
+        query = query.select_from(rows).join(
+            Invoice, and_(Invoice.seller_id == rows.seller_id, Invoice.id == rows.invoice_id)
+        )
+    return query.where(*where).group_by(Invoice.customer_id)
 
 
 async def open_balances(
@@ -169,40 +157,46 @@ async def open_balances(
     customer_ids: Sequence[str] | None = None,
 ) -> list[BucketSum]:
     """What each customer owed at the end of `as_of`, per aging bucket (rules.bucket_floors),
-    one grouped query."""
+    in one statement: the receivable of every open invoice (index columns only, so PostgreSQL
+    may split the scan over parallel workers), less what the few invoices paid in steps had
+    received and what credit notes and write-offs had taken by then. Grouped per customer with
+    a sum per bucket: PostgreSQL guesses (customer, bucket) groups from the distinct due dates
+    (80,000 at a million invoices, for 1,000) and then sorts every open invoice to group them."""
     aged = Invoice.due_date if basis is AgingBasis.DUE_DATE else Invoice.invoice_date
-    bucket = case(
-        *[(aged >= _day(floor), literal(index)) for index, floor in enumerate(floors)],
-        else_=literal(len(floors)),
-    )
-    owed = (
-        Invoice.net_amount
-        - Invoice.tds
-        - _received_by(as_of)
-        - _credited_by(as_of)
-        - _written_off_by(as_of)
-    )
+    buckets = _bucket_conditions(aged, floors)
     wanted = [] if customer_ids is None else [one_of(session, Invoice.customer_id, customer_ids)]
-    # Each branch groups its own rows, so only their groups pass through the union.
-    rows = union_all(
-        *[
-            select(
-                Invoice.customer_id.label("customer"),
-                bucket.label("bucket"),
-                func.sum(owed).label("owed"),
-            )
-            .where(*branch, *wanted)
-            .group_by(Invoice.customer_id, bucket)
-            for branch in _open_branches(seller_id, dated_by=as_of, open_after=as_of)
+    day = _day(as_of)
+    parts: list[Select[*tuple[Any, ...]]] = []
+    for branch in _open_branches(seller_id, dated_by=as_of, open_after=as_of):
+        where = [*branch, *wanted]
+        parts += [
+            _per_customer(buckets, Invoice.net_amount - Invoice.tds, *where),
+            # ix_invoice_report_stepped's condition, so only that small index is read.
+            _per_customer(
+                buckets,
+                -_received_by(as_of),
+                *where,
+                Invoice.first_paid_on.is_not(None),
+                or_(Invoice.settled_on.is_(None), Invoice.first_paid_on < Invoice.settled_on),
+                Invoice.first_paid_on <= day,
+            ),
+            _per_customer(
+                buckets, -CreditNote.amount, *where, CreditNote.credit_date <= day, rows=CreditNote
+            ),
+            _per_customer(
+                buckets, -WriteOff.amount, *where, WriteOff.written_off_on <= day, rows=WriteOff
+            ),
         ]
-    ).subquery()
-    await _without_jit(session, hashed_groups=True)
-    result = await session.execute(
-        select(rows.c.customer, rows.c.bucket, func.sum(rows.c.owed)).group_by(
-            rows.c.customer, rows.c.bucket
-        )
-    )
-    return [BucketSum(customer, int(index), int(paise)) for customer, index, paise in result]
+    rows = union_all(*parts).subquery()
+    columns = [func.coalesce(func.sum(rows.c[f"b{i}"]), 0) for i in range(len(buckets))]
+    await _without_jit(session)
+    result = await session.execute(select(rows.c.customer, *columns).group_by(rows.c.customer))
+    return [
+        BucketSum(customer, index, int(paise))
+        for customer, *amounts in result
+        for index, paise in enumerate(amounts)
+        if paise
+    ]
 
 
 def _first_end_on_or_after(column: Any, ends: Sequence[date]) -> ColumnElement[Any]:
