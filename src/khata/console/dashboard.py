@@ -56,19 +56,18 @@ async def dashboard(session: AsyncSession, *, seller_id: str, today: date) -> Da
         ),
         key=lambda customer: (-customer.overdue, customer.customer_id),
     )
-    # DSO over the span: receivables at its end over its credit sales. The receivables at the
-    # end of today are the aging's total as of today (both: what invoices dated by then still
-    # owe after the payments accepted by then), so one more query (the sales) gives the same
-    # figure as GET /api/v0/reports/dso for the span (tests/console/test_dashboard.py).
+    # DSO of the span, read as GET /api/v0/reports/dso reads its period (the receivable-day
+    # ledger on PostgreSQL, not the span's invoices), so both give the same figure
+    # (tests/console/test_dashboard.py).
     start = _three_months_back(today)
-    sales = await service.credit_sales_between(session, seller_id=seller_id, start=start, end=today)
+    span = await service.span_figure(session, seller_id=seller_id, start=start, end=today)
     return Dashboard(
         as_of=today,
         outstanding=sum(totals),
         overdue=sum(totals[1:]),
         buckets=[Bucket(label, paise) for label, paise in zip(aging.labels, totals, strict=True)],
         dso_start=start,
-        dso=rules.dso(sum(totals), sales, rules.Span(start, today).days),
-        credit_sales=sales,
+        dso=rules.dso(span.receivables, span.credit_sales, span.span.days),
+        credit_sales=span.credit_sales,
         top_overdue=late[:TOP_OVERDUE],
     )

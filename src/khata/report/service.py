@@ -104,19 +104,20 @@ def _name(customer: Customer | None) -> str:
     return customer.legal_name if customer else ""
 
 
-async def credit_sales_between(
-    session: AsyncSession, *, seller_id: str, start: date, end: date
-) -> int:
-    """Net amount (paise) of the invoices dated start..end: the credit sales of one DSO span."""
-    [sales] = await views.credit_sales(session, seller_id=seller_id, starts=[start], end=end)
-    return sales
-
-
 @dataclass(frozen=True)
 class DsoFigure:
     span: rules.Span
     receivables: int
     credit_sales: int
+
+
+async def span_figure(
+    session: AsyncSession, *, seller_id: str, start: date, end: date
+) -> DsoFigure:
+    """Receivables at the end of start..end and its credit sales: GET /api/v0/reports/dso's
+    `period` figure of that span, from the same reader."""
+    [owed], [sold] = await views.dso_figures(session, seller_id=seller_id, spans=[(start, end)])
+    return DsoFigure(rules.Span(start, end), owed, sold)
 
 
 @dataclass(frozen=True)
