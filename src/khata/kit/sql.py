@@ -24,14 +24,25 @@ def one_of(session: AsyncSession, column: Any, values: Iterable[str]) -> ColumnE
     asked for together are mostly made together (tests/order/test_lookup_plans.py)."""
     unique = list(dict.fromkeys(values))
     if session.get_bind().dialect.name == "postgresql":
-        array = bindparam(None, unique, type_=ARRAY(String))
-        listed = column.in_(select(func.unnest(array)))
-        # The bounds are worked out by PostgreSQL, in the column's own collation.
-        value = func.unnest(array).column_valued("value")
-        lowest = select(func.min(value)).scalar_subquery()
-        highest = select(func.max(value)).scalar_subquery()
-        return listed & column.between(lowest, highest)  # type: ignore[no-any-return]
+        return _in_array(column, bindparam(None, unique, type_=ARRAY(String)))
     return column.in_(unique)  # type: ignore[no-any-return]
+
+
+def one_of_named(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+    """`one_of` for a statement built once and run many times: the values are given at each
+    execution as the parameter `name`, a list without repeats."""
+    if dialect == "postgresql":
+        return _in_array(column, bindparam(name, type_=ARRAY(String)))
+    return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
+
+
+def _in_array(column: Any, array: Any) -> ColumnElement[bool]:
+    listed = column.in_(select(func.unnest(array)))
+    # The bounds are worked out by PostgreSQL, in the column's own collation.
+    value = func.unnest(array).column_valued("value")
+    lowest = select(func.min(value)).scalar_subquery()
+    highest = select(func.max(value)).scalar_subquery()
+    return listed & column.between(lowest, highest)  # type: ignore[no-any-return]
 
 
 def table_columns(table: Any) -> tuple[str, ...]:

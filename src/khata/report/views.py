@@ -8,6 +8,7 @@ closed, is after D or unset); what it owes on D is its receivable less the alloc
 on or before D. Every figure is summed in SQL over the report indexes (models/invoice.py).
 """
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,11 +16,14 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     ColumnElement,
     Date,
     Select,
+    String,
     Subquery,
     and_,
+    bindparam,
     case,
     cast,
     false,
@@ -34,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.invoice import repository as invoice_repository
-from khata.kit.sql import one_of
+from khata.kit.sql import one_of_named
 from khata.models import (
     CreditNote,
     Invoice,
@@ -47,13 +51,20 @@ from khata.models.invoice import ReceivableStatus
 from khata.report.rules import AgingBasis
 
 
-def _day(day: date) -> ColumnElement[date]:
+def _day(day: date | BindParameter[date]) -> ColumnElement[date]:
     """A date written into the statement: each day gets its own plan, as the rows on either side
-    of it differ by orders of magnitude (a generic plan would guess one shape for all)."""
+    of it differ by orders of magnitude (a generic plan would guess one shape for all). A named
+    parameter (a statement built once, `_day_parameter`) is written in at each execution."""
+    if isinstance(day, BindParameter):
+        return day
     return literal(day, Date, literal_execute=True)
 
 
-def _counted(seller_id: str) -> list[ColumnElement[bool]]:
+def _day_parameter(name: str) -> BindParameter[date]:
+    return bindparam(name, type_=Date, literal_execute=True)
+
+
+def _counted(seller_id: str | BindParameter[str]) -> list[ColumnElement[bool]]:
     """The seller's invoices a report may count at all (the report indexes' own condition)."""
     return [
         Invoice.seller_id == seller_id,
@@ -65,7 +76,10 @@ def _counted(seller_id: str) -> list[ColumnElement[bool]]:
 
 
 def _open_branches(
-    seller_id: str, *, dated_by: date, open_after: date
+    seller_id: str | BindParameter[str],
+    *,
+    dated_by: date | BindParameter[date],
+    open_after: date | BindParameter[date],
 ) -> list[list[ColumnElement[bool]]]:
     """The invoices dated by `dated_by` and still open after `open_after`, as two range scans of
     ix_invoice_report_settled: those still open today (settled_on unset) and those settled
@@ -100,7 +114,7 @@ def _paise(total: ColumnElement[Any]) -> ColumnElement[int]:
     return cast(func.coalesce(total, 0), BigInteger)
 
 
-def _received_by(as_of: date) -> ColumnElement[Any]:
+def _received_by(as_of: date | BindParameter[date]) -> ColumnElement[Any]:
     """What an invoice had received by the end of `as_of`: its allocations accepted by then."""
     return (
         select(_paise(func.sum(PaymentAllocation.amount)))
@@ -120,13 +134,16 @@ class BucketSum:
     paise: int
 
 
-def _bucket_conditions(aged: Any, floors: Sequence[date]) -> list[ColumnElement[bool]]:
+def _bucket_conditions(
+    aged: Any, floors: Sequence[BindParameter[date]]
+) -> list[ColumnElement[bool]]:
     """Whether `aged` falls in each bucket of rules.bucket_floors (descending floors: bucket 0
     from the first floor on, the last before the last floor)."""
-    days = [_day(floor) for floor in floors]
-    conditions: list[ColumnElement[bool]] = [aged >= days[0]] if days else []
-    conditions += [and_(aged >= days[i], aged < days[i - 1]) for i in range(1, len(days))]
-    return [*conditions, aged < days[-1]] if days else [true()]
+    if not floors:
+        return [true()]
+    conditions: list[ColumnElement[bool]] = [aged >= floors[0]]
+    conditions += [and_(aged >= floors[i], aged < floors[i - 1]) for i in range(1, len(floors))]
+    return [*conditions, aged < floors[-1]]
 
 
 def _per_customer(
@@ -157,15 +174,39 @@ async def open_balances(
     customer_ids: Sequence[str] | None = None,
 ) -> list[BucketSum]:
     """What each customer owed at the end of `as_of`, per aging bucket (rules.bucket_floors),
-    in one statement: the receivable of every open invoice (index columns only, so PostgreSQL
-    may split the scan over parallel workers), less what the few invoices paid in steps had
-    received and what credit notes and write-offs had taken by then. Grouped per customer with
-    a sum per bucket: PostgreSQL guesses (customer, bucket) groups from the distinct due dates
-    (80,000 at a million invoices, for 1,000) and then sorts every open invoice to group them."""
+    in one statement (`_open_balances_statement`)."""
+    dialect = session.get_bind().dialect.name
+    statement = _open_balances_statement(dialect, basis, len(floors), customer_ids is not None)
+    parameters: dict[str, Any] = {"seller_id": seller_id, "as_of": as_of}
+    parameters |= {f"floor{index}": floor for index, floor in enumerate(floors)}
+    if customer_ids is not None:
+        parameters["customer_ids"] = list(dict.fromkeys(customer_ids))
+    await _without_jit(session)
+    result = await session.execute(statement, parameters)
+    return [
+        BucketSum(customer, index, int(paise))
+        for customer, *amounts in result
+        for index, paise in enumerate(amounts)
+        if paise
+    ]
+
+
+@functools.cache
+def _open_balances_statement(
+    dialect: str, basis: AgingBasis, floor_count: int, by_customer: bool
+) -> Select[*tuple[Any, ...]]:
+    """The aging's statement, built once per shape (building it took longer than running it):
+    the receivable of every open invoice (index columns only, so PostgreSQL may split the scan
+    over parallel workers), less what the few invoices paid in steps had received and what
+    credit notes and write-offs had taken by then. Grouped per customer with a sum per bucket:
+    PostgreSQL guesses (customer, bucket) groups from the distinct due dates (80,000 at a
+    million invoices, for 1,000) and then sorts every open invoice to group them."""
     aged = Invoice.due_date if basis is AgingBasis.DUE_DATE else Invoice.invoice_date
+    floors = [_day_parameter(f"floor{index}") for index in range(floor_count)]
     buckets = _bucket_conditions(aged, floors)
-    wanted = [] if customer_ids is None else [one_of(session, Invoice.customer_id, customer_ids)]
-    day = _day(as_of)
+    wanted = [one_of_named(dialect, Invoice.customer_id, "customer_ids")] if by_customer else []
+    as_of = _day_parameter("as_of")
+    seller_id = bindparam("seller_id", type_=String)
     parts: list[Select[*tuple[Any, ...]]] = []
     for branch in _open_branches(seller_id, dated_by=as_of, open_after=as_of):
         where = [*branch, *wanted]
@@ -178,25 +219,22 @@ async def open_balances(
                 *where,
                 Invoice.first_paid_on.is_not(None),
                 or_(Invoice.settled_on.is_(None), Invoice.first_paid_on < Invoice.settled_on),
-                Invoice.first_paid_on <= day,
+                Invoice.first_paid_on <= as_of,
             ),
             _per_customer(
-                buckets, -CreditNote.amount, *where, CreditNote.credit_date <= day, rows=CreditNote
+                buckets,
+                -CreditNote.amount,
+                *where,
+                CreditNote.credit_date <= as_of,
+                rows=CreditNote,
             ),
             _per_customer(
-                buckets, -WriteOff.amount, *where, WriteOff.written_off_on <= day, rows=WriteOff
+                buckets, -WriteOff.amount, *where, WriteOff.written_off_on <= as_of, rows=WriteOff
             ),
         ]
     rows = union_all(*parts).subquery()
     columns = [func.coalesce(func.sum(rows.c[f"b{i}"]), 0) for i in range(len(buckets))]
-    await _without_jit(session)
-    result = await session.execute(select(rows.c.customer, *columns).group_by(rows.c.customer))
-    return [
-        BucketSum(customer, index, int(paise))
-        for customer, *amounts in result
-        for index, paise in enumerate(amounts)
-        if paise
-    ]
+    return select(rows.c.customer, *columns).group_by(rows.c.customer)
 
 
 def _first_end_on_or_after(column: Any, ends: Sequence[date]) -> ColumnElement[Any]:
