@@ -69,6 +69,22 @@ async def customers_by_ids(
     return {customer.id: customer for customer in result.scalars()}
 
 
+async def legal_names_by_ids(
+    session: AsyncSession, seller_id: str, customer_ids: Iterable[str]
+) -> dict[str, str]:
+    """customerId -> legal name, in one query (missing ids are absent): for reports that list
+    hundreds of customers by name and need nothing else of them."""
+    wanted = list(customer_ids)
+    if not wanted:
+        return {}
+    result = await session.execute(
+        select(Customer.id, Customer.legal_name).where(
+            Customer.seller_id == seller_id, one_of(session, Customer.id, wanted)
+        )
+    )
+    return {customer_id: name for customer_id, name in result}
+
+
 async def customers_by_unique_ref(
     session: AsyncSession, seller_id: str, unique_refs: Iterable[str]
 ) -> dict[str, Customer]:

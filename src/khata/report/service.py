@@ -92,16 +92,10 @@ async def aging(
     for item in sums:
         amounts.setdefault(item.customer_id, [0] * len(labels))[item.bucket] += item.paise
     owing = {customer: row for customer, row in amounts.items() if sum(row) != 0}
-    customers = await customer_repository.customers_by_ids(session, seller_id, owing)
-    rows = [
-        AgingRow(customer, _name(customers.get(customer)), row) for customer, row in owing.items()
-    ]
+    names = await customer_repository.legal_names_by_ids(session, seller_id, owing)
+    rows = [AgingRow(customer, names.get(customer, ""), row) for customer, row in owing.items()]
     rows.sort(key=lambda row: (-row.total, row.customer_id))
     return Aging(as_of=as_of, basis=basis, labels=labels, rows=rows)
-
-
-def _name(customer: Customer | None) -> str:
-    return customer.legal_name if customer else ""
 
 
 @dataclass(frozen=True)

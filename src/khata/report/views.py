@@ -442,25 +442,24 @@ async def dso_figures(
         starts = [start for start, _ in spans]
         sales = await credit_sales(session, seller_id=seller_id, starts=starts, end=ends[-1])
         return receivables, sales
-    result = await session.execute(
-        select(
-            ReceivableDay.day,
-            func.sum(ReceivableDay.owed),
-            func.sum(ReceivableDay.sales),
-            func.count(),
+    # One row: each span's figures summed by PostgreSQL, not the ledger's days sent over.
+    day, owed, sold = ReceivableDay.day, ReceivableDay.owed, ReceivableDay.sales
+    sums = [
+        figure
+        for start, end in spans
+        for figure in (
+            func.sum(owed).filter(day <= end),
+            func.sum(sold).filter(day.between(start, end)),
         )
-        .where(ReceivableDay.seller_id == seller_id, ReceivableDay.day <= ends[-1])
-        .group_by(ReceivableDay.day)
-        .order_by(ReceivableDay.day)
+    ]
+    statement = select(func.count(), *sums).where(
+        ReceivableDay.seller_id == seller_id, ReceivableDay.day <= ends[-1]
     )
-    days = [(day, int(owed), int(sold), pieces) for day, owed, sold, pieces in result]
-    if sum(pieces for *_, pieces in days) > FOLD_DAYS_AT:
+    pieces, *sums_found = (await session.execute(statement)).one()
+    if pieces > FOLD_DAYS_AT:
         await invoice_repository.fold_receivable_days(session, seller_id)
-    receivables, sales = [], []
-    for start, end in spans:
-        receivables.append(sum(owed for day, owed, _, _ in days if day <= end))
-        sales.append(sum(sold for day, _, sold, _ in days if start <= day <= end))
-    return receivables, sales
+    figures = [int(figure or 0) for figure in sums_found]
+    return figures[0::2], figures[1::2]
 
 
 @dataclass(frozen=True)
