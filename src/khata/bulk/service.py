@@ -1,6 +1,7 @@
 """Bulk invoice files: the row handler the bulk engine drives (checks, look-ups, COPY)."""
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
@@ -48,6 +49,7 @@ from khata.bulk.invoice_rows import (
     INVOICE_REQUIRED,
     ITEM_FIELDS,
     ITEM_REQUIRED,
+    CsvInvoiceRows,
     InvoiceRow,
     ItemRow,
     check_invoice_row,
@@ -186,6 +188,7 @@ class InvoiceImport:
         self._headers: list[str] = []
         self._columns: dict[str, int] = {}
         self._extra_columns: list[tuple[int, str]] = []
+        self._check_row: Callable[[list[Any]], InvoiceRow | list[str]] = lambda _: []
         self._items: _Items | None = None
         # invoiceNumbers of rows that failed their own checks (their items are not orphans)
         self._failed_numbers: set[str] = set()
@@ -218,6 +221,12 @@ class InvoiceImport:
                 table.headers, known=INVOICE_FIELDS, required=INVOICE_REQUIRED, what="invoices"
             )
             require_data(table, what="invoices")
+            columns = self._columns
+            self._check_row = (
+                CsvInvoiceRows(columns)
+                if self.staged.file_format == CSV
+                else lambda cells: check_invoice_row(cells, columns)
+            )
             headers = self._headers = display_headers(table.headers, INVOICE_FIELDS)
             self._extra_columns = [
                 (index, name) for index, name in enumerate(headers) if name not in self._columns
@@ -266,12 +275,13 @@ class InvoiceImport:
         xlsx = self.staged.file_format != CSV
         headers = self._headers
         item_errors = items.errors_by_number if items is not None else None
+        check_row = self._check_row
         for index, cells in enumerate(batch):
             if index and not index % YIELD_EVERY:
                 await asyncio.sleep(0)
             outcome = Outcome(cells=cells)
             outcomes.append(outcome)
-            checked = check_invoice_row(cells, columns)
+            checked = check_row(cells)
             overflow = overflow_error(cells, width) if len(cells) > width else None
             if xlsx and overflow is None:
                 overflow = nul_error(cells, headers)
