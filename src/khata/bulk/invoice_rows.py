@@ -362,6 +362,16 @@ class CsvInvoiceRows:
 
 def _plain_paise(text: str) -> int | None:
     """An amount cell that needs no rounding nor any message, in paise; else None."""
+    # The bare "1234" or "1234.5" without the regex (str.isdecimal is its \d, int() reads
+    # those digits); with spaces around it, the regex below.
+    dot = text.find(".")
+    if dot < 0:
+        if 0 < len(text) <= 12 and text.isdecimal():
+            return int(text) * 100
+    elif 0 < dot <= 12 and 2 <= len(text) - dot <= 3:
+        whole, fraction = text[:dot], text[dot + 1 :]
+        if whole.isdecimal() and fraction.isdecimal():
+            return int(whole) * 100 + int(fraction) * (10 if len(fraction) == 1 else 1)
     plain = _PLAIN_AMOUNT.match(text)
     if plain is not None:
         whole, fraction = plain.groups()

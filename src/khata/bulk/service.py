@@ -183,6 +183,9 @@ class InvoiceImport:
             now=now,
             via=InvoiceVia.BULK_UPLOAD.value,
             bulk_job_id=self.job.job_id,
+            # Empty, and a tuple: a row's values then hold nothing the garbage collector
+            # tracks, so its full collections do not walk every row of the batches in flight.
+            meta_fields=(),
         )
         self._seen_numbers: set[str] = set()
         self._headers: list[str] = []

@@ -1,5 +1,6 @@
 """How a new invoice row is made (defaults, net and balance, status, dispatch, who and when)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -38,7 +39,7 @@ class InvoiceRowMaker:
         now: datetime,
         via: str,
         bulk_job_id: str | None = None,
-        meta_fields: list[Any] | None = None,
+        meta_fields: Sequence[Any] | None = None,
     ) -> None:
         self.now = now
         self.invoice_prefix = invoice_prefix or ""
