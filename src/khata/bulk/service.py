@@ -1,6 +1,7 @@
 """Bulk invoice files: the row handler the bulk engine drives (checks, look-ups, COPY)."""
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -183,9 +184,7 @@ class InvoiceImport:
             now=now,
             via=InvoiceVia.BULK_UPLOAD.value,
             bulk_job_id=self.job.job_id,
-            # Empty, and a tuple: a row's values then hold nothing the garbage collector
-            # tracks, so its full collections do not walk every row of the batches in flight.
-            meta_fields=(),
+            json_text=True,
         )
         self._seen_numbers: set[str] = set()
         self._headers: list[str] = []
@@ -326,7 +325,10 @@ class InvoiceImport:
         extra = None
         if self._extra_columns:
             cells = outcome.cells
-            extra = {name: cell_text(cells[i]) for i, name in self._extra_columns if i < len(cells)}
+            # As JSON text, like every JSON column of the rows (InvoiceRowMaker(json_text=True)).
+            extra = json.dumps(
+                {name: cell_text(cells[i]) for i, name in self._extra_columns if i < len(cells)}
+            )
         return self._row_maker.values(
             dispatch=row.dispatch_now,
             id=invoice_id,
@@ -460,7 +462,7 @@ class InvoiceImport:
             item_lines = items.by_number.get(candidate.row.invoice_number) if items else None
             if item_lines:
                 line_records.extend(self._line_records(values["id"], item_lines))
-        await invoice_repository.insert_invoice_records(session, records)
+        await invoice_repository.insert_invoice_records(session, records, json_text=True)
         await invoice_repository.insert_line_records(session, line_records)
         if not self._statistics_checked:  # once per file: the next batches' probes need them
             await invoice_repository.know_invoice_count(session, at_least=len(records))
