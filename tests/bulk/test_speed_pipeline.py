@@ -108,10 +108,12 @@ async def test_a_failing_batch_keeps_whole_earlier_batches_and_a_rerun_completes
     real_insert = repository.insert_invoice_records
     calls = 0
 
-    async def failing_third_batch(session: Any, records: list[list[Any]]) -> None:
+    async def failing_third_batch(session: Any, records: list[list[Any]], **options: Any) -> None:
         nonlocal calls
         calls += 1
-        await real_insert(session, records)  # written, then the batch fails before commit
+        await real_insert(
+            session, records, **options
+        )  # written, then the batch fails before commit
         if calls == 3:
             raise RuntimeError("disk on fire")
 

@@ -8,10 +8,16 @@ samples, progress, and closing the job as COMPLETED or FAILED.
 """
 
 import asyncio
+import gc
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import (
+    AbstractAsyncContextManager,
+    asynccontextmanager,
+    contextmanager,
+    nullcontext,
+)
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,6 +65,36 @@ JOB_SECONDS = metrics.histogram(
     "Run time of bulk jobs, by kind of file and final status",
     buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800),
 )
+
+
+class _Collector:
+    """While any job runs in this process, the garbage collector's young generation is
+    collected every `YOUNG` allocations instead of every 700 (Python's default): a batch
+    allocates hundreds of thousands of short-lived containers, and at the default the
+    collections, each walking the rows in flight, took a third of a job's CPU. Batch rows hold
+    no reference cycles, and what is in flight stays bounded by the batches held."""
+
+    YOUNG = 50_000
+
+    def __init__(self) -> None:
+        self.jobs = 0
+        self.saved = gc.get_threshold()
+
+    @contextmanager
+    def for_job(self) -> Iterator[None]:
+        if not self.jobs:
+            self.saved = gc.get_threshold()
+            gc.set_threshold(max(self.YOUNG, self.saved[0]), *self.saved[1:])
+        self.jobs += 1
+        try:
+            yield
+        finally:
+            self.jobs -= 1
+            if not self.jobs:
+                gc.set_threshold(*self.saved)
+
+
+_COLLECTOR = _Collector()
 
 
 def no_lock(_job_id: str) -> AbstractAsyncContextManager[None]:
@@ -366,7 +402,8 @@ async def run_job(job: Job, handler: RowHandler, table: Table, headers: list[str
     async with job.lock(job.job_id):
         await _open_job(job, handler.kind, reports)
         try:
-            await _Pipeline(job, handler, reports, table.row_count).run(table.rows)
+            with _COLLECTOR.for_job():
+                await _Pipeline(job, handler, reports, table.row_count).run(table.rows)
             extra = handler.finish()
         except BaseException:
             await close_job(job, summary, status=FAILED)

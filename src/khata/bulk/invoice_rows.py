@@ -4,7 +4,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from operator import itemgetter
+from typing import Any, cast
 
 from khata.bulk.files import cell_text
 from khata.customer.schemas import EMAIL_MESSAGE, EMAIL_RE, PHONE_MESSAGE, PHONE_RE
@@ -59,7 +60,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 _PLAIN_AMOUNT = re.compile(r"\s*(\d{1,12})(?:\.(\d{1,2}))?\s*\Z")
 
 
-@dataclass
+@dataclass(slots=True)
 class InvoiceRow:
     """A row that passed its own checks; customer and uniqueness are checked per batch."""
 
@@ -268,6 +269,130 @@ def check_invoice_row(cells: list[Any], columns: dict[str, int]) -> InvoiceRow |
         dispatch_now=dispatch_now,
         warnings=check.warnings,
     )
+
+
+_ABSENT = 1 << 62  # the index of a column the file lacks: never within a row
+_DATES_KEPT = 4096  # distinct date texts a checker remembers (a file's dates repeat)
+
+
+class CsvInvoiceRows:
+    """check_invoice_row for the rows of one CSV file (every cell text), fast for the common
+    row whose every value is plain and valid. Any other row is answered by check_invoice_row
+    itself, which words every problem, so the outcome never depends on the path taken."""
+
+    def __init__(self, columns: dict[str, int]) -> None:
+        self.columns = columns
+        at = {name: columns.get(name, _ABSENT) for name in INVOICE_FIELDS}
+        self._needed = max(columns.values()) + 1
+        self._required = itemgetter(*(at[name] for name in INVOICE_REQUIRED))
+        self._amounts = tuple(at[name] for name in ("cgst", "sgst", "igst", "tds"))
+        self._flags = tuple(
+            at[name] for name in ("gstExclusive", "partialPaymentAllowed", "dispatchNow")
+        )
+        self._texts = tuple(
+            (at[name], _TEXT_LIMITS.get(name, _ABSENT))
+            for name in ("description", "poNumber", "externalId", "emailAddress", "mobileNumber")
+        )
+        self._dates: dict[str, date] = {}
+
+    def __call__(self, cells: list[str]) -> InvoiceRow | list[str]:
+        row = self._fast(cells) if len(cells) >= self._needed else None
+        return check_invoice_row(cells, self.columns) if row is None else row
+
+    def _fast(self, cells: list[str]) -> InvoiceRow | None:
+        """The row when it is plainly valid, else None (the full check words its problems)."""
+        number, customer_id, invoice_text, due_text, base_text = self._required(cells)
+        number, customer_id = number.strip(), customer_id.strip()
+        if not 0 < len(number) <= 64 or not 0 < len(customer_id) <= 16:
+            return None
+        invoice_date, due_date = self._day(invoice_text), self._day(due_text)
+        if invoice_date is None or due_date is None or due_date < invoice_date:
+            return None
+        width = len(cells)
+        # An empty baseAmount reads as 0 here, which the amount rules refuse (not plain).
+        amounts = [_plain_paise(base_text)]
+        amounts += [_plain_paise(cells[i]) if i < width else 0 for i in self._amounts]
+        flags = [_plain_flag(cells[i]) if i < width else None for i in self._flags]
+        texts = [_plain_text(cells[i], limit) if i < width else None for i, limit in self._texts]
+        if None in amounts or -1 in flags or "" in texts:
+            return None
+        base, cgst, sgst, igst, tds = cast(list[int], amounts)
+        exclusive, partial, dispatch = flags
+        description, po_number, external_id, email, mobile = texts
+        net = base + cgst + sgst + igst if exclusive is not False else base
+        if base < MIN_BASE_PAISE or cgst != sgst or (igst and cgst) or tds > net:
+            return None
+        if (email is not None and not EMAIL_RE.match(email)) or (
+            mobile is not None and not PHONE_RE.match(mobile)
+        ):
+            return None
+        return InvoiceRow(
+            number,
+            customer_id,
+            invoice_date,
+            due_date,
+            base,
+            cgst,
+            sgst,
+            igst,
+            tds,
+            exclusive is not False,
+            partial is not False,
+            description,
+            po_number,
+            external_id,
+            email,
+            mobile,
+            dispatch is True,
+        )
+
+    def _day(self, text: str) -> date | None:
+        known = self._dates.get(text)
+        if known is not None:
+            return known
+        try:
+            day = _parse_date_text(text)
+        except ValueError:
+            return None
+        if len(self._dates) >= _DATES_KEPT:
+            self._dates.clear()
+        self._dates[text] = day
+        return day
+
+
+def _plain_paise(text: str) -> int | None:
+    """An amount cell that needs no rounding nor any message, in paise; else None."""
+    # The bare "1234" or "1234.5" without the regex (str.isdecimal is its \d, int() reads
+    # those digits); with spaces around it, the regex below.
+    dot = text.find(".")
+    if dot < 0:
+        if 0 < len(text) <= 12 and text.isdecimal():
+            return int(text) * 100
+    elif 0 < dot <= 12 and 2 <= len(text) - dot <= 3:
+        whole, fraction = text[:dot], text[dot + 1 :]
+        if whole.isdecimal() and fraction.isdecimal():
+            return int(whole) * 100 + int(fraction) * (10 if len(fraction) == 1 else 1)
+    plain = _PLAIN_AMOUNT.match(text)
+    if plain is not None:
+        whole, fraction = plain.groups()
+        return int(whole) * 100 + (int(fraction.ljust(2, "0")) if fraction else 0)
+    return None if text.strip() else 0
+
+
+def _plain_flag(text: str) -> bool | int | None:
+    """A flag cell: True, False, None when empty (the default), -1 when not a flag."""
+    lowered = text.strip().lower()
+    if not lowered:
+        return None
+    return True if lowered in _TRUE else False if lowered in _FALSE else -1
+
+
+def _plain_text(text: str, limit: int) -> str | None:
+    """A text cell: None when empty, "" when over its limit (the full check words it)."""
+    stripped = text.strip()
+    if not stripped:
+        return None
+    return stripped if len(stripped) <= limit else ""
 
 
 def _amount_rule_errors(

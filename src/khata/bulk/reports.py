@@ -63,7 +63,11 @@ def encode_rows(file_format: str, rows: Iterable[Sequence[Any]]) -> str:
     """Rows as one chunk's text: CSV lines (cells formula-escaped), or JSON lines."""
     if file_format == CSV:
         text = io.StringIO()
-        csv.writer(text).writerows([_csv_cell(c) for c in row] for row in rows)
+        # Most cells are text that needs no escape: only the others pay for a call.
+        csv.writer(text).writerows(
+            [c if type(c) is str and c[:1] not in _PREFIX_SET else _csv_cell(c) for c in row]
+            for row in rows
+        )
         return text.getvalue()
     return "".join(
         json.dumps([_json_cell(c) for c in row], ensure_ascii=False) + "\n" for row in rows

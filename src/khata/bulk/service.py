@@ -1,6 +1,8 @@
 """Bulk invoice files: the row handler the bulk engine drives (checks, look-ups, COPY)."""
 
 import asyncio
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
@@ -48,6 +50,7 @@ from khata.bulk.invoice_rows import (
     INVOICE_REQUIRED,
     ITEM_FIELDS,
     ITEM_REQUIRED,
+    CsvInvoiceRows,
     InvoiceRow,
     ItemRow,
     check_invoice_row,
@@ -181,11 +184,13 @@ class InvoiceImport:
             now=now,
             via=InvoiceVia.BULK_UPLOAD.value,
             bulk_job_id=self.job.job_id,
+            json_text=True,
         )
         self._seen_numbers: set[str] = set()
         self._headers: list[str] = []
         self._columns: dict[str, int] = {}
         self._extra_columns: list[tuple[int, str]] = []
+        self._check_row: Callable[[list[Any]], InvoiceRow | list[str]] = lambda _: []
         self._items: _Items | None = None
         # invoiceNumbers of rows that failed their own checks (their items are not orphans)
         self._failed_numbers: set[str] = set()
@@ -218,6 +223,12 @@ class InvoiceImport:
                 table.headers, known=INVOICE_FIELDS, required=INVOICE_REQUIRED, what="invoices"
             )
             require_data(table, what="invoices")
+            columns = self._columns
+            self._check_row = (
+                CsvInvoiceRows(columns)
+                if self.staged.file_format == CSV
+                else lambda cells: check_invoice_row(cells, columns)
+            )
             headers = self._headers = display_headers(table.headers, INVOICE_FIELDS)
             self._extra_columns = [
                 (index, name) for index, name in enumerate(headers) if name not in self._columns
@@ -266,12 +277,13 @@ class InvoiceImport:
         xlsx = self.staged.file_format != CSV
         headers = self._headers
         item_errors = items.errors_by_number if items is not None else None
+        check_row = self._check_row
         for index, cells in enumerate(batch):
             if index and not index % YIELD_EVERY:
                 await asyncio.sleep(0)
             outcome = Outcome(cells=cells)
             outcomes.append(outcome)
-            checked = check_invoice_row(cells, columns)
+            checked = check_row(cells)
             overflow = overflow_error(cells, width) if len(cells) > width else None
             if xlsx and overflow is None:
                 overflow = nul_error(cells, headers)
@@ -313,7 +325,10 @@ class InvoiceImport:
         extra = None
         if self._extra_columns:
             cells = outcome.cells
-            extra = {name: cell_text(cells[i]) for i, name in self._extra_columns if i < len(cells)}
+            # As JSON text, like every JSON column of the rows (InvoiceRowMaker(json_text=True)).
+            extra = json.dumps(
+                {name: cell_text(cells[i]) for i, name in self._extra_columns if i < len(cells)}
+            )
         return self._row_maker.values(
             dispatch=row.dispatch_now,
             id=invoice_id,
@@ -447,7 +462,7 @@ class InvoiceImport:
             item_lines = items.by_number.get(candidate.row.invoice_number) if items else None
             if item_lines:
                 line_records.extend(self._line_records(values["id"], item_lines))
-        await invoice_repository.insert_invoice_records(session, records)
+        await invoice_repository.insert_invoice_records(session, records, json_text=True)
         await invoice_repository.insert_line_records(session, line_records)
         if not self._statistics_checked:  # once per file: the next batches' probes need them
             await invoice_repository.know_invoice_count(session, at_least=len(records))

@@ -132,9 +132,12 @@ async def live_ids_by_number(
     return {number: invoice_id for number, invoice_id in result.all()}
 
 
-async def insert_invoice_records(session: AsyncSession, records: Sequence[Sequence[Any]]) -> None:
-    """Invoice rows in column order (invoice/rows.as_record): one COPY (executemany on SQLite)."""
-    await insert_records(session, Invoice.__table__, records)
+async def insert_invoice_records(
+    session: AsyncSession, records: Sequence[Sequence[Any]], *, json_text: bool = False
+) -> None:
+    """Invoice rows in column order (invoice/rows.as_record): one COPY (executemany on SQLite);
+    `json_text`: their JSON columns hold JSON text (InvoiceRowMaker(json_text=True))."""
+    await insert_records(session, Invoice.__table__, records, json_text=json_text)
 
 
 async def insert_line_records(session: AsyncSession, records: Sequence[Sequence[Any]]) -> None:

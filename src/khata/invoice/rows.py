@@ -1,5 +1,6 @@
 """How a new invoice row is made (defaults, net and balance, status, dispatch, who and when)."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -39,9 +40,15 @@ class InvoiceRowMaker:
         via: str,
         bulk_job_id: str | None = None,
         meta_fields: list[Any] | None = None,
+        json_text: bool = False,
     ) -> None:
+        """`json_text`: the rows hold their JSON columns as JSON text (the caller gives its own,
+        e.g. `extra`, as text too), sent as is by COPY (`insert_invoice_records(json_text=True)`);
+        then a row's values hold nothing the garbage collector tracks, which a bulk file's
+        batches in flight would otherwise make it walk again and again."""
         self.now = now
         self.invoice_prefix = invoice_prefix or ""
+        meta = [] if meta_fields is None else meta_fields
         shared: dict[str, Any] = {
             "seller_id": seller_id,
             "total_received": 0,
@@ -54,7 +61,7 @@ class InvoiceRowMaker:
             "approval_status": ApprovalStatus.APPROVED.value,
             "dispatched": False,
             "via": via,
-            "meta_fields": [] if meta_fields is None else meta_fields,
+            "meta_fields": json.dumps(meta) if json_text else meta,
             "bulk_job_id": bulk_job_id,
             "deleted": False,
             "version": 1,
