@@ -1,13 +1,8 @@
 """GETs of one customer and one payment are as lean as the invoice GET: the token check, then
 one statement, whatever the customer has (contacts, reminder rules) or the payment covers
-(invoices); and they answer exactly what the writes answered. On PostgreSQL the three GETs run
-outside a transaction (no BEGIN/COMMIT round trips)."""
+(invoices); and they answer exactly what the writes answered."""
 
-from typing import Any
-
-import asyncpg
 import httpx
-import pytest
 
 from tests.customer.factories import customer_body
 from tests.invoice.ar_factories import confirm, create_invoice, report_payment
@@ -75,34 +70,3 @@ async def test_a_payment_get_is_one_statement_after_the_token_check(
     assert sorted(statuses) == ["PAID", "PARTIALLY_PAID"]
     missing = await client.get("/api/v0/payment/PAY-NONE", headers=seller.headers)
     assert missing.status_code == 404
-
-
-@pytest.mark.only_postgresql  # SQLite keeps BEGIN IMMEDIATE for every session
-async def test_the_three_gets_open_no_transaction_and_a_write_does(
-    client: httpx.AsyncClient,
-    seller: SellerContext,
-    database: Database,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    customer = await create_customer(database, seller.seller_id)
-    invoice = (await create_invoice(client, seller, customer))["invoiceId"]
-    payment = (await report_payment(client, seller, [(invoice, 100)])).json()["payload"]
-    opened: list[str] = []
-    transaction = asyncpg.Connection.transaction
-
-    def counted(connection: asyncpg.Connection, **options: Any) -> Any:
-        opened.append(str(options))
-        return transaction(connection, **options)
-
-    monkeypatch.setattr(asyncpg.Connection, "transaction", counted)
-    for path in (
-        f"/api/v0/invoice/{invoice}",
-        f"/api/v0/customer/{customer}",
-        f"/api/v0/payment/{payment['paymentId']}",
-    ):
-        fetched = await client.get(path, headers=seller.headers)
-        assert fetched.status_code == 200, fetched.text
-    assert opened == []
-    # The count is real: a write opens its transaction.
-    await create_invoice(client, seller, customer)
-    assert opened != []

@@ -62,16 +62,6 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def create_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions for requests that only read. On PostgreSQL they run outside a transaction: at
-    READ COMMITTED each statement takes its own snapshot either way, so BEGIN and COMMIT would
-    add two round trips to a GET and change nothing it sees. SQLite keeps its transactions
-    (BEGIN IMMEDIATE is hooked on every begin, autocommit or not)."""
-    if is_sqlite(engine.url.render_as_string()):
-        return create_session_factory(engine)
-    return create_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
-
-
 @asynccontextmanager
 async def unit_of_work(
     factory: async_sessionmaker[AsyncSession],

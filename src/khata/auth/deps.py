@@ -11,21 +11,12 @@ from khata.auth.errors import ForeignSeller
 from khata.auth.service import Caller as CallerInfo
 from khata.kit.errors import KhataError
 from khata.web.credentials import token_from_headers
-from khata.web.deps import Now, ReadSession, Session
+from khata.web.deps import Now, Session
 
 _SELLER_PARAMETERS = ("sellerId", "companyId", "parentCompanyId")
 
 
 async def authenticate(request: Request, session: Session, now: Now) -> CallerInfo:
-    return await _caller_of(request, session, now)
-
-
-async def authenticate_reader(request: Request, session: ReadSession, now: Now) -> CallerInfo:
-    """The caller of an endpoint that only reads, checked on its read session."""
-    return await _caller_of(request, session, now)
-
-
-async def _caller_of(request: Request, session: AsyncSession, now: datetime) -> CallerInfo:
     caller = await auth_service.authenticate(
         session, token=token_from_headers(request.headers), now=now
     )
@@ -39,7 +30,6 @@ async def _caller_of(request: Request, session: AsyncSession, now: datetime) -> 
 
 
 Caller = Annotated[CallerInfo, Depends(authenticate)]
-ReadCaller = Annotated[CallerInfo, Depends(authenticate_reader)]
 
 
 async def time_zone_of_token(session: AsyncSession, token: str, now: datetime) -> str | None:

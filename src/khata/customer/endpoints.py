@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from khata.audit import service as audit
 from khata.audit.schemas import AuditEntryPayload
-from khata.auth.deps import Caller, ReadCaller
+from khata.auth.deps import Caller
 from khata.customer import service
 from khata.customer.repository import CustomerFilter
 from khata.customer.schemas import (
@@ -22,7 +22,7 @@ from khata.customer.wire import contact_to_wire, customer_to_wire
 from khata.kit.envelopes import ArEnvelope
 from khata.kit.pagination import MAX_OFFSET
 from khata.web.answers import AR_ERRORS, ar_answer, documented
-from khata.web.deps import Now, ReadSession, Session
+from khata.web.deps import Now, Session
 
 router = APIRouter(tags=["customers"], responses=AR_ERRORS)
 _CUSTOMER = documented(ArEnvelope[CustomerPayload])
@@ -84,7 +84,7 @@ async def search_customers(
 
 
 @router.get("/api/v0/customer/{customerId}", summary="One customer", responses=_CUSTOMER)
-async def get_customer(customerId: str, session: ReadSession, caller: ReadCaller) -> Response:
+async def get_customer(customerId: str, session: Session, caller: Caller) -> Response:
     view = await service.get_customer(session, caller=caller, customer_id=customerId)
     return ar_answer(customer_to_wire(view, caller.seller.time_zone))
 

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from khata.audit import service as audit
 from khata.audit.schemas import AuditEntryPayload
-from khata.auth.deps import Caller, ReadCaller
+from khata.auth.deps import Caller
 from khata.invoice import search as invoice_search
 from khata.invoice import service
 from khata.invoice.ar_schemas import (
@@ -35,7 +35,7 @@ from khata.web.answers import (
     documented,
     download,
 )
-from khata.web.deps import AppSettings, LinkBase, Now, ReadSession, Session
+from khata.web.deps import AppSettings, LinkBase, Now, Session
 
 router = APIRouter(tags=["invoices"], responses=AR_ERRORS)
 _INVOICE = documented(ArEnvelope[InvoicePayload])
@@ -196,8 +196,8 @@ async def change_status(
 @router.get("/api/v0/invoice/{invoiceId}", summary="getInvoice", responses=_INVOICE)
 async def get_invoice(
     invoiceId: str,
-    session: ReadSession,
-    caller: ReadCaller,
+    session: Session,
+    caller: Caller,
     now: Now,
     link_base: LinkBase,
 ) -> Response:

@@ -3,12 +3,12 @@
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from khata.auth.deps import Caller, ReadCaller
+from khata.auth.deps import Caller
 from khata.kit.envelopes import ArEnvelope
 from khata.payment import service
 from khata.payment.schemas import PaymentConfirmation, PaymentPayload, PaymentReport
 from khata.web.answers import AR_ERRORS, ar_answer, documented
-from khata.web.deps import Now, ReadSession, Session
+from khata.web.deps import Now, Session
 
 router = APIRouter(tags=["payments"], responses=AR_ERRORS)
 _PAYMENT = documented(ArEnvelope[PaymentPayload])
@@ -27,7 +27,7 @@ async def report_payment(
 @router.get(
     "/api/v0/payment/{paymentId}", summary="A reported payment and its invoices", responses=_PAYMENT
 )
-async def get_payment(paymentId: str, session: ReadSession, caller: ReadCaller) -> Response:
+async def get_payment(paymentId: str, session: Session, caller: Caller) -> Response:
     return ar_answer(await service.get_payment_payload(session, caller, paymentId))
 
 

@@ -19,13 +19,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session for an endpoint that never writes (db.create_read_session_factory)."""
-    factory: async_sessionmaker[AsyncSession] = request.app.state.read_session_factory
-    async with factory() as session:
-        yield session
-
-
 # The dependencies below are `async def` though they never wait: FastAPI runs a plain `def`
 # dependency on its thread pool, a hop that costs more than the work.
 
@@ -56,7 +49,6 @@ def _first(value: str | None) -> str | None:
 
 
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
-ReadSession = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 Now = Annotated[datetime, Depends(get_now)]
 AppSettings = Annotated[Settings, Depends(get_settings_from_app)]
 LinkBase = Annotated[str, Depends(get_link_base)]
