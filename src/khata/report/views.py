@@ -109,8 +109,8 @@ async def _without_jit(session: AsyncSession) -> None:
 
 
 def _paise(total: ColumnElement[Any]) -> ColumnElement[int]:
-    """A sum of paise as bigint, 0 for none: PostgreSQL sums bigints as numeric, and one numeric
-    term made every open invoice's balance numeric arithmetic (half the aging's time)."""
+    """A sum of paise as bigint, 0 for none (PostgreSQL sums bigints as numeric), so the sums
+    over it stay bigint arithmetic."""
     return cast(func.coalesce(total, 0), BigInteger)
 
 
