@@ -25,19 +25,7 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
-# The suite again at three other dates (libfaketime moves every process's clock, children too):
-# a test that reads the calendar fails here. CI runs this after `make test`. To keep CI near 15
-# minutes, the first date runs on both databases (PostgreSQL's own clock is not faked, so SQL that
-# reads it shows up there) and the others on SQLite only; tests marked `processes` (real servers
-# and workers killed and restarted, minutes each) and `timing` (a worker raced against held
-# servers while other tests' messages fall due at the faked date) run once, in `make test`.
-TEST_DATES ?= 2026-01-15T00:00:00 2027-12-31T23:30:00 2031-03-01T00:00:00
+# The suite again at three other dates under faketime, two runs at a time (scripts/test-dates
+# says which dates and why). CI runs this after `make test`.
 test-dates: install
-	@backends="$${KHATA_TEST_DATABASES:-sqlite,postgresql}"; \
-	for when in $(TEST_DATES); do \
-	  offset=$$(( $$(date -ud "$$(echo $$when | tr T ' ')" +%s) - $$(date +%s) )); \
-	  echo "== pytest at $$when on $$backends (faketime $$offset s)"; \
-	  KHATA_TEST_DATABASES=$$backends faketime -f "$$(printf '%+d' $$offset)" \
-	    $(BIN)/pytest -m "not processes and not timing" || exit 1; \
-	  backends=sqlite; \
-	done
+	@scripts/test-dates
