@@ -81,9 +81,10 @@ def _open_branches(
     dated_by: date | BindParameter[date],
     open_after: date | BindParameter[date],
 ) -> list[list[ColumnElement[bool]]]:
-    """The invoices dated by `dated_by` and still open after `open_after`, as two range scans of
-    ix_invoice_report_settled: those still open today (settled_on unset) and those settled
-    later. PostgreSQL reads `settled_on IS NULL OR settled_on > x` as a scan of every row."""
+    """The invoices dated by `dated_by` and still open after `open_after`, as two reads: those
+    still open today (settled_on unset, ix_invoice_report_open) and those settled later (a range
+    of ix_invoice_report_settled). PostgreSQL reads `settled_on IS NULL OR settled_on > x` as a
+    scan of every row."""
     dated = [*_counted(seller_id), Invoice.invoice_date <= _day(dated_by)]
     return [
         [*dated, Invoice.settled_on.is_(None)],
