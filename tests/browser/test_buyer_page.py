@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.async_api import Page, ViewportSize, async_playwright
 
 from tests.auth.test_token import password_login
@@ -80,11 +81,16 @@ async def _accept_reported_payment(http: httpx.AsyncClient, invoice_id: str) -> 
 
 
 async def test_a_buyer_pays_from_the_mailed_link_and_disputes_another_invoice(
-    database: Database, seller: SellerContext, smtp_server: SmtpServer, tmp_path: Path
+    database: Database,
+    seller: SellerContext,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     shots = tmp_path / "screenshots"
     shots.mkdir()
-    print(f"\nbuyer page screenshots: {shots}")
+    with capsys.disabled():  # in the run's output, not only a failure's
+        print(f"\nbuyer page screenshots: {shots}")
     customer_id = await create_customer(database, seller.seller_id)
     port = free_port()
     env = khata_env(database, smtp_server, tmp_path, port)

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
 from khata.document.figures import rupees
@@ -32,10 +33,11 @@ BAD_ROWS = {n * 97 + 5 for n in range(10)}
 class Shots:
     """Screenshots of each page at both sizes, in a folder the test output names."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         self.folder = tmp_path / "console-screenshots"
         self.folder.mkdir()
-        print(f"\nconsole screenshots: {self.folder}")
+        with capsys.disabled():  # in the run's output, not only a failure's
+            print(f"\nconsole screenshots: {self.folder}")
 
     async def take(self, page: Page, name: str) -> None:
         for size, viewport in (("1280x800", DESKTOP), ("390x844", PHONE)):
@@ -98,9 +100,13 @@ async def _check_dashboard(page: Page, http: httpx.AsyncClient, base: str) -> No
 
 
 async def test_the_ar_team_works_through_the_console(
-    database: Database, seller: SellerContext, smtp_server: SmtpServer, tmp_path: Path
+    database: Database,
+    seller: SellerContext,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    shots = Shots(tmp_path)
+    shots = Shots(tmp_path, capsys)
     await take_payments(database, seller.seller_id)
     customer_id = await create_customer(database, seller.seller_id, legal_name="Kaveri Foods")
     other = await create_seller(database, name="Other Seller Ltd", state="27")
@@ -192,9 +198,13 @@ def _invoice_file(customer_id: str) -> bytes:
 
 
 async def test_a_thousand_row_upload_and_its_failure_file(
-    database: Database, seller: SellerContext, smtp_server: SmtpServer, tmp_path: Path
+    database: Database,
+    seller: SellerContext,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    shots = Shots(tmp_path)
+    shots = Shots(tmp_path, capsys)
     customer_id = await create_customer(database, seller.seller_id)
     port = free_port()
     env = khata_env(database, smtp_server, tmp_path, port)
@@ -230,7 +240,10 @@ async def test_a_thousand_row_upload_and_its_failure_file(
 
 
 async def test_ten_wrong_passwords_lock_the_door(
-    database: Database, seller: SellerContext, smtp_server: SmtpServer, tmp_path: Path
+    database: Database,
+    seller: SellerContext,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
 ) -> None:
     port = free_port()
     env = khata_env(database, smtp_server, tmp_path, port)
