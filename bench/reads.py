@@ -574,6 +574,8 @@ def copy_rows(seller_id: str, customers: list[str], count: int) -> list[tuple[An
             "gst_exclusive": True,
             "net_amount": base + tax,
             "total_received": 0,
+            "total_credited": 0,
+            "total_written_off": 0,
             "balance_amount": base + tax,
             "partial_payment_allowed": True,
             "receivable_status": "CREATED",
