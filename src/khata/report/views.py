@@ -103,12 +103,12 @@ def _is_postgresql(session: AsyncSession) -> bool:
 
 
 async def _report_plans(session: AsyncSession) -> None:
-    """PostgreSQL planner settings for this transaction's report statements:
+    """PostgreSQL planner settings for this transaction's report statements (SET LOCAL, so one
+    call covers every statement after it in the transaction):
     - no JIT: compiling these large aggregates costs seconds, more than running them;
-    - no parallel workers: the aging's branches each read some 50,000 index entries, too few to
-      pay for starting a Gather's workers once per branch. Measured at a million invoices on
-      two cores, the aging as of today took 158 ms with workers and 131 ms without; six months
-      back, 321 ms and 211 ms. The workers also take the cores the server's requests need."""
+    - no parallel workers: each branch of the aging reads tens of thousands of index entries,
+      too few to pay for starting a Gather's workers once per branch, and the workers take the
+      cores the server's own requests need."""
     if _is_postgresql(session):
         await session.execute(
             text(
