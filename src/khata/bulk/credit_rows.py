@@ -24,6 +24,7 @@ from khata.bulk.engine import (
     BatchScope,
     Checked,
     ExtraSheet,
+    InTurn,
     Job,
     JobLock,
     JobSummary,
@@ -147,7 +148,11 @@ class CreditNoteImport:
     def finish(self) -> ExtraSheet | None:
         return None
 
-    async def save(self, session: AsyncSession, checked: Checked) -> int:
+    async def save(self, session: AsyncSession, checked: Checked, in_turn: InTurn) -> None:
+        """Each row was written as it was resolved."""
+
+    async def resolve(self, session: AsyncSession, checked: Checked) -> int:
+        # A row's outcome is its own credit note's: each is issued here, under a savepoint.
         parsed = [(o, _parse(o.cells, self.columns, o)) for o in checked.outcomes]
         wanted = sorted({data_number(o, self.columns) for o, data in parsed if data})
         ids = await invoice_repository.live_ids_by_number(session, self.caller.seller_id, wanted)

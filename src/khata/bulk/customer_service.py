@@ -37,6 +37,7 @@ from khata.bulk.engine import (
     BatchScope,
     Checked,
     ExtraSheet,
+    InTurn,
     Job,
     JobLock,
     JobSummary,
@@ -193,9 +194,13 @@ class _CustomerJob:
         # The checks read customers saved by earlier batches: they run in `save`.
         return Checked(outcomes=[Outcome(cells=cells) for cells in batch])
 
-    async def save(self, session: AsyncSession, checked: Checked) -> int:
+    async def resolve(self, session: AsyncSession, checked: Checked) -> int:
+        # A row's outcome depends on what the rows before it wrote: each is written here.
         await self.process(session, checked.outcomes)
         return 0
+
+    async def save(self, session: AsyncSession, checked: Checked, in_turn: InTurn) -> None:
+        """Each row was written as it was resolved."""
 
     def finish(self) -> ExtraSheet | None:
         """A customers file has no second sheet."""

@@ -11,7 +11,7 @@ import asyncio
 import gc
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import (
     AbstractAsyncContextManager,
     asynccontextmanager,
@@ -20,6 +20,7 @@ from contextlib import (
 )
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,7 +53,8 @@ YIELD_EVERY = 64  # rows between yields to the event loop while checking
 SAMPLE_SIZE = 100  # successRequests / failureRequests carry the first 100 rows each
 ALREADY_IMPORTED = "already imported"
 
-BatchScope = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+# Waits until every earlier batch of the job has committed (see RowHandler.save).
+InTurn = Callable[[], Awaitable[None]]
 Progress = Callable[[int, int], None]  # (rows done, rows in total)
 # Holds a job's liveness lock while the job runs (bulk.repository.job_lock on PostgreSQL).
 JobLock = Callable[[str], AbstractAsyncContextManager[None]]
@@ -95,6 +97,16 @@ class _Collector:
 
 
 _COLLECTOR = _Collector()
+
+
+@dataclass(frozen=True)
+class BatchScope:
+    """Where each batch's transaction comes from."""
+
+    open: Callable[[], AbstractAsyncContextManager[AsyncSession]]
+    # Each batch in a transaction of its own (PostgreSQL, the CLI): the next batch's look-ups
+    # may run while the batch before writes. Else one shared transaction: one batch at a time.
+    own_transactions: bool
 
 
 def no_lock(_job_id: str) -> AbstractAsyncContextManager[None]:
@@ -160,7 +172,8 @@ class RowHandler(Protocol):
     """One kind of bulk file: its columns, its checks and its batch writes."""
 
     kind: str
-    # May batch N+1 be checked while batch N saves? Not when checks read what saves wrote.
+    # May batch N+1 be checked, and looked up against stored data, while batch N saves? Not
+    # when its checks read what batch N writes.
     overlaps: bool
     success_columns: tuple[str, ...]
 
@@ -168,8 +181,15 @@ class RowHandler(Protocol):
 
     async def check(self, batch: list[list[Any]]) -> Checked: ...
 
-    async def save(self, session: AsyncSession, checked: Checked) -> int:
-        """Write one checked batch; answers the amount saved (paise)."""
+    async def resolve(self, session: AsyncSession, checked: Checked) -> int:
+        """In the batch's transaction, settle each row's outcome against stored data (error,
+        warnings, the id it saves or matched); answers the amount the batch saves (paise). With
+        `overlaps` it may run before the batch before commits, so it must not write."""
+        ...
+
+    async def save(self, session: AsyncSession, checked: Checked, in_turn: InTurn) -> None:
+        """Write what `resolve` accepted: what needs every earlier batch committed (numbers
+        taken in file order) after `await in_turn()`, the rest before it, meanwhile."""
         ...
 
     def finish(self) -> ExtraSheet | None:
@@ -201,7 +221,7 @@ async def close_job(
 ) -> None:
     """Record a job's final status (and an items sheet's failures) in one transaction."""
     try:
-        async with job.batch_scope() as session:
+        async with job.batch_scope.open() as session:
             if extra is not None and job.staged.file_format != CSV and extra.rows:
                 await repository.add_chunks(
                     session,
@@ -237,7 +257,7 @@ async def close_job(
 
 def request_scope(session: AsyncSession) -> BatchScope:
     """Every batch in the request's own transaction (SQLite: one writer, one transaction)."""
-    return lambda: nullcontext(session)
+    return BatchScope(open=lambda: nullcontext(session), own_transactions=False)
 
 
 def committing_scope(factory: async_sessionmaker[AsyncSession]) -> BatchScope:
@@ -248,7 +268,7 @@ def committing_scope(factory: async_sessionmaker[AsyncSession]) -> BatchScope:
         async with factory() as session, session.begin():
             yield session
 
-    return scope
+    return BatchScope(open=scope, own_transactions=True)
 
 
 def report_names(file_name: str, file_format: str) -> tuple[str, str]:
@@ -362,7 +382,7 @@ class _Reports:
 
 
 async def _open_job(job: Job, kind: str, reports: _Reports) -> None:
-    async with job.batch_scope() as session:
+    async with job.batch_scope.open() as session:
         session.add(
             BulkJob(
                 seller_id=job.seller_id,
@@ -415,32 +435,44 @@ async def run_job(job: Job, handler: RowHandler, table: Table, headers: list[str
 
 
 @dataclass
-class _Saved:
+class _Batch:
+    """One batch on its way to the database: the task saving it, and whether its look-ups are
+    done (it then holds its transaction)."""
+
     task: "asyncio.Task[_BatchReport]"
+    resolved: asyncio.Event
 
 
 class _Pipeline:
     """Check batch N+1 while batch N's look-ups, writes and commit run in the database.
 
     The rows are checked here, cooperatively (handlers yield every few dozen rows so the saving
-    task's round trips go on); each batch is saved by its own task that first waits for the
-    previous one, so batches commit in file order, each in its own transaction together with
-    its report rows and the job's counts. At most `_IN_FLIGHT` batches are held.
+    tasks' round trips go on); each batch is saved by its own task, in its own transaction
+    together with its report rows and the job's counts, and batches commit in file order.
+    When the handler allows it and each batch has its own transaction, batch N+1 does its
+    look-ups, its report rows and the writes that need nothing earlier batches write while
+    batch N is still saving, and waits for N's commit only for the rest (`in_turn`): the
+    database goes from one batch's numbered writes to the next's without waiting for Python.
+    A batch opens its transaction once the batch before holds one, so a job holds two
+    connections at most; at most `_IN_FLIGHT` batches are held.
     """
 
     def __init__(self, job: Job, handler: RowHandler, reports: _Reports, row_count: int) -> None:
         self.job, self.handler, self.reports, self.row_count = job, handler, reports, row_count
-        self.in_flight: deque[_Saved] = deque()
+        self.in_flight: deque[_Batch] = deque()
         self.limit = _IN_FLIGHT if handler.overlaps else 0
+        self.early_look_ups = handler.overlaps and job.batch_scope.own_transactions
 
     async def run(self, rows: Iterator[list[Any]]) -> None:
         in_flight = self.in_flight
-        previous: asyncio.Task[_BatchReport] | None = None
+        previous: _Batch | None = None
         try:
             for seq, batch in enumerate(_batches(rows, self.job.batch_size), start=1):
                 checked = await self.handler.check(batch)
-                previous = asyncio.create_task(self._save_in_turn(previous, checked, seq))
-                in_flight.append(_Saved(previous))
+                resolved = asyncio.Event()
+                task = asyncio.create_task(self._save_in_turn(previous, checked, seq, resolved))
+                previous = _Batch(task, resolved)
+                in_flight.append(previous)
                 while in_flight and (in_flight[0].task.done() or len(in_flight) > self.limit):
                     await self._committed(in_flight.popleft())
             while in_flight:
@@ -452,36 +484,66 @@ class _Pipeline:
                 await asyncio.wait([saved.task for saved in in_flight])
             raise
 
-    async def _committed(self, saved: _Saved) -> None:
+    async def _committed(self, saved: _Batch) -> None:
         await asyncio.wait([saved.task])
         self.reports.committed(saved.task.result())
         if self.job.progress is not None:
             self.job.progress(self.reports.summary.total_count, self.row_count)
 
     async def _save_in_turn(
-        self, previous: "asyncio.Task[_BatchReport] | None", checked: Checked, seq: int
+        self, previous: _Batch | None, checked: Checked, seq: int, resolved: asyncio.Event
     ) -> _BatchReport:
-        if previous is not None:
-            # asyncio.wait, not `await previous`: cancelling this task must not cancel that one.
-            await asyncio.wait([previous])
-            if previous.cancelled() or previous.exception() is not None:
-                raise _EarlierBatchFailed
-        job = self.job
-        async with job.batch_scope() as session:
-            amount = await self.handler.save(session, checked)
-            batch = self.reports.of_batch(checked.outcomes, amount)
-            chunks = [
-                _chunk(job, report, seq, rows)
-                for report, rows in ((SUCCESS, batch.success_rows), (FAILURE, batch.failure_rows))
-                if rows
-            ]
-            await repository.add_chunks(session, chunks)
-            if not await repository.record_batch(
-                session,
-                seller_id=job.seller_id,
-                job_id=job.job_id,
-                counts=batch.counts(),
-                heartbeat_at=utc_now(),
-            ):
-                raise JobClosedElsewhere(f"bulk job {job.job_id} was closed by another process")
-        return batch
+        try:
+            # The second batch waits for the first to commit: on a table that was empty, the
+            # first batch's rows (and the statistics its handler took) plan the look-ups.
+            early = self.early_look_ups and seq > 2
+            if previous is not None:
+                await _after(previous, resolved_only=early)
+            job = self.job
+            async with job.batch_scope.open() as session:
+                amount = await self.handler.resolve(session, checked)
+                resolved.set()
+                batch = self.reports.of_batch(checked.outcomes, amount)
+                await repository.add_chunks(
+                    session,
+                    [
+                        _chunk(job, report, seq, rows)
+                        for report, rows in (
+                            (SUCCESS, batch.success_rows),
+                            (FAILURE, batch.failure_rows),
+                        )
+                        if rows
+                    ],
+                )
+                await repository.commit_lazily(session)
+                in_turn = partial(_after, previous) if previous is not None and early else _now
+                await self.handler.save(session, checked, in_turn)
+                await in_turn()  # also when the handler had nothing to write in turn
+                if not await repository.record_batch(
+                    session,
+                    seller_id=job.seller_id,
+                    job_id=job.job_id,
+                    counts=batch.counts(),
+                    heartbeat_at=utc_now(),
+                ):
+                    raise JobClosedElsewhere(f"bulk job {job.job_id} was closed by another process")
+            return batch
+        finally:
+            resolved.set()  # a batch that failed early lets the next one learn of it
+
+
+async def _now() -> None:
+    """Nothing to wait for: the batch before committed (or there is none)."""
+
+
+async def _after(previous: _Batch, *, resolved_only: bool = False) -> None:
+    """Wait until the batch before committed (or, `resolved_only`, finished its look-ups);
+    raises _EarlierBatchFailed when it failed."""
+    if resolved_only:
+        await previous.resolved.wait()
+    else:
+        # asyncio.wait, not `await task`: cancelling this task must not cancel that one.
+        await asyncio.wait([previous.task])
+    task = previous.task
+    if task.done() and (task.cancelled() or task.exception() is not None):
+        raise _EarlierBatchFailed

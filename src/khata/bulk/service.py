@@ -19,6 +19,7 @@ from khata.bulk.engine import (
     BatchScope,
     Checked,
     ExtraSheet,
+    InTurn,
     Job,
     JobLock,
     JobSummary,
@@ -61,7 +62,7 @@ from khata.delivery import outbox
 from khata.invoice import repository as invoice_repository
 from khata.invoice.dispatch import DispatchedInvoice, dispatch_messages
 from khata.invoice.numbering import allocate_entity_ids
-from khata.invoice.rows import Author, InvoiceRowMaker, as_record, line_record
+from khata.invoice.rows import INVOICE_COLUMNS, Author, InvoiceRowMaker, as_record, line_record
 from khata.invoice.snapshot import invoice_snapshots_json
 from khata.kit import amounts
 from khata.kit.ids import new_object_id, new_object_ids
@@ -136,11 +137,23 @@ class _Candidate:
     snapshot: str
 
 
+_ENTITY_ID_AT = INVOICE_COLUMNS.index("entity_id")
+
+
+@dataclass(slots=True)
+class _Accepted:
+    """A batch's rows accepted against stored data, with what their writes need."""
+
+    new: list[_Candidate] = field(default_factory=list)
+    legal_names: dict[str, str] = field(default_factory=dict)  # customerId -> legal name
+    contacts: dict[str, list[KeyContact]] = field(default_factory=dict)  # by customerId
+
+
 class InvoiceImport:
     """One invoice file import. `run()` answers the summary; report files are on disk."""
 
     kind = INVOICE
-    overlaps = True  # a batch's checks need nothing the previous batch writes
+    overlaps = True  # a batch's checks and look-ups need nothing the previous batch writes
     success_columns: tuple[str, ...] = ("invoiceId", "warnings")
 
     def __init__(
@@ -245,10 +258,13 @@ class InvoiceImport:
     def finish(self) -> ExtraSheet | None:
         return None if self._items is None else self._report_items(self._items)
 
-    async def save(self, session: AsyncSession, checked: Checked) -> int:
+    async def resolve(self, session: AsyncSession, checked: Checked) -> int:
         if not checked.pending:
+            checked.pending = _Accepted()
             return 0
-        return await self._save_checked(session, checked.pending)
+        accepted = await self._accept(session, checked.pending)
+        checked.pending = accepted
+        return sum(candidate.values["net_amount"] for candidate in accepted.new)
 
     def _report_items(self, items: _Items) -> ExtraSheet:
         """Bad item rows, and item rows naming no invoice of the file, fail on their own."""
@@ -352,8 +368,9 @@ class InvoiceImport:
             extra=extra,
         )
 
-    async def _save_checked(self, session: AsyncSession, candidates: list[_Candidate]) -> int:
-        """Look-ups, the checks against stored data, and the writes of one batch."""
+    async def _accept(self, session: AsyncSession, candidates: list[_Candidate]) -> _Accepted:
+        """The look-ups and checks against stored data of one batch: each row fails, matches
+        an invoice already imported, or is accepted under the id made for it."""
         customers = await customer_repository.customers_by_ids(
             session, self.seller_id, (c.row.customer_id for c in candidates)
         )
@@ -394,11 +411,10 @@ class InvoiceImport:
                 # Nobody to present it to: made as dispatched ahead, it is saved as created.
                 candidate.values = self._row_values(outcome, row, candidate.values["id"])
                 [candidate.snapshot] = invoice_snapshots_json([candidate.values])
+            outcome.saved_id = candidate.values["id"]
             new.append(candidate)
             legal_names[row.customer_id] = customer.legal_name
-        if not new:
-            return 0
-        return await self._write(session, new, legal_names, contacts)
+        return _Accepted(new, legal_names, contacts)
 
     def _warn(
         self, outcome: Outcome, row: InvoiceRow, customer: Customer, *, dispatchable: bool
@@ -436,37 +452,21 @@ class InvoiceImport:
                     f"{from_paise(row.base_amount)}"
                 )
 
-    async def _write(
-        self,
-        session: AsyncSession,
-        new: list[_Candidate],
-        legal_names: dict[str, str],
-        contacts: dict[str, list[KeyContact]],
-    ) -> int:
-        """The batch's invoices and item lines (one COPY each), their audit entries (one COPY)
-        and its dispatchNow messages."""
+    async def save(self, session: AsyncSession, checked: Checked, in_turn: InTurn) -> None:
+        """The batch's item lines and audit entries (one COPY each, while the batch before may
+        still be saving: they need nothing it writes), then in turn its entityIds and its
+        invoices (one COPY) and its dispatchNow messages."""
+        accepted: _Accepted = checked.pending
+        new = accepted.new
+        if not new:
+            return
         items = self._items
-        entity_ids = await allocate_entity_ids(session, seller_id=self.seller_id, count=len(new))
-        records: list[tuple[Any, ...]] = []
         line_records: list[list[Any]] = []
-        dispatched: list[dict[str, Any]] = []
-        saved_amount = 0
-        for candidate, entity_id in zip(new, entity_ids, strict=True):
-            values = candidate.values
-            values["entity_id"] = entity_id
-            candidate.outcome.saved_id = values["id"]
-            saved_amount += values["net_amount"]
-            if candidate.row.dispatch_now:
-                dispatched.append(values)
-            records.append(as_record(values))
+        for candidate in new:
             item_lines = items.by_number.get(candidate.row.invoice_number) if items else None
             if item_lines:
-                line_records.extend(self._line_records(values["id"], item_lines))
-        await invoice_repository.insert_invoice_records(session, records, json_text=True)
+                line_records.extend(self._line_records(candidate.values["id"], item_lines))
         await invoice_repository.insert_line_records(session, line_records)
-        if not self._statistics_checked:  # once per file: the next batches' probes need them
-            await invoice_repository.know_invoice_count(session, at_least=len(records))
-            self._statistics_checked = True
         await audit.record_many(
             session,
             principal=self._author,
@@ -477,9 +477,18 @@ class InvoiceImport:
             entity_ids=[candidate.values["id"] for candidate in new],
             after=[candidate.snapshot for candidate in new],
         )
+        records = [list(as_record(candidate.values)) for candidate in new]
+        await in_turn()
+        entity_ids = await allocate_entity_ids(session, seller_id=self.seller_id, count=len(new))
+        for candidate, record, entity_id in zip(new, records, entity_ids, strict=True):
+            candidate.values["entity_id"] = record[_ENTITY_ID_AT] = entity_id
+        await invoice_repository.insert_invoice_records(session, records, json_text=True)
+        if not self._statistics_checked:  # once per file: the next batches' probes need them
+            await invoice_repository.know_invoice_count(session, at_least=len(records))
+            self._statistics_checked = True
+        dispatched = [c.values for c in new if c.row.dispatch_now]
         if dispatched:
-            await self._queue_dispatch(session, dispatched, legal_names, contacts)
-        return saved_amount
+            await self._queue_dispatch(session, dispatched, accepted.legal_names, accepted.contacts)
 
     def _line_records(self, invoice_id: str, lines: list[ItemRow]) -> list[list[Any]]:
         """The invoice_line rows of one invoice's lines on the items sheet."""
