@@ -14,7 +14,7 @@ from khata.bulk.jobs import export_reports
 from khata.bulk.service import InvoiceImport
 from khata.invoice import repository
 from khata.invoice.rows import Author
-from khata.models import BulkJob, Invoice, Seller
+from khata.models import AuditEntry, BulkJob, Invoice, Seller
 from tests.bulk.factories import csv_bytes, invoice_row, read_csv_report
 from tests.support import Database, SellerContext, create_customer
 
@@ -50,6 +50,19 @@ async def _saved(database: Database, seller_id: str) -> list[Invoice]:
             select(Invoice).where(Invoice.seller_id == seller_id).order_by(Invoice.entity_id)
         )
         return list(result.scalars())
+
+
+async def _audited(database: Database, seller_id: str) -> list[str]:
+    """The invoice numbers of the seller's CREATED invoice audit entries, in file order."""
+    async with database.session_factory() as session:
+        entries = (
+            await session.execute(
+                select(AuditEntry).where(
+                    AuditEntry.seller_id == seller_id, AuditEntry.entity_type == "invoice"
+                )
+            )
+        ).scalars()
+        return sorted(entry.after["invoiceNumber"] for entry in entries)
 
 
 def _rows(customer: str) -> list[dict[str, Any]]:
@@ -132,6 +145,9 @@ async def test_a_failing_batch_keeps_whole_earlier_batches_and_a_rerun_completes
             await session.execute(select(BulkJob).where(BulkJob.seller_id == seller.seller_id))
         ).scalar_one()
     assert (job.status, job.total_count, job.success_count) == ("FAILED", 4, 4)
+    # The batch after the failing one had written its audit entries (they need nothing earlier
+    # batches write) before it learned of the failure: they went with its rollback.
+    assert await _audited(database, seller.seller_id) == ["F1", "F2", "F3", "F4"]
     # Its report lists exactly the rows its committed batches saved.
     folder = await export_reports(
         database.session_factory, seller_id=seller.seller_id, job_id=job.id, directory=tmp_path

@@ -46,6 +46,7 @@ RUNNING, COMPLETED, FAILED = (
     BulkJobStatus.FAILED.value,
 )
 BATCH_SIZE = 5_000
+FIRST_BATCH_SIZE = 1_000
 # Batches checked or saving at once: enough to keep the database busy while the next batch is
 # checked, few enough to keep memory flat.
 _IN_FLIGHT = 2
@@ -291,12 +292,15 @@ def text_at(cells: list[Any], index: int) -> str:
 
 
 def _batches(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
+    """The rows in batches of `size`, the first one smaller: the batches after it wait for
+    its commit (see _Pipeline), so a small one gets the pipeline going sooner."""
     batch: list[list[Any]] = []
+    limit = min(size, FIRST_BATCH_SIZE)
     for row in rows:
         batch.append(row)
-        if len(batch) >= size:
+        if len(batch) >= limit:
             yield batch
-            batch = []
+            batch, limit = [], size
     if batch:
         yield batch
 

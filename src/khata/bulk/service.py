@@ -138,6 +138,7 @@ class _Candidate:
 
 
 _ENTITY_ID_AT = INVOICE_COLUMNS.index("entity_id")
+_PREPARE_EVERY = 500  # rows made ready at once (their invoice row and snapshot)
 
 
 @dataclass(slots=True)
@@ -322,7 +323,12 @@ class InvoiceImport:
                 continue
             outcome.warnings = checked.warnings
             candidates.append((outcome, checked))
-        return Checked(outcomes=outcomes, pending=self._prepare(candidates))
+        prepared: list[_Candidate] = []
+        for start in range(0, len(candidates), _PREPARE_EVERY):
+            # In slices, so a waiting batch's next round trip is not held up for long.
+            await asyncio.sleep(0)
+            prepared += self._prepare(candidates[start : start + _PREPARE_EVERY])
+        return Checked(outcomes=outcomes, pending=prepared)
 
     def _prepare(self, candidates: list[tuple[Outcome, InvoiceRow]]) -> list[_Candidate]:
         """Each candidate's invoice row (its entityId is taken when saved) and snapshot text."""
