@@ -100,12 +100,18 @@ async def _execute_many(
     dialect = connection.dialect
     processed: list[tuple[int, Callable[[Any], Any]]] = []
     for index, column in enumerate(table.columns):
-        process = column.type.dialect_impl(dialect).bind_processor(dialect)
-        if process is None:
+        bind = column.type.dialect_impl(dialect).bind_processor(dialect)
+        if bind is None:
             continue
-        if json_text and isinstance(column.type, JSON):
-            null = process(None)  # what the JSON type stores for None (JSON null)
-            process = partial(_json_text, null=null)
+        process: Callable[[Any], Any] = bind
+        if isinstance(column.type, JSON):
+            if json_text:
+                null = bind(None)  # what the JSON type stores for None (JSON null)
+                process = partial(_json_text, null=null)
+        else:
+            # A batch's dates, times and flags repeat (one `now` stamps every row): each
+            # distinct value is processed once.
+            process = _Memo(bind).__getitem__
         processed.append((index, process))
     # Tuples: the driver's executemany takes no lists.
     rows = [_processed(record, processed) for record in records]
@@ -124,6 +130,18 @@ def _processed(
     for index, process in processed:
         values[index] = process(values[index])
     return tuple(values)
+
+
+class _Memo(dict[Any, Any]):
+    """A bind processor's answers, kept by value."""
+
+    def __init__(self, process: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.process = process
+
+    def __missing__(self, value: Any) -> Any:
+        self[value] = answer = self.process(value)
+        return answer
 
 
 def _json_text(value: str | None, *, null: Any) -> Any:
