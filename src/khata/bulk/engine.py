@@ -457,8 +457,10 @@ class _Pipeline:
     look-ups, its report rows and the writes that need nothing earlier batches write while
     batch N is still saving, and waits for N's commit only for the rest (`in_turn`): the
     database goes from one batch's numbered writes to the next's without waiting for Python.
-    A batch opens its transaction once the batch before holds one, so a job holds two
-    connections at most; at most `_IN_FLIGHT` batches are held.
+    A batch opens its transaction once the batch before has done its look-ups (so the older
+    batch always holds a connection before the younger asks for one); with at most
+    `_IN_FLIGHT` batches held and one more being opened, a job holds three connections at most
+    (one writing, one waiting its turn, one looking up). Two were measured 4% slower.
     """
 
     def __init__(self, job: Job, handler: RowHandler, reports: _Reports, row_count: int) -> None:
