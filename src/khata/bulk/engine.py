@@ -51,6 +51,7 @@ FIRST_BATCH_SIZE = 1_000
 # checked, few enough to keep memory flat.
 _IN_FLIGHT = 2
 YIELD_EVERY = 64  # rows between yields to the event loop while checking
+_ENCODE_EVERY = 1_000  # report rows encoded between yields to the event loop
 SAMPLE_SIZE = 100  # successRequests / failureRequests carry the first 100 rows each
 ALREADY_IMPORTED = "already imported"
 
@@ -306,14 +307,28 @@ def _batches(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
 
 
 def _chunk(job: Job, report: str, seq: int, rows: list[list[Any]]) -> dict[str, Any]:
+    return _chunk_row(job, report, seq, len(rows), encode_rows(job.staged.file_format, rows))
+
+
+def _chunk_row(job: Job, report: str, seq: int, row_count: int, body: str) -> dict[str, Any]:
     return {
         "seller_id": job.seller_id,
         "job_id": job.job_id,
         "report": report,
         "seq": seq,
-        "row_count": len(rows),
-        "body": encode_rows(job.staged.file_format, rows),
+        "row_count": row_count,
+        "body": body,
     }
+
+
+async def _batch_chunk(job: Job, report: str, seq: int, rows: list[list[Any]]) -> dict[str, Any]:
+    """A saved batch's report chunk, its rows encoded a slice at a time (a chunk's text is its
+    lines'), yielding between slices so the batch before, waiting to write, is not held up."""
+    parts: list[str] = []
+    for start in range(0, len(rows), _ENCODE_EVERY):
+        await asyncio.sleep(0)
+        parts.append(encode_rows(job.staged.file_format, rows[start : start + _ENCODE_EVERY]))
+    return _chunk_row(job, report, seq, len(rows), "".join(parts))
 
 
 class _EarlierBatchFailed(Exception):
@@ -513,7 +528,7 @@ class _Pipeline:
                 await repository.add_chunks(
                     session,
                     [
-                        _chunk(job, report, seq, rows)
+                        await _batch_chunk(job, report, seq, rows)
                         for report, rows in (
                             (SUCCESS, batch.success_rows),
                             (FAILURE, batch.failure_rows),

@@ -139,6 +139,7 @@ class _Candidate:
 
 _ENTITY_ID_AT = INVOICE_COLUMNS.index("entity_id")
 _PREPARE_EVERY = 500  # rows made ready at once (their invoice row and snapshot)
+_ACCEPT_EVERY = 1_000  # rows accepted between yields to the event loop
 
 
 @dataclass(slots=True)
@@ -392,7 +393,9 @@ class InvoiceImport:
         }
         new: list[_Candidate] = []
         legal_names: dict[str, str] = {}
-        for candidate in candidates:
+        for index, candidate in enumerate(candidates):
+            if index and not index % _ACCEPT_EVERY:
+                await asyncio.sleep(0)  # the batch before may be waiting to write
             outcome, row = candidate.outcome, candidate.row
             customer = customers.get(row.customer_id)
             if customer is None:
