@@ -1,6 +1,7 @@
 """The pipelined engine: many small batches give the same result as one, in file order, and a
 failure part-way keeps whole batches only, which a re-run completes."""
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,29 @@ async def test_a_failing_batch_keeps_whole_earlier_batches_and_a_rerun_completes
         (tmp_path / "r2" / seller.seller_id / summary.job_id / "success.csv").read_bytes()
     )
     assert [r["warnings"] for r in successes] == ["already imported"] * 4 + [""] * 3
+
+
+async def test_many_overlapping_batches_number_every_invoice_in_file_order(
+    seller: SellerContext, database: Database, tmp_path: Path
+) -> None:
+    # Thirty batches, each looking up and writing its audit entries while the one before is
+    # still saving, and every fifth row refused: the entityIds still follow the file, with no
+    # gap, and the job finishes (a batch taking the number series before the batch ahead of it
+    # would wait on it forever, as that one waits on the series).
+    customer = await create_customer(database, seller.seller_id)
+    rows = [
+        invoice_row(f"M{n:04d}", customer if n % 5 else "KCNOSUCHCUSTOM00") for n in range(1, 901)
+    ]
+    file = tmp_path / "many.csv"
+    file.write_bytes(csv_bytes(rows))
+
+    summary = await asyncio.wait_for(
+        _import(database, seller.seller_id, file, tmp_path / "r", batch_size=30), timeout=120
+    )
+
+    assert (summary.success_count, summary.failure_count) == (720, 180)
+    saved = await _saved(database, seller.seller_id)
+    assert [i.invoice_number for i in saved] == [f"M{n:04d}" for n in range(1, 901) if n % 5]
+    first = saved[0].entity_id
+    assert [i.entity_id for i in saved] == list(range(first, first + 720))
+    assert await _audited(database, seller.seller_id) == [i.invoice_number for i in saved]
