@@ -191,7 +191,7 @@ class _CustomerJob:
         return [outcome.saved_id, "; ".join(outcome.warnings)]
 
     async def check(self, batch: list[list[Any]]) -> Checked:
-        # The checks read customers saved by earlier batches: they run in `save`.
+        # The checks read customers saved by earlier batches: they run in `resolve`.
         return Checked(outcomes=[Outcome(cells=cells) for cells in batch])
 
     async def resolve(self, session: AsyncSession, checked: Checked) -> int:
