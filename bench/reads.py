@@ -440,7 +440,8 @@ def run_search(base: str, key: str, customers: list[str], repeat: int, only: str
         cases = [case for case in cases if any(part in case[0].lower() for part in wanted)]
     print(f"\nPOST /api/v0/invoice/search, 100-row pages unless said, {repeat} sequential requests")
     print(f"{'case':<44} {'totalCount':>11} {'rows':>5} {'p50 ms':>8} {'p95 ms':>8}")
-    worst = 0.0
+    # The goal is for 100-row pages (offsets up to 150 ms); a 5,000-row page is shown apart.
+    worst, worst_large = 0.0, 0.0
     with httpx.Client(base_url=base, timeout=None) as client:
         for label, query, body in cases:
             if "cursorAfter=" in query:
@@ -458,13 +459,18 @@ def run_search(base: str, key: str, customers: list[str], repeat: int, only: str
                 if attempt >= 2:  # two warm-ups
                     times.append(elapsed)
             p95 = percentile(times, 0.95)
-            worst = max(worst, p95)
+            if "limit=" in query:
+                worst_large = max(worst_large, p95)
+            else:
+                worst = max(worst, p95)
             print(
                 f"{label:<44} {payload['totalCount']:>11,} {len(payload['invoices']):>5} "
                 f"{statistics.median(times):>8.1f} {p95:>8.1f}",
                 flush=True,
             )
-    print(f"worst p95: {worst:.1f} ms (target: <= 100 ms; offsets <= 150 ms)")
+    print(f"worst p95 of a 100-row page: {worst:.1f} ms (target: <= 100 ms; offsets <= 150 ms)")
+    if worst_large:
+        print(f"worst p95 of a larger page: {worst_large:.1f} ms (no target)")
 
 
 def load(base: str, key: str, paths: list[str], seconds: float, connections: int) -> dict[str, Any]:
