@@ -51,7 +51,9 @@ FIRST_BATCH_SIZE = 1_000
 # checked, few enough to keep memory flat.
 _IN_FLIGHT = 2
 YIELD_EVERY = 64  # rows between yields to the event loop while checking
-_ENCODE_EVERY = 1_000  # report rows encoded between yields to the event loop
+# Rows of a batch's work done at once (preparing, accepting, encoding its report) between
+# yields, so a batch whose turn came is not held up behind another's.
+YIELD_SLICE = 500
 SAMPLE_SIZE = 100  # successRequests / failureRequests carry the first 100 rows each
 ALREADY_IMPORTED = "already imported"
 
@@ -325,9 +327,9 @@ async def _batch_chunk(job: Job, report: str, seq: int, rows: list[list[Any]]) -
     """A saved batch's report chunk, its rows encoded a slice at a time (a chunk's text is its
     lines'), yielding between slices so the batch before, waiting to write, is not held up."""
     parts: list[str] = []
-    for start in range(0, len(rows), _ENCODE_EVERY):
+    for start in range(0, len(rows), YIELD_SLICE):
         await asyncio.sleep(0)
-        parts.append(encode_rows(job.staged.file_format, rows[start : start + _ENCODE_EVERY]))
+        parts.append(encode_rows(job.staged.file_format, rows[start : start + YIELD_SLICE]))
     return _chunk_row(job, report, seq, len(rows), "".join(parts))
 
 
@@ -475,7 +477,8 @@ class _Pipeline:
     A batch opens its transaction once the batch before has done its look-ups (so the older
     batch always holds a connection before the younger asks for one); with at most
     `_IN_FLIGHT` batches held and one more being opened, a job holds three connections at most
-    (one writing, one waiting its turn, one looking up). Two were measured 4% slower.
+    (one writing, one waiting its turn, one looking up): holding it to two would keep each
+    batch from looking up until the one before had its turn.
     """
 
     def __init__(self, job: Job, handler: RowHandler, reports: _Reports, row_count: int) -> None:

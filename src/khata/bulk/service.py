@@ -16,6 +16,7 @@ from khata.bulk.engine import (
     BATCH_SIZE,
     INVOICE,
     YIELD_EVERY,
+    YIELD_SLICE,
     BatchScope,
     Checked,
     ExtraSheet,
@@ -138,8 +139,6 @@ class _Candidate:
 
 
 _ENTITY_ID_AT = INVOICE_COLUMNS.index("entity_id")
-_PREPARE_EVERY = 500  # rows made ready at once (their invoice row and snapshot)
-_ACCEPT_EVERY = 1_000  # rows accepted between yields to the event loop
 
 
 @dataclass(slots=True)
@@ -325,10 +324,9 @@ class InvoiceImport:
             outcome.warnings = checked.warnings
             candidates.append((outcome, checked))
         prepared: list[_Candidate] = []
-        for start in range(0, len(candidates), _PREPARE_EVERY):
-            # In slices, so a waiting batch's next round trip is not held up for long.
+        for start in range(0, len(candidates), YIELD_SLICE):
             await asyncio.sleep(0)
-            prepared += self._prepare(candidates[start : start + _PREPARE_EVERY])
+            prepared += self._prepare(candidates[start : start + YIELD_SLICE])
         return Checked(outcomes=outcomes, pending=prepared)
 
     def _prepare(self, candidates: list[tuple[Outcome, InvoiceRow]]) -> list[_Candidate]:
@@ -394,8 +392,8 @@ class InvoiceImport:
         new: list[_Candidate] = []
         legal_names: dict[str, str] = {}
         for index, candidate in enumerate(candidates):
-            if index and not index % _ACCEPT_EVERY:
-                await asyncio.sleep(0)  # the batch before may be waiting to write
+            if index and not index % YIELD_SLICE:
+                await asyncio.sleep(0)
             outcome, row = candidate.outcome, candidate.row
             customer = customers.get(row.customer_id)
             if customer is None:

@@ -66,10 +66,10 @@ async def insert_records(
         return
     assert isinstance(table, Table)
     columns = list(table_columns(table))
-    json_indexes = [i for i, column in enumerate(table.columns) if isinstance(column.type, JSON)]
     if session.get_bind().dialect.name != "postgresql":
-        await _execute_many(session, table, records, json_text=json_text)
+        await _execute_many(session, table, columns, records, json_text=json_text)
         return
+    json_indexes = [i for i, column in enumerate(table.columns) if isinstance(column.type, JSON)]
     text_rows: Iterable[Sequence[Any]] = records
     if json_indexes and not json_text:
         text_rows = (_with_json_text(record, json_indexes) for record in records)
@@ -90,7 +90,12 @@ def _with_json_text(record: Sequence[Any], indexes: list[int]) -> tuple[Any, ...
 
 
 async def _execute_many(
-    session: AsyncSession, table: Table, records: Sequence[Sequence[Any]], *, json_text: bool
+    session: AsyncSession,
+    table: Table,
+    columns: list[str],
+    records: Sequence[Sequence[Any]],
+    *,
+    json_text: bool,
 ) -> None:
     """One executemany of the records, each value made what SQLAlchemy's own insert would send
     (its bind processors: dates as text, booleans as 0/1, JSON serialised), without the
@@ -117,8 +122,8 @@ async def _execute_many(
     rows = [_processed(record, processed) for record in records]
     quote = dialect.identifier_preparer.quote
     statement = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in table.columns)}) "
-        f"VALUES ({', '.join('?' for _ in table.columns)})"
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
     )
     await connection.exec_driver_sql(statement, rows)
 
