@@ -74,12 +74,13 @@ class StatementCounter:
 
 @contextmanager
 def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
-    """Count SQL statements sent on `engine` inside the block (transaction control excluded)."""
+    """Count SQL statements sent on `engine` inside the block (transaction control and planner
+    settings excluded)."""
     counter = StatementCounter()
 
     def before_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
-        if head not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
+        if head not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "SET"):
             counter.statements.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", before_execute)

@@ -24,7 +24,7 @@ from khata.console.routes import routers as console_routers
 from khata.credit.endpoints import commerce_router as commerce_credit_router
 from khata.credit.endpoints import router as credit_router
 from khata.customer.endpoints import router as customer_router
-from khata.db import create_engine, create_session_factory
+from khata.db import create_engine, create_session_factory, pool_turns, read_only_engine
 from khata.delivery import repository as delivery_repository
 from khata.delivery.endpoints import router as delivery_router
 from khata.delivery.worker import embedded_worker
@@ -197,6 +197,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     )
     app.state.settings = settings
     app.state.engine = the_engine
+    app.state.read_engine = read_only_engine(the_engine)
+    app.state.read_turns = pool_turns(the_engine)
     app.state.session_factory = create_session_factory(the_engine)
     app.state.login_limiter = FailedLoginLimiter(
         app.state.session_factory,

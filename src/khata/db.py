@@ -1,16 +1,21 @@
 """Database engine, session factory, the per-request session and the unit-of-work helper."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import QueuePool, event, text
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+# What a read runs on: a request's session, or the connection of a request that only reads.
+Reads = AsyncSession | AsyncConnection
 
 
 def is_sqlite(url: str) -> bool:
@@ -32,11 +37,34 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # requests reconnect. Connections older than half an hour are replaced before use.
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_recycle", 1800)
-    # asyncpg prepares every statement, and after five runs PostgreSQL may keep a generic plan
-    # that ignores the values: a search for a rare customer name or a one-week range then
-    # walks plans made for the average value (seconds at a million invoices, not ms).
-    kwargs.setdefault("connect_args", {"server_settings": {"plan_cache_mode": "force_custom_plan"}})
+    # Statements keep PostgreSQL's default plan caching: asyncpg prepares each one, and a read
+    # by key reuses its plan instead of planning again on every request (planning cost more
+    # than running the GET of an invoice). Searches plan for their values: plan_for_values.
     return create_async_engine(url, **kwargs)
+
+
+def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine of requests that only read. On PostgreSQL its connections are in autocommit:
+    no BEGIN and COMMIT round trips around a GET's one or two statements, each of which reads
+    what was committed when it started. SQLite keeps its transactions (BEGIN IMMEDIATE: a read
+    waits for a writer instead of failing)."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
+def pool_turns(engine: AsyncEngine) -> asyncio.Semaphore:
+    """Turns at the engine's pool, first come first served, as many as it holds connections.
+    The pool itself lets a newcomer take a connection just handed back before the request
+    that has waited longest: under load some requests then waited seconds (p99 300 ms at 64
+    connections against 76 ms with no waiting)."""
+    pool = engine.sync_engine.pool
+    return asyncio.Semaphore(pool.size() if isinstance(pool, QueuePool) else 1)
+
+
+def dialect_of(reads: Reads) -> str:
+    bind = reads if isinstance(reads, AsyncConnection) else reads.get_bind()
+    return bind.dialect.name
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -69,6 +97,15 @@ async def unit_of_work(
     """One transaction: committed when the block ends, rolled back if it raises."""
     async with factory() as session, session.begin():
         yield session
+
+
+async def plan_for_values(session: AsyncSession) -> None:
+    """PostgreSQL plans the rest of this transaction's statements for their values (SET LOCAL).
+    After five runs of a prepared statement it may keep a generic plan made for the average
+    value: a search for a rare customer name or a one-week range then walks a plan made for a
+    common one (seconds at a million invoices, not ms)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 async def serialize(session: AsyncSession, name: str) -> None:

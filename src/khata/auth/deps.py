@@ -1,4 +1,5 @@
-"""The auth package's HTTP edge: the `Caller` dependency and the token check of middleware."""
+"""The auth package's HTTP edge: the `Caller` and `ReadCaller` dependencies and the token check
+of middleware."""
 
 from datetime import datetime
 from typing import Annotated
@@ -11,25 +12,43 @@ from khata.auth.errors import ForeignSeller
 from khata.auth.service import Caller as CallerInfo
 from khata.kit.errors import KhataError
 from khata.web.credentials import token_from_headers
-from khata.web.deps import Now, Session
+from khata.web.deps import Now, ReadConnection, Session
 
 _SELLER_PARAMETERS = ("sellerId", "companyId", "parentCompanyId")
+
+
+def _serve_seller(request: Request, seller_id: str, time_zone: str) -> None:
+    """The request is the seller's: its errors are stamped in the seller's time zone, and a
+    seller id in its query must be the caller's own."""
+    request.state.time_zone = time_zone
+    request.state.seller_id = seller_id
+    for parameter in _SELLER_PARAMETERS:
+        given = request.query_params.get(parameter)
+        if given is not None and given != seller_id:
+            raise ForeignSeller(parameter)
 
 
 async def authenticate(request: Request, session: Session, now: Now) -> CallerInfo:
     caller = await auth_service.authenticate(
         session, token=token_from_headers(request.headers), now=now
     )
-    request.state.time_zone = caller.seller.time_zone
-    request.state.seller_id = caller.seller_id
-    for parameter in _SELLER_PARAMETERS:
-        given = request.query_params.get(parameter)
-        if given is not None and given != caller.seller_id:
-            raise ForeignSeller(parameter)
+    _serve_seller(request, caller.seller_id, caller.seller.time_zone)
     return caller
 
 
+async def authenticate_reader(
+    request: Request, connection: ReadConnection, now: Now
+) -> auth_service.Reader:
+    reader = await auth_service.authenticate_reader(
+        connection, token=token_from_headers(request.headers), now=now
+    )
+    _serve_seller(request, reader.seller_id, reader.time_zone)
+    return reader
+
+
 Caller = Annotated[CallerInfo, Depends(authenticate)]
+# For the GETs of one record: the caller of a request on a ReadConnection.
+ReadCaller = Annotated[auth_service.Reader, Depends(authenticate_reader)]
 
 
 async def time_zone_of_token(session: AsyncSession, token: str, now: datetime) -> str | None:

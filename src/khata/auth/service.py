@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from khata.auth import repository
 from khata.auth.errors import InvalidToken, OAuthError, TooManyFailedLogins
@@ -27,6 +28,15 @@ class Caller:
     @property
     def seller_id(self) -> str:
         return self.seller.id
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is calling, as far as a request that only reads needs to know: the seller (tenant)
+    and the time zone its answers are stamped in."""
+
+    seller_id: str
+    time_zone: str
 
 
 @dataclass(frozen=True)
@@ -242,7 +252,18 @@ async def grant(
     raise OAuthError("unsupported_grant_type", f"Unsupported grant_type: {form.grant_type}")
 
 
-def token_usable(token: AuthToken, now: datetime, *, kinds: tuple[str, ...]) -> bool:
+class TokenState(Protocol):
+    """What decides whether a stored token still opens the door (a row or an AuthToken)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+
+
+def token_usable(token: TokenState, now: datetime, *, kinds: tuple[str, ...]) -> bool:
     return (
         token.kind in kinds
         and token.revoked_at is None
@@ -250,18 +271,41 @@ def token_usable(token: AuthToken, now: datetime, *, kinds: tuple[str, ...]) -> 
     )
 
 
-async def authenticate(session: AsyncSession, *, token: str | None, now: datetime) -> Caller:
-    """The caller behind an access token or API key; InvalidToken for anything else."""
+_CALLER_KINDS = ("access", "api_key")
+
+
+def _tenant_of(token: str | None) -> tuple[str, str]:
+    """The token and the seller it names; InvalidToken when it names none."""
     seller_id = seller_of_token(token) if token else None
     if token is None or seller_id is None:
         raise InvalidToken()
+    return token, seller_id
+
+
+async def authenticate(session: AsyncSession, *, token: str | None, now: datetime) -> Caller:
+    """The caller behind an access token or API key; InvalidToken for anything else."""
+    token, seller_id = _tenant_of(token)
     found = await repository.find_token(session, seller_id, hash_token(token))
     if found is None:
         raise InvalidToken()
     row, principal, seller = found
-    if not token_usable(row, now, kinds=("access", "api_key")) or not principal.active:
+    if not token_usable(row, now, kinds=_CALLER_KINDS) or not principal.active:
         raise InvalidToken()
     return Caller(seller=seller, principal=principal)
+
+
+async def authenticate_reader(
+    connection: AsyncConnection, *, token: str | None, now: datetime
+) -> Reader:
+    """`authenticate` for a request that only reads: the same checks, one row of the columns
+    they need instead of three ORM objects."""
+    token, seller_id = _tenant_of(token)
+    found = await repository.find_token_state(connection, seller_id, hash_token(token))
+    if found is None:
+        raise InvalidToken()
+    if not token_usable(found, now, kinds=_CALLER_KINDS) or not found.active:
+        raise InvalidToken()
+    return Reader(seller_id=seller_id, time_zone=found.time_zone)
 
 
 async def create_api_key(

@@ -191,7 +191,12 @@ async def invoice_page(
     caller = console.caller
     time_zone = caller.seller.time_zone
     payload = await invoice_service.invoice_payload(
-        session, caller, invoice_id, now=now, public_base_url=link_base
+        session,
+        seller_id=caller.seller_id,
+        time_zone=time_zone,
+        invoice_id=invoice_id,
+        now=now,
+        public_base_url=link_base,
     )
     invoice = await invoice_service.load_invoice(session, caller, invoice_id)
     doc = await load_tax_invoice(session, caller.seller, invoice)

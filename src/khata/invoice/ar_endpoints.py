@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from khata.audit import service as audit
 from khata.audit.schemas import AuditEntryPayload
-from khata.auth.deps import Caller
+from khata.auth.deps import Caller, ReadCaller
 from khata.invoice import search as invoice_search
 from khata.invoice import service
 from khata.invoice.ar_schemas import (
@@ -35,7 +35,7 @@ from khata.web.answers import (
     documented,
     download,
 )
-from khata.web.deps import AppSettings, LinkBase, Now, Session
+from khata.web.deps import AppSettings, LinkBase, Now, ReadConnection, Session
 
 router = APIRouter(tags=["invoices"], responses=AR_ERRORS)
 _INVOICE = documented(ArEnvelope[InvoicePayload])
@@ -196,16 +196,20 @@ async def change_status(
 @router.get("/api/v0/invoice/{invoiceId}", summary="getInvoice", responses=_INVOICE)
 async def get_invoice(
     invoiceId: str,
-    session: Session,
-    caller: Caller,
+    connection: ReadConnection,
+    reader: ReadCaller,
     now: Now,
     link_base: LinkBase,
 ) -> Response:
-    return ar_answer(
-        await service.invoice_payload(
-            session, caller, invoiceId, now=now, public_base_url=link_base
-        )
+    payload = await service.invoice_payload(
+        connection,
+        seller_id=reader.seller_id,
+        time_zone=reader.time_zone,
+        invoice_id=invoiceId,
+        now=now,
+        public_base_url=link_base,
     )
+    return ar_answer(payload)
 
 
 @router.patch("/api/v0/invoice/{invoiceId}", summary="updateInvoice", responses=_INVOICE)

@@ -4,12 +4,13 @@ read-side module, it also reads the customer names and lines a page of payloads 
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.db import Reads, dialect_of
 from khata.invoice.buyer_response import buyer_response_wire
 from khata.invoice.status import APPROVAL_LABELS, ReceivableStatus, status_wire
 from khata.kit.amounts import rate_wire
@@ -194,7 +195,8 @@ def _live_invoice_statement(dialect: str) -> Any:
     JSON of the lines is a large expression to build for every GET)."""
     statement = _LIVE_INVOICE.get(dialect)
     if statement is None:
-        statement = select(Invoice, legal_name_column(), lines_column(dialect)).where(
+        columns = (Invoice.__table__, legal_name_column(), lines_column(dialect))
+        statement = select(*columns).where(
             Invoice.seller_id == bindparam("seller_id"),
             Invoice.id == bindparam("invoice_id"),
             Invoice.deleted.is_(False),
@@ -207,7 +209,7 @@ _LIVE_INVOICE: dict[str, Any] = {}
 
 
 async def live_invoice_payload(
-    session: AsyncSession,
+    reads: Reads,
     *,
     seller_id: str,
     invoice_id: str,
@@ -217,16 +219,15 @@ async def live_invoice_payload(
 ) -> dict[str, Any] | None:
     """The payload of one live invoice of the seller, read in one statement (customer name and
     lines included); None when the seller has no such invoice."""
-    statement = _live_invoice_statement(session.get_bind().dialect.name)
+    statement = _live_invoice_statement(dialect_of(reads))
     parameters = {"seller_id": seller_id, "invoice_id": invoice_id}
-    row = (await session.execute(statement, parameters)).first()
+    row = (await reads.execute(statement, parameters)).first()
     if row is None:
         return None
-    invoice, legal_name, lines = row
     return invoice_payload(
-        invoice,
-        customer_legal_name=legal_name,
-        line_items=decode_lines(lines),
+        cast(Invoice, row),  # a row of the invoice's columns, read by the same names
+        customer_legal_name=row[-2],
+        line_items=decode_lines(row[-1]),
         time_zone=time_zone,
         now=now,
         public_base_url=public_base_url,

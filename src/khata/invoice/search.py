@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.db import plan_for_values
 from khata.invoice import cursor as cursors
 from khata.invoice import repository
 from khata.invoice.ar_schemas import InvoiceSearch
@@ -558,6 +559,7 @@ async def search_invoices(
         if page.offset:
             raise ValidationFailed([FieldError("offset", "cannot go with a cursor", page.offset)])
         after = cursors.decode(cursor, search=search, order_by=page.order_by, secret=secret)
+    await plan_for_values(session)
     count = await _count(
         session, filters, conditions, seller_id=seller_id, time_zone=time_zone, now=now
     )

@@ -11,6 +11,7 @@ from khata.audit import service as audit
 from khata.auth.service import Caller
 from khata.config import Settings
 from khata.customer import repository as customer_repository
+from khata.db import Reads
 from khata.delivery import outbox
 from khata.invoice import ar_views, repository
 from khata.invoice.ar_schemas import InvoiceCreate, InvoiceUpdate, StatusChange
@@ -61,14 +62,20 @@ async def load_invoice(session: AsyncSession, caller: Caller, invoice_id: str) -
 
 
 async def invoice_payload(
-    session: AsyncSession, caller: Caller, invoice_id: str, *, now: datetime, public_base_url: str
+    reads: Reads,
+    *,
+    seller_id: str,
+    time_zone: str,
+    invoice_id: str,
+    now: datetime,
+    public_base_url: str,
 ) -> dict[str, Any]:
     """GET of one invoice: its AR payload in one statement, or InvoiceNotFound."""
     payload = await ar_views.live_invoice_payload(
-        session,
-        seller_id=caller.seller_id,
+        reads,
+        seller_id=seller_id,
         invoice_id=invoice_id,
-        time_zone=caller.seller.time_zone,
+        time_zone=time_zone,
         now=now,
         public_base_url=public_base_url,
     )

@@ -105,6 +105,7 @@ def _is_postgresql(session: AsyncSession) -> bool:
 async def _report_plans(session: AsyncSession) -> None:
     """PostgreSQL planner settings for this transaction's report statements (SET LOCAL, so one
     call covers every statement after it in the transaction):
+    - plans made for the values (db.plan_for_values says why);
     - no JIT: compiling these large aggregates costs seconds, more than running them;
     - no parallel workers: each branch of the aging reads tens of thousands of index entries,
       too few to pay for starting a Gather's workers once per branch, and the workers take the
@@ -112,7 +113,8 @@ async def _report_plans(session: AsyncSession) -> None:
     if _is_postgresql(session):
         await session.execute(
             text(
-                "SELECT set_config('jit', 'off', true), "
+                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+                "set_config('jit', 'off', true), "
                 "set_config('max_parallel_workers_per_gather', '0', true)"
             )
         )

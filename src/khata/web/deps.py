@@ -1,11 +1,13 @@
-"""FastAPI dependencies as Annotated aliases: session, clock, settings and link base."""
+"""FastAPI dependencies as Annotated aliases: session, read connection, clock, settings and link
+base."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from khata.config import Settings
 from khata.web.clock import get_now
@@ -17,6 +19,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
     async with factory() as session, session.begin():
         yield session
+
+
+async def get_read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    """The connection of a request that only reads (db.read_only_engine): for the GETs clients
+    make most, which need neither an ORM session nor a transaction block."""
+    engine: AsyncEngine = request.app.state.read_engine
+    turns: asyncio.Semaphore = request.app.state.read_turns
+    async with turns, engine.connect() as connection:
+        yield connection
 
 
 # The dependencies below are `async def` though they never wait: FastAPI runs a plain `def`
@@ -49,6 +60,7 @@ def _first(value: str | None) -> str | None:
 
 
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadConnection = Annotated[AsyncConnection, Depends(get_read_connection, scope="function")]
 Now = Annotated[datetime, Depends(get_now)]
 AppSettings = Annotated[Settings, Depends(get_settings_from_app)]
 LinkBase = Annotated[str, Depends(get_link_base)]
