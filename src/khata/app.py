@@ -135,17 +135,20 @@ def _metrics_router(session_factory: async_sessionmaker[AsyncSession]) -> APIRou
     return router
 
 
+# FastAPI tries routes in this order, each router's in full before the next: the routers of
+# the records clients read most come first (routing was an eighth of a GET's time from the
+# middle of the list). No GET path of one is a path of a later one.
 _API_ROUTERS = (
+    invoice_router,
+    customer_router,
+    payment_router,
     auth_router,
     seller_router,
     order_router,
     commerce_invoice_router,
-    customer_router,
     reminder_router,
-    invoice_router,
     credit_router,
     commerce_credit_router,
-    payment_router,
     bulk_router,
     delivery_router,
     buyer_router,

@@ -89,7 +89,9 @@ async def customer_page(
     settings: AppSettings,
 ) -> Response:
     caller = console.caller
-    view = await customer_service.get_customer(session, caller=caller, customer_id=customer_id)
+    view = await customer_service.get_customer(
+        session, seller_id=caller.seller_id, customer_id=customer_id
+    )
     found = await invoice_search.search_invoices(
         session,
         seller_id=caller.seller_id,

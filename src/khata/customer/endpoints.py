@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from khata.audit import service as audit
 from khata.audit.schemas import AuditEntryPayload
-from khata.auth.deps import Caller
+from khata.auth.deps import Caller, Read
 from khata.customer import service
 from khata.customer.repository import CustomerFilter
 from khata.customer.schemas import (
@@ -84,9 +84,11 @@ async def search_customers(
 
 
 @router.get("/api/v0/customer/{customerId}", summary="One customer", responses=_CUSTOMER)
-async def get_customer(customerId: str, session: Session, caller: Caller) -> Response:
-    view = await service.get_customer(session, caller=caller, customer_id=customerId)
-    return ar_answer(customer_to_wire(view, caller.seller.time_zone))
+async def get_customer(customerId: str, read: Read) -> Response:
+    view = await service.get_customer(
+        read.connection, seller_id=read.seller_id, customer_id=customerId
+    )
+    return ar_answer(customer_to_wire(view, read.time_zone))
 
 
 @router.patch(

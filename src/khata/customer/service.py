@@ -29,6 +29,7 @@ from khata.customer.schemas import (
     KeyContactIn,
     field_errors_from,
 )
+from khata.db import Reads
 from khata.kit.errors import FieldError, ValidationFailed
 from khata.kit.gst import gstin_state_code, is_valid_gstin
 from khata.kit.ids import new_customer_id, new_object_id
@@ -334,10 +335,10 @@ async def _view(session: AsyncSession, customer: Customer) -> CustomerView:
     return CustomerView(customer, contacts, reminders)
 
 
-async def get_customer(session: AsyncSession, *, caller: Caller, customer_id: str) -> CustomerView:
-    """A customer of the caller's seller (deleted ones too, flagged); 404 for anything else.
-    One statement: the GET is the most frequent customer read."""
-    found = await views.customer_with_live_rows(session, caller.seller_id, customer_id)
+async def get_customer(reads: Reads, *, seller_id: str, customer_id: str) -> CustomerView:
+    """A customer of the seller (deleted ones too, flagged); 404 for anything else. One
+    statement: the GET is the most frequent customer read."""
+    found = await views.customer_with_live_rows(reads, seller_id, customer_id)
     if found is None:
         raise CustomerNotFound(customer_id)
     return CustomerView(*found)

@@ -4,11 +4,11 @@ same objects the write paths answer with, so one wire function serves both."""
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, func, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.db import Reads, dialect_of
 from khata.models import Customer, KeyContact, ReminderRule
 
 # The columns the answer shows (and created_at, their order), not every column of the rows.
@@ -68,7 +68,7 @@ def _statement(dialect: str) -> Any:
     statement = _STATEMENTS.get(dialect)
     if statement is None:
         statement = select(
-            Customer,
+            Customer.__table__,
             _live_rows_column(KeyContact, _CONTACT_FIELDS, dialect),
             _live_rows_column(ReminderRule, _RULE_FIELDS, dialect),
         ).where(
@@ -104,19 +104,19 @@ def _decoded(value: Any) -> list[dict[str, Any]]:
 
 
 async def customer_with_live_rows(
-    session: AsyncSession, seller_id: str, customer_id: str
+    reads: Reads, seller_id: str, customer_id: str
 ) -> tuple[Customer, list[KeyContact], list[ReminderRule]] | None:
     """The seller's customer (deleted ones too) with its live contacts and reminder rules, in
     one statement; None when the seller has no such customer. The contacts and rules are
     detached copies holding the columns the answer shows."""
-    statement = _statement(session.get_bind().dialect.name)
+    statement = _statement(dialect_of(reads))
     parameters = {"seller_id": seller_id, "customer_id": customer_id}
-    row = (await session.execute(statement, parameters)).first()
+    row = (await reads.execute(statement, parameters)).first()
     if row is None:
         return None
-    customer, contacts, rules = row
+    contacts, rules = row[-2], row[-1]
     return (
-        customer,
+        cast(Customer, row),  # a row of the customer's columns, read by the same names
         [KeyContact(seller_id=seller_id, deleted=False, **item) for item in _decoded(contacts)],
         [ReminderRule(seller_id=seller_id, deleted=False, **item) for item in _decoded(rules)],
     )

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from khata.audit import service as audit
 from khata.audit.schemas import AuditEntryPayload
-from khata.auth.deps import Caller, ReadCaller
+from khata.auth.deps import Caller, Read
 from khata.invoice import search as invoice_search
 from khata.invoice import service
 from khata.invoice.ar_schemas import (
@@ -35,7 +35,7 @@ from khata.web.answers import (
     documented,
     download,
 )
-from khata.web.deps import AppSettings, LinkBase, Now, ReadConnection, Session
+from khata.web.deps import AppSettings, LinkBase, Now, Session
 
 router = APIRouter(tags=["invoices"], responses=AR_ERRORS)
 _INVOICE = documented(ArEnvelope[InvoicePayload])
@@ -194,20 +194,14 @@ async def change_status(
 
 
 @router.get("/api/v0/invoice/{invoiceId}", summary="getInvoice", responses=_INVOICE)
-async def get_invoice(
-    invoiceId: str,
-    connection: ReadConnection,
-    reader: ReadCaller,
-    now: Now,
-    link_base: LinkBase,
-) -> Response:
+async def get_invoice(invoiceId: str, read: Read) -> Response:
     payload = await service.invoice_payload(
-        connection,
-        seller_id=reader.seller_id,
-        time_zone=reader.time_zone,
+        read.connection,
+        seller_id=read.seller_id,
+        time_zone=read.time_zone,
         invoice_id=invoiceId,
-        now=now,
-        public_base_url=link_base,
+        now=read.now,
+        public_base_url=read.link_base,
     )
     return ar_answer(payload)
 

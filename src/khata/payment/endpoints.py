@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from khata.auth.deps import Caller
+from khata.auth.deps import Caller, Read
 from khata.kit.envelopes import ArEnvelope
 from khata.payment import service
 from khata.payment.schemas import PaymentConfirmation, PaymentPayload, PaymentReport
@@ -27,8 +27,11 @@ async def report_payment(
 @router.get(
     "/api/v0/payment/{paymentId}", summary="A reported payment and its invoices", responses=_PAYMENT
 )
-async def get_payment(paymentId: str, session: Session, caller: Caller) -> Response:
-    return ar_answer(await service.get_payment_payload(session, caller, paymentId))
+async def get_payment(paymentId: str, read: Read) -> Response:
+    payload = await service.get_payment_payload(
+        read.connection, seller_id=read.seller_id, time_zone=read.time_zone, payment_id=paymentId
+    )
+    return ar_answer(payload)
 
 
 @router.post(

@@ -3,11 +3,12 @@
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import String, bindparam, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from khata.db import Reads, dialect_of
 from khata.models import Invoice, Payment, PaymentAllocation
 from khata.models.payment import AWAITING_CONFIRMATION, PaymentStatus
 
@@ -103,7 +104,7 @@ def _payment_statement(dialect: str) -> Any:
     if statement is None:
         reference = bindparam("reference", type_=String)
         statement = (
-            select(Payment, _allocations_column(dialect))
+            select(Payment.__table__, _allocations_column(dialect))
             .where(
                 Payment.seller_id == bindparam("seller_id"),
                 or_(Payment.payment_ref == reference, Payment.id == reference),
@@ -119,16 +120,17 @@ _PAYMENT_STATEMENTS: dict[str, Any] = {}
 
 
 async def payment_with_allocations(
-    session: AsyncSession, seller_id: str, reference: str
+    reads: Reads, seller_id: str, reference: str
 ) -> tuple[Payment, list[AllocationView]] | None:
     """The seller's payment by its paymentId (or its id) with its invoices, in one statement;
     None when the seller has no such payment."""
-    statement = _payment_statement(session.get_bind().dialect.name)
+    statement = _payment_statement(dialect_of(reads))
     parameters = {"seller_id": seller_id, "reference": reference}
-    row = (await session.execute(statement, parameters)).first()
+    row = (await reads.execute(statement, parameters)).first()
     if row is None:
         return None
-    payment, allocations = row
+    payment = cast(Payment, row)  # a row of the payment's columns, read by the same names
+    allocations = row[-1]
     if allocations is None:  # PostgreSQL's json_agg of no rows
         return payment, []
     items = json.loads(allocations) if isinstance(allocations, str) else allocations

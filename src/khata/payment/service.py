@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from khata.audit import service as audit
 from khata.auth.service import Caller
+from khata.db import Reads
 from khata.invoice import repository as invoice_repository
 from khata.invoice.errors import InvoiceNotFound
 from khata.invoice.settlement import settle
@@ -379,14 +380,14 @@ async def payment_payload(
 
 
 async def get_payment_payload(
-    session: AsyncSession, caller: Caller, payment_id: str
+    reads: Reads, *, seller_id: str, time_zone: str, payment_id: str
 ) -> dict[str, Any]:
     """GET of one payment by its paymentId (or id): one statement, or PaymentNotFound."""
-    found = await repository.payment_with_allocations(session, caller.seller_id, payment_id)
+    found = await repository.payment_with_allocations(reads, seller_id, payment_id)
     if found is None:
         raise PaymentNotFound(payment_id)
     payment, rows = found
-    return payment_wire(payment, rows, time_zone=caller.seller.time_zone)
+    return payment_wire(payment, rows, time_zone=time_zone)
 
 
 def payment_wire(

@@ -1,8 +1,9 @@
-"""FastAPI dependencies as Annotated aliases: session, read connection, clock, settings and link
-base."""
+"""FastAPI dependencies as Annotated aliases: session, clock, settings and link base; and the
+connection of a request that only reads."""
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
 
@@ -21,7 +22,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+@asynccontextmanager
+async def read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
     """The connection of a request that only reads (db.read_only_engine): for the GETs clients
     make most, which need neither an ORM session nor a transaction block."""
     engine: AsyncEngine = request.app.state.read_engine
@@ -40,6 +42,10 @@ async def get_settings_from_app(request: Request) -> Settings:
 
 
 async def get_link_base(request: Request) -> str:
+    return link_base_of(request)
+
+
+def link_base_of(request: Request) -> str:
     """The base of absolute links in this request's answer: KHATA_PUBLIC_BASE_URL when set, else
     the address the client used (scheme, host, port, root path), so a client of a server on any
     port can follow them. Forwarded headers count only when the operator trusts the proxy."""
@@ -60,7 +66,6 @@ def _first(value: str | None) -> str | None:
 
 
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
-ReadConnection = Annotated[AsyncConnection, Depends(get_read_connection, scope="function")]
 Now = Annotated[datetime, Depends(get_now)]
 AppSettings = Annotated[Settings, Depends(get_settings_from_app)]
 LinkBase = Annotated[str, Depends(get_link_base)]
