@@ -2,12 +2,12 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
 from khata.audit import service as audit
 from khata.audit.schemas import AuditEntryPayload
-from khata.auth.deps import Caller, Read
+from khata.auth.deps import Caller, reading
 from khata.customer import service
 from khata.customer.repository import CustomerFilter
 from khata.customer.schemas import (
@@ -84,10 +84,11 @@ async def search_customers(
 
 
 @router.get("/api/v0/customer/{customerId}", summary="One customer", responses=_CUSTOMER)
-async def get_customer(customerId: str, read: Read) -> Response:
-    view = await service.get_customer(
-        read.connection, seller_id=read.seller_id, customer_id=customerId
-    )
+async def get_customer(customerId: str, request: Request) -> Response:
+    async with reading(request) as read:
+        view = await service.get_customer(
+            read.connection, seller_id=read.seller_id, customer_id=customerId
+        )
     return ar_answer(customer_to_wire(view, read.time_zone))
 
 

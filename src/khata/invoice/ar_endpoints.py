@@ -2,12 +2,12 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from khata.audit import service as audit
 from khata.audit.schemas import AuditEntryPayload
-from khata.auth.deps import Caller, Read
+from khata.auth.deps import Caller, reading
 from khata.invoice import search as invoice_search
 from khata.invoice import service
 from khata.invoice.ar_schemas import (
@@ -194,15 +194,16 @@ async def change_status(
 
 
 @router.get("/api/v0/invoice/{invoiceId}", summary="getInvoice", responses=_INVOICE)
-async def get_invoice(invoiceId: str, read: Read) -> Response:
-    payload = await service.invoice_payload(
-        read.connection,
-        seller_id=read.seller_id,
-        time_zone=read.time_zone,
-        invoice_id=invoiceId,
-        now=read.now,
-        public_base_url=read.link_base,
-    )
+async def get_invoice(invoiceId: str, request: Request) -> Response:
+    async with reading(request) as read:
+        payload = await service.invoice_payload(
+            read.connection,
+            seller_id=read.seller_id,
+            time_zone=read.time_zone,
+            invoice_id=invoiceId,
+            now=read.now,
+            public_base_url=read.link_base,
+        )
     return ar_answer(payload)
 
 

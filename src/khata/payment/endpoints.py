@@ -1,9 +1,9 @@
 """AR dialect payment endpoints: report a payment, read it, confirm or reject it."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from khata.auth.deps import Caller, Read
+from khata.auth.deps import Caller, reading
 from khata.kit.envelopes import ArEnvelope
 from khata.payment import service
 from khata.payment.schemas import PaymentConfirmation, PaymentPayload, PaymentReport
@@ -27,10 +27,14 @@ async def report_payment(
 @router.get(
     "/api/v0/payment/{paymentId}", summary="A reported payment and its invoices", responses=_PAYMENT
 )
-async def get_payment(paymentId: str, read: Read) -> Response:
-    payload = await service.get_payment_payload(
-        read.connection, seller_id=read.seller_id, time_zone=read.time_zone, payment_id=paymentId
-    )
+async def get_payment(paymentId: str, request: Request) -> Response:
+    async with reading(request) as read:
+        payload = await service.get_payment_payload(
+            read.connection,
+            seller_id=read.seller_id,
+            time_zone=read.time_zone,
+            payment_id=paymentId,
+        )
     return ar_answer(payload)
 
 
