@@ -10,9 +10,10 @@ Then, against a fresh `khata serve` on that database:
 1. every search case (each filter alone, combinations, every orderBy both ways, deep offsets,
    limit 5000): `totalCount`, p50 and p95 of `--repeat` sequential requests (100-row pages);
 2. GET of one invoice, one customer, one payment: khata vs `bench/reads_bare.py` (bare
-   Starlette + asyncpg, same token check, same SELECTs), both under uvicorn, each loaded by
-   `bench/reads_load.py` in its own process (64 keep-alive connections), the two servers
-   side by side and loaded in turn, best of two rounds each: req/s, p99, ratio;
+   Starlette + asyncpg, same token check, same SELECTs), both under uvicorn without its
+   access log (KHATA_ACCESS_LOG=false for khata), each loaded by `bench/reads_load.py` in its
+   own process (64 keep-alive connections), the two servers side by side and loaded in turn,
+   best of two rounds each: req/s, p99, ratio;
 3. the write cost of the invoice index set: COPY of 100,000 invoice rows into a table shaped like
    `invoice` with all its indexes vs one with its primary key only.
 
@@ -227,6 +228,8 @@ def khata_server(url: str, work: Path) -> Iterator[str]:
         "KHATA_DATABASE_URL": url,
         "KHATA_REPORT_DIR": str(work / "reports"),
         "KHATA_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        # As the bare app is run (uvicorn --no-access-log): the two do the same work per GET.
+        "KHATA_ACCESS_LOG": "false",
     }
     command = [sys.executable, "-m", "khata.cli", "serve", "--no-worker", "--port", str(port)]
     with serving(command, env, port) as base_url:

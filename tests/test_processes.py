@@ -179,7 +179,8 @@ async def test_two_servers_share_one_demo_seller_reports_and_login_limit(
 ) -> None:
     env = _env(scratch_postgres, tmp_path)
     first, second = await asyncio.gather(
-        _start({**env, "KHATA_LOG_FORMAT": "json"}, tmp_path, "a"), _start(env, tmp_path, "b")
+        _start({**env, "KHATA_LOG_FORMAT": "json"}, tmp_path, "a"),
+        _start({**env, "KHATA_ACCESS_LOG": "false"}, tmp_path, "b"),
     )
     try:
         await asyncio.gather(_ready(first), _ready(second))
@@ -244,6 +245,9 @@ async def test_two_servers_share_one_demo_seller_reports_and_login_limit(
     records = [json.loads(line) for line in first.output().splitlines() if line.startswith("{")]
     traced_lines = [r for r in records if r["request_id"] == "trace-me-42"]
     assert traced_lines and "/api/v0/bulk/" in traced_lines[0]["message"]
+    # The second server answered the same kinds of requests, and logged none of them.
+    assert '"GET /api/v0/bulk' not in second.output()
+    assert '"POST /oauth/token' in first.output() and '"POST /oauth/token' not in second.output()
 
 
 def _big_file(customer: str, rows: int, prefix: str = "K") -> bytes:

@@ -163,6 +163,7 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=proxy_headers,
+        access_log=settings.access_log,
         # SIGTERM: stop taking connections, let requests in flight finish for this long, then
         # cancel them (a bulk import then closes its job as FAILED with its true counts).
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
