@@ -3,7 +3,10 @@ one statement, whatever the customer has (contacts, reminder rules) or the payme
 (invoices); and they answer exactly what the writes answered."""
 
 import httpx
+import pytest
+from sqlalchemy import text
 
+from khata.db import create_engine
 from tests.customer.factories import customer_body
 from tests.invoice.ar_factories import confirm, create_invoice, report_payment
 from tests.support import Clock, Database, SellerContext, count_statements, create_customer
@@ -70,3 +73,30 @@ async def test_a_payment_get_is_one_statement_after_the_token_check(
     assert sorted(statuses) == ["PAID", "PARTIALLY_PAID"]
     missing = await client.get("/api/v0/payment/PAY-NONE", headers=seller.headers)
     assert missing.status_code == 404
+
+
+@pytest.mark.only_postgresql  # the GETs read through asyncpg directly there (db.first_row)
+async def test_gets_answer_again_once_postgresql_dropped_their_connections(
+    client: httpx.AsyncClient, seller: SellerContext, database: Database
+) -> None:
+    customer = await create_customer(database, seller.seller_id)
+    invoice = await create_invoice(client, seller, customer)
+    paths = [f"/api/v0/invoice/{invoice['invoiceId']}", f"/api/v0/customer/{customer}"]
+    before = [(await client.get(path, headers=seller.headers)).json() for path in paths]
+    # The server's pooled connections die, as in a PostgreSQL restart.
+    engine = create_engine(database.url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+    finally:
+        await engine.dispose()
+    statuses = [(await client.get(paths[0], headers=seller.headers)).status_code for _ in range(3)]
+    # At most the first finds its connection dead (a clean 500), and the pool starts afresh.
+    assert statuses in ([200, 200, 200], [500, 200, 200]), statuses
+    after = [(await client.get(path, headers=seller.headers)).json() for path in paths]
+    assert after == before

@@ -1,10 +1,12 @@
 """Queries for principals, OAuth clients, tokens and failed logins."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from khata.db import first_row
 from khata.kit.timeutil import as_utc
 from khata.models import AuthToken, LoginFailure, OAuthClient, Principal, Seller
 from khata.models.principal import PrincipalType
@@ -79,13 +81,11 @@ _FIND_TOKEN_STATE = (
 )
 
 
-async def find_token_state(
-    connection: AsyncConnection, seller_id: str, token_hash: str
-) -> Row[str, datetime | None, datetime | None, bool, str] | None:
+async def find_token_state(connection: AsyncConnection, seller_id: str, token_hash: str) -> Any:
     """The token's kind, revocation and expiry, its principal's `active` and its seller's
     `time_zone`: what a request that only reads needs of its token."""
     parameters = {"seller_id": seller_id, "token_hash": token_hash}
-    return (await connection.execute(_FIND_TOKEN_STATE, parameters)).first()
+    return await first_row(connection, _FIND_TOKEN_STATE, parameters)
 
 
 async def revoke_tokens(

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import bindparam, func, literal, select
 
-from khata.db import Reads, dialect_of
+from khata.db import Reads, dialect_of, first_row
 from khata.models import Customer, KeyContact, ReminderRule
 
 # The columns the answer shows (and created_at, their order), not every column of the rows.
@@ -111,7 +111,7 @@ async def customer_with_live_rows(
     detached copies holding the columns the answer shows."""
     statement = _statement(dialect_of(reads))
     parameters = {"seller_id": seller_id, "customer_id": customer_id}
-    row = (await reads.execute(statement, parameters)).first()
+    row = await first_row(reads, statement, parameters)
     if row is None:
         return None
     contacts, rules = row[-2], row[-1]

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from khata.db import Reads, dialect_of
+from khata.db import Reads, dialect_of, first_row
 from khata.invoice.buyer_response import buyer_response_wire
 from khata.invoice.status import APPROVAL_LABELS, ReceivableStatus, status_wire
 from khata.kit.amounts import rate_wire
@@ -221,7 +221,7 @@ async def live_invoice_payload(
     lines included); None when the seller has no such invoice."""
     statement = _live_invoice_statement(dialect_of(reads))
     parameters = {"seller_id": seller_id, "invoice_id": invoice_id}
-    row = (await reads.execute(statement, parameters)).first()
+    row = await first_row(reads, statement, parameters)
     if row is None:
         return None
     return invoice_payload(

@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import String, bindparam, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from khata.db import Reads, dialect_of
+from khata.db import Reads, dialect_of, first_row
 from khata.models import Invoice, Payment, PaymentAllocation
 from khata.models.payment import AWAITING_CONFIRMATION, PaymentStatus
 
@@ -126,7 +126,7 @@ async def payment_with_allocations(
     None when the seller has no such payment."""
     statement = _payment_statement(dialect_of(reads))
     parameters = {"seller_id": seller_id, "reference": reference}
-    row = (await reads.execute(statement, parameters)).first()
+    row = await first_row(reads, statement, parameters)
     if row is None:
         return None
     payment = cast(Payment, row)  # a row of the payment's columns, read by the same names
