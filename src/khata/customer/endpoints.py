@@ -23,6 +23,7 @@ from khata.kit.envelopes import ArEnvelope
 from khata.kit.pagination import MAX_OFFSET
 from khata.web.answers import AR_ERRORS, ar_answer, documented
 from khata.web.deps import Now, Session
+from khata.web.lean import lean_get
 
 router = APIRouter(tags=["customers"], responses=AR_ERRORS)
 _CUSTOMER = documented(ArEnvelope[CustomerPayload])
@@ -83,7 +84,7 @@ async def search_customers(
     )
 
 
-@router.get("/api/v0/customer/{customerId}", summary="One customer", responses=_CUSTOMER)
+@lean_get(router, "/api/v0/customer/{customerId}", summary="One customer", responses=_CUSTOMER)
 async def get_customer(customerId: str, request: Request) -> Response:
     async with reading(request) as read:
         view = await service.get_customer(

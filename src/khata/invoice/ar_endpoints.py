@@ -36,6 +36,7 @@ from khata.web.answers import (
     download,
 )
 from khata.web.deps import AppSettings, LinkBase, Now, Session
+from khata.web.lean import lean_get
 
 router = APIRouter(tags=["invoices"], responses=AR_ERRORS)
 _INVOICE = documented(ArEnvelope[InvoicePayload])
@@ -193,7 +194,7 @@ async def change_status(
     return ar_answer(await _payload(session, caller, invoice, now, link_base))
 
 
-@router.get("/api/v0/invoice/{invoiceId}", summary="getInvoice", responses=_INVOICE)
+@lean_get(router, "/api/v0/invoice/{invoiceId}", summary="getInvoice", responses=_INVOICE)
 async def get_invoice(invoiceId: str, request: Request) -> Response:
     async with reading(request) as read:
         payload = await service.invoice_payload(

@@ -9,6 +9,7 @@ from khata.payment import service
 from khata.payment.schemas import PaymentConfirmation, PaymentPayload, PaymentReport
 from khata.web.answers import AR_ERRORS, ar_answer, documented
 from khata.web.deps import Now, Session
+from khata.web.lean import lean_get
 
 router = APIRouter(tags=["payments"], responses=AR_ERRORS)
 _PAYMENT = documented(ArEnvelope[PaymentPayload])
@@ -24,8 +25,11 @@ async def report_payment(
     )
 
 
-@router.get(
-    "/api/v0/payment/{paymentId}", summary="A reported payment and its invoices", responses=_PAYMENT
+@lean_get(
+    router,
+    "/api/v0/payment/{paymentId}",
+    summary="A reported payment and its invoices",
+    responses=_PAYMENT,
 )
 async def get_payment(paymentId: str, request: Request) -> Response:
     async with reading(request) as read:
