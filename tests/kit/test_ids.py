@@ -1,5 +1,6 @@
 """Identifiers: formats, ObjectId time layout, uniqueness across threads and processes."""
 
+import os
 import re
 import subprocess
 import sys
@@ -43,6 +44,20 @@ def test_object_ids_are_unique_across_processes() -> None:
     # Same second for all: only the per-process random part and counter keep them apart.
     assert len(ids) == 9000
     assert len(set(ids)) == 9000
+
+
+def test_a_forked_process_takes_a_random_part_of_its_own() -> None:
+    # uvicorn's workers and the delivery worker are forked: with the parent's random part and
+    # counter, a child's ids in the same second would repeat the parent's.
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.write(write, new_object_id(1).encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 24).decode()
+    parent = new_object_id(1)
+    assert is_object_id(child) and child[8:18] != parent[8:18]
 
 
 def test_is_object_id_rejects_other_shapes() -> None:

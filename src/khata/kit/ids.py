@@ -11,9 +11,19 @@ _ALPHABET = string.ascii_uppercase + string.digits
 # ObjectId layout: 4-byte big-endian seconds, 5 random bytes fixed per process, 3-byte counter.
 # The per-process random part keeps ids unique across processes without coordination.
 _process_random = os.urandom(5)
-_process_pid = os.getpid()
 _counter = secrets.randbelow(0xFFFFFF)
 _lock = threading.Lock()
+
+
+def _after_fork() -> None:
+    """A forked process takes a fresh random part (and lock): its ids must not repeat its
+    parent's. Done at the fork, not checked on every id (a system call each time)."""
+    global _process_random, _lock
+    _process_random = os.urandom(5)
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def _random_code(length: int) -> str:
@@ -30,12 +40,9 @@ def new_customer_id() -> str:
 
 def new_object_id(now: float | None = None) -> str:
     """A 24-hex id ordered by creation second, unique across threads and processes."""
-    global _counter, _process_random, _process_pid
+    global _counter
     seconds = int(time.time() if now is None else now) & 0xFFFFFFFF
     with _lock:
-        if os.getpid() != _process_pid:  # forked: take a fresh random part
-            _process_pid = os.getpid()
-            _process_random = os.urandom(5)
         _counter = (_counter + 1) & 0xFFFFFF
         counter = _counter
     return (seconds.to_bytes(4, "big") + _process_random + counter.to_bytes(3, "big")).hex()
@@ -44,12 +51,9 @@ def new_object_id(now: float | None = None) -> str:
 def new_object_ids(now: float | None, count: int) -> list[str]:
     """`count` ids exactly as `count` calls of new_object_id(now) would make them, at a
     fraction of the cost (one lock, one prefix)."""
-    global _counter, _process_random, _process_pid
+    global _counter
     seconds = int(time.time() if now is None else now) & 0xFFFFFFFF
     with _lock:
-        if os.getpid() != _process_pid:
-            _process_pid = os.getpid()
-            _process_random = os.urandom(5)
         start = _counter
         _counter = (_counter + count) & 0xFFFFFF
         prefix = (seconds.to_bytes(4, "big") + _process_random).hex()
