@@ -1,4 +1,5 @@
-"""Database engine, session factory, the per-request session and the unit-of-work helper."""
+"""Database engine, session factory, the unit-of-work helper, and what the GETs clients make most
+read with: the read-only engine, fair turns at its pool, and `first_row`."""
 
 import asyncio
 from collections.abc import AsyncIterator, Callable

@@ -1,5 +1,5 @@
-"""The auth package's HTTP edge: the `Caller` and `Read` dependencies and the token check of
-middleware."""
+"""The auth package's HTTP edge: the `Caller` dependency, the `reading` of the GETs clients make
+most, and the token check of middleware."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
