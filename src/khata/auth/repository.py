@@ -38,18 +38,27 @@ async def admins_with_email(session: AsyncSession, email: str, *, limit: int) ->
     return list(result.scalars())
 
 
-# Built once: every authenticated request runs it, and building it costs more than running it.
-_FIND_TOKEN = (
-    select(AuthToken, Principal, Seller)
-    .join(
-        Principal,
-        (Principal.seller_id == AuthToken.seller_id) & (Principal.id == AuthToken.principal_id),
+def _token_lookup(*columns: Any) -> Any:
+    """`columns` of a token looked up by its seller and hash, joined to its principal and its
+    seller."""
+    return (
+        select(*columns)
+        .join(
+            Principal,
+            (Principal.seller_id == AuthToken.seller_id) & (Principal.id == AuthToken.principal_id),
+        )
+        .join(Seller, Seller.id == AuthToken.seller_id)
+        .where(
+            AuthToken.seller_id == bindparam("seller_id"),
+            AuthToken.token_hash == bindparam("token_hash"),
+        )
     )
-    .join(Seller, Seller.id == AuthToken.seller_id)
-    .where(
-        AuthToken.seller_id == bindparam("seller_id"),
-        AuthToken.token_hash == bindparam("token_hash"),
-    )
+
+
+# Built once: every authenticated request runs one, and building it costs more than running it.
+_FIND_TOKEN = _token_lookup(AuthToken, Principal, Seller)
+_FIND_TOKEN_STATE = _token_lookup(
+    AuthToken.kind, AuthToken.revoked_at, AuthToken.expires_at, Principal.active, Seller.time_zone
 )
 
 
@@ -59,26 +68,6 @@ async def find_token(
     result = await session.execute(_FIND_TOKEN, {"seller_id": seller_id, "token_hash": token_hash})
     row = result.first()
     return None if row is None else (row[0], row[1], row[2])
-
-
-_FIND_TOKEN_STATE = (
-    select(
-        AuthToken.kind,
-        AuthToken.revoked_at,
-        AuthToken.expires_at,
-        Principal.active,
-        Seller.time_zone,
-    )
-    .join(
-        Principal,
-        (Principal.seller_id == AuthToken.seller_id) & (Principal.id == AuthToken.principal_id),
-    )
-    .join(Seller, Seller.id == AuthToken.seller_id)
-    .where(
-        AuthToken.seller_id == bindparam("seller_id"),
-        AuthToken.token_hash == bindparam("token_hash"),
-    )
-)
 
 
 async def find_token_state(connection: AsyncConnection, seller_id: str, token_hash: str) -> Any:
