@@ -443,8 +443,9 @@ def run_search(base: str, key: str, customers: list[str], repeat: int, only: str
         cases = [case for case in cases if any(part in case[0].lower() for part in wanted)]
     print(f"\nPOST /api/v0/invoice/search, 100-row pages unless said, {repeat} sequential requests")
     print(f"{'case':<44} {'totalCount':>11} {'rows':>5} {'p50 ms':>8} {'p95 ms':>8}")
-    # The goal is for 100-row pages (offsets up to 150 ms); a 5,000-row page is shown apart.
-    worst, worst_large = 0.0, 0.0
+    # The goals are for 100-row pages, 100 ms, and 150 ms for deep offsets; a 5,000-row page
+    # is shown apart (no target).
+    worst, worst_offset, worst_large = 0.0, 0.0, 0.0
     with httpx.Client(base_url=base, timeout=None) as client:
         for label, query, body in cases:
             if "cursorAfter=" in query:
@@ -464,6 +465,8 @@ def run_search(base: str, key: str, customers: list[str], repeat: int, only: str
             p95 = percentile(times, 0.95)
             if "limit=" in query:
                 worst_large = max(worst_large, p95)
+            elif "offset=" in query:
+                worst_offset = max(worst_offset, p95)
             else:
                 worst = max(worst, p95)
             print(
@@ -471,7 +474,9 @@ def run_search(base: str, key: str, customers: list[str], repeat: int, only: str
                 f"{statistics.median(times):>8.1f} {p95:>8.1f}",
                 flush=True,
             )
-    print(f"worst p95 of a 100-row page: {worst:.1f} ms (target: <= 100 ms; offsets <= 150 ms)")
+    print(f"worst p95 of a 100-row page: {worst:.1f} ms (target: <= 100 ms)")
+    if worst_offset:
+        print(f"worst p95 of a deep offset: {worst_offset:.1f} ms (target: <= 150 ms)")
     if worst_large:
         print(f"worst p95 of a larger page: {worst_large:.1f} ms (no target)")
 

@@ -271,17 +271,24 @@ async def test_every_search_case_reads_an_index_on_postgresql(
         event.remove(database.engine.sync_engine, "before_cursor_execute", capture)
 
 
-@pytest.mark.parametrize("outside_at_most", [2, 1000])
+@pytest.mark.parametrize(
+    ("inside_at_most", "outside_at_most"),
+    [(1000, 2), (2, 1000), (2, 2)],
+    ids=["inside-stopped", "outside", "inside-whole"],
+)
 async def test_range_counts_are_exact_from_inside_or_outside(
     client: httpx.AsyncClient,
     seller: SellerContext,
     database: Database,
     monkeypatch: pytest.MonkeyPatch,
+    inside_at_most: int,
     outside_at_most: int,
 ) -> None:
-    """A range with key filters is counted from the outside when few invoices lie outside it
-    (PostgreSQL), else inside: the count is the number of invoices the search lists, either
-    way, for wide, narrow and one-sided ranges."""
+    """A range with key filters is counted by a walk of the range stopped early when few
+    invoices lie in it, from the outside when few lie outside it (PostgreSQL), else by a walk
+    of the whole range: the count is the number of invoices the search lists, each way, for
+    wide, narrow and one-sided ranges."""
+    monkeypatch.setattr(search, "INSIDE_AT_MOST", inside_at_most)
     monkeypatch.setattr(search, "OUTSIDE_AT_MOST", outside_at_most)
     acme = await create_customer(database, seller.seller_id, legal_name="Acme Steel")
     other = await create_customer(database, seller.seller_id, legal_name="Zeta Mills")

@@ -424,8 +424,11 @@ async def _count(
             return await _tally_count(session, filters, seller_id=seller_id, today=today)
         wide = _wide_range(filters)
         if wide is not None:
-            ranged = _conditions(wide, seller_id=seller_id, time_zone=time_zone, now=now)[2:]
-            statement = _count_by_outside(filters, conditions, ranged, seller_id=seller_id)
+            alone, column = wide
+            ranged = _conditions(alone, seller_id=seller_id, time_zone=time_zone, now=now)[2:]
+            statement = _count_by_outside(
+                filters, conditions, ranged, column=column, seller_id=seller_id
+            )
             return int((await session.execute(statement)).scalar_one())
     statement = select(func.count()).select_from(Invoice).where(*conditions)
     return int((await session.execute(statement)).scalar_one())
@@ -440,18 +443,23 @@ _RANGES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("baseAmountFrom", "baseAmountTo", frozenset()),
     ("balanceAmountFrom", "balanceAmountTo", frozenset()),
 )
+# Up to this many invoices in the range, they are counted: a narrow range (a week of due
+# dates) costs the walk of its own entries, not of the 100,000 outside it.
+INSIDE_AT_MOST = 25_000
 # Past this many invoices outside the range, the range itself is counted.
 OUTSIDE_AT_MOST = 50_000
 
 
-def _wide_range(filters: InvoiceSearch) -> InvoiceSearch | None:
-    """The one range filter of a search whose other filters its index carries, alone; None
-    for any other search."""
+def _wide_range(filters: InvoiceSearch) -> tuple[InvoiceSearch, Any] | None:
+    """The one range filter of a search whose other filters its index carries, alone, and the
+    column it ranges over (an orderBy's, "dueDateFrom" is "dueDate"'s); None for any other
+    search."""
     given = {name for name in InvoiceSearch.model_fields if getattr(filters, name) is not None}
     for start, end, carried in _RANGES:
         if given & {start, end} and not given - {start, end} - carried:
-            return InvoiceSearch.model_validate({start: getattr(filters, start),
-                                                 end: getattr(filters, end)})  # fmt: skip
+            alone = InvoiceSearch.model_validate({start: getattr(filters, start),
+                                                  end: getattr(filters, end)})  # fmt: skip
+            return alone, ORDER_COLUMNS[start.removesuffix("From")]
     return None
 
 
@@ -460,12 +468,16 @@ def _count_by_outside(
     conditions: list[ColumnElement[bool]],
     ranged: list[ColumnElement[bool]],
     *,
+    column: Any,
     seller_id: str,
 ) -> Select[Any]:
-    """One statement counting a range filter with key filters: the tally's count of the key
+    """One statement counting a range filter with key filters: the invoices in the range, when
+    an index walk stopped at INSIDE_AT_MOST finds fewer; else the tally's count of the key
     filters less the invoices outside the range, when those are few (each side of the range
-    an index walk stopped at OUTSIDE_AT_MOST); else the invoices in the range, counted (the
-    planner evaluates that subquery only then)."""
+    an index walk stopped at OUTSIDE_AT_MOST); else the invoices in the range, counted.
+    PostgreSQL evaluates each of the later subqueries only once its branch is taken. The
+    stopped walk goes in `column`'s order, which keeps it on that column's index: unordered,
+    the planner may read the table itself until it has found enough rows."""
     keys = _key_conditions(filters, Invoice, seller_id, [])
     live = [Invoice.seller_id == seller_id, Invoice.deleted == false(), *keys]
     sides = [
@@ -480,9 +492,22 @@ def _count_by_outside(
         .scalar_subquery()
     )
     counted = select(func.count()).select_from(Invoice).where(*conditions).scalar_subquery()
-    return select(
-        case((outside.c.n < OUTSIDE_AT_MOST, tally - outside.c.n), else_=counted)
-    ).select_from(outside)
+    by_outside = (
+        select(case((outside.c.n < OUTSIDE_AT_MOST, tally - outside.c.n), else_=counted))
+        .select_from(outside)
+        .scalar_subquery()
+    )
+    first = (
+        select(literal(1))
+        .select_from(Invoice)
+        .where(*conditions)
+        .order_by(column)
+        .limit(INSIDE_AT_MOST)
+    )
+    inside = select(func.count().label("n")).select_from(first.subquery()).subquery()
+    return select(case((inside.c.n < INSIDE_AT_MOST, inside.c.n), else_=by_outside)).select_from(
+        inside
+    )
 
 
 @lru_cache(maxsize=8)
