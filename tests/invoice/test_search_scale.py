@@ -274,7 +274,7 @@ async def test_every_search_case_reads_an_index_on_postgresql(
 @pytest.mark.parametrize(
     ("inside_at_most", "outside_at_most"),
     [(1000, 2), (2, 1000), (2, 2)],
-    ids=["inside-stopped", "outside", "inside-whole"],
+    ids=["walk-inside", "outside", "whole-range"],
 )
 async def test_range_counts_are_exact_from_inside_or_outside(
     client: httpx.AsyncClient,
